@@ -1,0 +1,112 @@
+import type { z } from 'zod';
+import { DefinitionError } from './errors.js';
+import type {
+  AssetContext,
+  AssetKey,
+  Layer,
+  MaterializeResult,
+  PartitionWindow,
+  PartitionsDefinition,
+  RetryPolicy,
+} from './types.js';
+import { LAYERS } from './types.js';
+
+/** Which upstream partitions one downstream partition reads (e.g. a day reads its four six-hour windows). */
+export interface PartitionMapping {
+  readonly name: string;
+  upstreamKeys(downstream: PartitionWindow, upstream: PartitionsDefinition): string[];
+}
+
+/** A dependency that reads several upstream partitions: the input is an array, in time order. */
+export interface ManyDep<T> {
+  readonly kind: 'many';
+  readonly asset: AssetDefinition<T>;
+  readonly mapping: PartitionMapping;
+}
+
+// `any` here is the variance escape hatch for heterogeneous collections of definitions.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyAsset = AssetDefinition<any, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type DepsSpec = Readonly<Record<string, AnyAsset | ManyDep<any>>>;
+
+export type InputsOf<D extends DepsSpec> = {
+  readonly [K in keyof D]: D[K] extends ManyDep<infer T> ? T[] : D[K] extends AssetDefinition<infer T> ? T : never;
+};
+
+export interface AssetSpec<T, D extends DepsSpec> {
+  /** `layer/name`; the layer part must match `layer`. */
+  readonly key: AssetKey;
+  readonly layer: Layer;
+  readonly description: string;
+  readonly deps?: D;
+  readonly partitions?: PartitionsDefinition;
+  /** Parses a stored output value when a later run loads it as an input. */
+  readonly output?: z.ZodType<T>;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Named concurrency pool (e.g. `coingecko`): at most the pool's size of these steps run at once. */
+  readonly pool?: string;
+  materialize(ctx: AssetContext<InputsOf<D>>): Promise<MaterializeResult<T>>;
+}
+
+export interface AssetDefinition<T = unknown, D extends DepsSpec = DepsSpec> extends AssetSpec<T, D> {
+  readonly name: string;
+  readonly deps: D;
+  readonly retry: RetryPolicy;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
+  maxRetries: 0,
+  initialDelayMs: 1_000,
+  maxDelayMs: 60_000,
+  factor: 2,
+  jitter: 0.5,
+});
+
+const KEY_PATTERN = /^(bronze|silver|gold)\/[a-z][a-z0-9_]*$/;
+
+/**
+ * Defines an asset. Downstream `materialize` functions receive their upstream outputs typed:
+ *
+ * ```ts
+ * const raw = defineAsset({ key: 'bronze/raw', layer: 'bronze', description: 'raw', materialize: async () => ({ value: { path: 'a' } }) });
+ * const clean = defineAsset({
+ *   key: 'silver/clean', layer: 'silver', description: 'clean', deps: { raw },
+ *   materialize: async (ctx) => ({ value: { rows: ctx.inputs.raw.path.length } }),
+ * });
+ * ```
+ */
+export function defineAsset<T, D extends DepsSpec = Record<never, never>>(spec: AssetSpec<T, D>): AssetDefinition<T, D> {
+  if (!KEY_PATTERN.test(spec.key)) {
+    throw new DefinitionError(`asset key '${spec.key}' must look like 'layer/name' (layer bronze|silver|gold, name in snake_case)`);
+  }
+  const [layer, name] = spec.key.split('/') as [Layer, string];
+  if (layer !== spec.layer || !LAYERS.includes(spec.layer)) {
+    throw new DefinitionError(`asset '${spec.key}' declares layer '${spec.layer}' but its key says '${layer}'`);
+  }
+  const retry = { ...DEFAULT_RETRY, ...spec.retry };
+  if (!Number.isInteger(retry.maxRetries) || retry.maxRetries < 0) {
+    throw new DefinitionError(`asset '${spec.key}': retry.maxRetries must be a non-negative integer`);
+  }
+  if (retry.jitter < 0 || retry.jitter > 1) {
+    throw new DefinitionError(`asset '${spec.key}': retry.jitter must be between 0 and 1`);
+  }
+  return Object.freeze({
+    ...spec,
+    name,
+    deps: (spec.deps ?? {}) as D,
+    retry: Object.freeze(retry),
+    tags: Object.freeze({ ...spec.tags }),
+  });
+}
+
+/** Declares a dependency that reads several upstream partitions through `mapping`. */
+export function many<T>(asset: AssetDefinition<T>, mapping: PartitionMapping): ManyDep<T> {
+  return Object.freeze({ kind: 'many', asset, mapping });
+}
+
+export function isManyDep(dep: AnyAsset | ManyDep<unknown>): dep is ManyDep<unknown> {
+  return (dep as ManyDep<unknown>).kind === 'many';
+}

@@ -1,0 +1,148 @@
+/**
+ * Strata core types.
+ *
+ * Glossary (the same words are used in code, UI, docs and metrics):
+ * - Asset: a named persistent data product, keyed `layer/name` (`bronze/coingecko_markets`).
+ * - Layer: bronze (raw files as received), silver (validated tables), gold (analytics marts).
+ * - Partition: a slice of an asset, here a UTC time window. Keys: `2026-11-23T06:00Z`
+ *   (six-hourly) and `2026-11-23` (daily).
+ * - Partition mapping: which upstream partitions a downstream partition reads.
+ * - Run: one execution of a selection of assets for one partition (or none). Status
+ *   QUEUED -> STARTING -> STARTED -> SUCCESS | FAILURE | CANCELED.
+ * - Step: one asset partition inside a run.
+ * - Materialization: the record that a step produced an asset partition, with its output
+ *   value (a small JSON handle, such as a manifest path) and metadata (rows, bytes, ...).
+ * - Event: an append-only record of what happened in a run; the run log, UI and metrics
+ *   all read the same typed events.
+ * - Resources: what asset code needs from the outside world (database, bronze store, API
+ *   clients). The core declares an empty interface; the pipeline augments it.
+ */
+import type { z } from 'zod';
+
+export type Layer = 'bronze' | 'silver' | 'gold';
+export const LAYERS: readonly Layer[] = ['bronze', 'silver', 'gold'];
+
+/** `layer/name`, e.g. `silver/market_snapshots`. */
+export type AssetKey = string;
+
+export type RunStatus = 'QUEUED' | 'STARTING' | 'STARTED' | 'SUCCESS' | 'FAILURE' | 'CANCELED';
+export type StepStatus = 'PENDING' | 'RUNNING' | 'SUCCESS' | 'FAILURE' | 'SKIPPED' | 'CANCELED';
+export type RunTrigger = 'manual' | 'schedule' | 'backfill' | 'retry';
+
+export interface RetryPolicy {
+  /** Retries after the first attempt; 0 means run once. */
+  readonly maxRetries: number;
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Multiplier per attempt (exponential backoff). */
+  readonly factor: number;
+  /** 0..1: the share of each delay that is randomised ("full jitter" at 1). */
+  readonly jitter: number;
+}
+
+/** A partition key resolved to its UTC time window [start, end). */
+export interface PartitionWindow {
+  readonly key: string;
+  readonly start: Date;
+  readonly end: Date;
+}
+
+export interface PartitionsDefinition {
+  readonly kind: 'six_hourly' | 'daily';
+  /** Validates a key and returns its window; throws InvalidPartitionKeyError naming the key. */
+  parse(key: string): PartitionWindow;
+  /** The key of the partition that contains `time`. */
+  keyFor(time: Date): string;
+  /** Every key from `from` to `to`, both included, in time order. */
+  keysBetween(from: string, to: string): string[];
+}
+
+export type MetadataValue = string | number | boolean | null;
+export type Metadata = Readonly<Record<string, MetadataValue>>;
+
+/** What `materialize` returns: a JSON-serialisable handle for downstream assets, plus metadata. */
+export interface MaterializeResult<T> {
+  readonly value: T;
+  readonly metadata?: Metadata;
+}
+
+export interface StepLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * Augmented by the pipeline (declaration merging), so the core never imports it:
+ * `declare module '../core/types.js' { interface Resources { db: Db } }`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Resources {}
+
+/** Injected time, so retries and schedules are testable without sleeping. */
+export interface Clock {
+  now(): Date;
+  /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface AssetContext<Inputs> {
+  readonly runId: string;
+  readonly assetKey: AssetKey;
+  /** Undefined for unpartitioned assets. */
+  readonly partition: PartitionWindow | undefined;
+  /** Typed upstream outputs: one value per dep (an array when the mapping reads many partitions). */
+  readonly inputs: Inputs;
+  readonly signal: AbortSignal;
+  readonly log: StepLogger;
+  readonly resources: Resources;
+  readonly clock: Clock;
+  /** 1 on the first attempt. */
+  readonly attempt: number;
+}
+
+export type RunEvent =
+  | { type: 'run:started'; runId: string; at: Date }
+  | { type: 'run:succeeded'; runId: string; at: Date; durationMs: number }
+  | { type: 'run:failed'; runId: string; at: Date; durationMs: number; message: string }
+  | { type: 'run:canceled'; runId: string; at: Date; durationMs: number }
+  | { type: 'step:started'; runId: string; at: Date; assetKey: AssetKey; partition: string | null; attempt: number }
+  | { type: 'step:succeeded'; runId: string; at: Date; assetKey: AssetKey; partition: string | null; durationMs: number }
+  | {
+      type: 'step:failed';
+      runId: string;
+      at: Date;
+      assetKey: AssetKey;
+      partition: string | null;
+      attempt: number;
+      message: string;
+      retryable: boolean;
+      willRetry: boolean;
+      retryInMs: number | null;
+    }
+  | { type: 'step:skipped'; runId: string; at: Date; assetKey: AssetKey; partition: string | null; reason: string }
+  | {
+      type: 'asset:materialized';
+      runId: string;
+      at: Date;
+      assetKey: AssetKey;
+      partition: string | null;
+      value: unknown;
+      metadata: Metadata;
+      durationMs: number;
+    }
+  | {
+      type: 'log';
+      runId: string;
+      at: Date;
+      level: 'debug' | 'info' | 'warn' | 'error';
+      message: string;
+      assetKey: AssetKey | null;
+      partition: string | null;
+      fields: Record<string, unknown> | null;
+    };
+
+export type RunEventType = RunEvent['type'];
+
+export type { z };
