@@ -14,6 +14,9 @@ import { LAYERS } from './types.js';
 /** Which upstream partitions one downstream partition reads (e.g. a day reads its four six-hour windows). */
 export interface PartitionMapping {
   readonly name: string;
+  /** When set, buildGraph rejects a dependency whose partitions are of another kind. */
+  readonly downstreamKind?: PartitionsDefinition['kind'];
+  readonly upstreamKind?: PartitionsDefinition['kind'];
   upstreamKeys(downstream: PartitionWindow, upstream: PartitionsDefinition): string[];
 }
 
@@ -109,4 +112,14 @@ export function many<T>(asset: AssetDefinition<T>, mapping: PartitionMapping): M
 
 export function isManyDep(dep: AnyAsset | ManyDep<unknown>): dep is ManyDep<unknown> {
   return (dep as ManyDep<unknown>).kind === 'many';
+}
+
+/** The upstream asset a dependency reads, whether plain or `many(...)`. */
+export function depAsset(dep: DepsSpec[string]): AnyAsset {
+  return (dep as ManyDep<unknown>).kind === 'many' ? (dep as ManyDep<unknown>).asset : (dep as AnyAsset);
+}
+
+/** The partition mapping of a `many(...)` dependency, or undefined for a plain one. */
+export function depMapping(dep: DepsSpec[string]): PartitionMapping | undefined {
+  return (dep as ManyDep<unknown>).kind === 'many' ? (dep as ManyDep<unknown>).mapping : undefined;
 }
