@@ -1,0 +1,24 @@
+/** Public API of Strata's storage. */
+export { openDatabase, type DatabaseEngine, type DatabaseLogger, type OpenDatabaseOptions, type StrataDatabase } from './database.js';
+export { PglitePool } from './pglite-pool.js';
+export { migrateToLatest, type MigrateOptions, type MigrateResult } from './migrate.js';
+export { sqlFileMigrationProvider } from './sql-file-migrations.js';
+export { coreMigrationProvider, CORE_MIGRATION_TABLE } from './migrations/index.js';
+export { RunStorage } from './run-storage.js';
+export {
+  createRun,
+  getRun,
+  listRuns,
+  setRunStatus,
+  type CreateRunInput,
+  type ListRunsOptions,
+  type Run,
+  type RunPage,
+  type SetRunStatusOptions,
+} from './runs.js';
+export { recordEvent, eventsForRun, type EventsForRunOptions, type StoredEvent } from './event-log.js';
+export { latestMaterialization, listMaterializations, type Materialization } from './materializations.js';
+export { canTransition, isTerminalRunStatus, RUN_STATUSES } from './run-status.js';
+export { IllegalRunTransitionError, MigrationError, RunNotFoundError } from './errors.js';
+export { TEXT_PARSERS, pgTypeOverrides, PG_TYPE_OIDS } from './type-parsers.js';
+export type { Database, EventLevel, EventsTable, MaterializationsTable, RunsTable, StepsTable } from './schema.js';

@@ -1,0 +1,19 @@
+/**
+ * The core migrations, listed statically: bundlers and `tsx` see every file, and nothing is
+ * imported from the filesystem at run time. Names sort in the order they must run.
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001_runs_and_events.js';
+
+const CORE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001_runs_and_events': m0001,
+});
+
+export const coreMigrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return CORE_MIGRATIONS;
+  },
+};
+
+/** Where the core records which migrations ran (in schema `strata`). */
+export const CORE_MIGRATION_TABLE = Object.freeze({ schema: 'strata', tableName: 'strata_migrations' });

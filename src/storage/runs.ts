@@ -1,0 +1,182 @@
+/** Runs: create (idempotent per run_key), read, list newest first, and status changes. */
+import type { Kysely, Selectable } from 'kysely';
+import type { RunStatus, RunTrigger } from '../core/types.js';
+import { ValidationError } from '../core/errors.js';
+import { IllegalRunTransitionError, RunNotFoundError } from './errors.js';
+import { isTerminalRunStatus, statusesLeadingTo } from './run-status.js';
+import type { Database, RunsTable } from './schema.js';
+
+export interface Run {
+  readonly id: string;
+  readonly status: RunStatus;
+  readonly trigger: RunTrigger;
+  readonly selection: string;
+  readonly partitionKey: string | null;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly runKey: string | null;
+  readonly priority: number;
+  readonly parentRunId: string | null;
+  readonly maxRetries: number;
+  readonly attempt: number;
+  readonly createdAt: Date;
+  readonly startedAt: Date | null;
+  readonly endedAt: Date | null;
+  readonly error: string | null;
+  readonly workerId: string | null;
+  readonly heartbeatAt: Date | null;
+}
+
+export interface CreateRunInput {
+  readonly selection: string;
+  readonly partitionKey?: string | null;
+  readonly trigger: RunTrigger;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Unique: a second createRun with the same key returns the first run. */
+  readonly runKey?: string | null;
+  readonly maxRetries?: number;
+  readonly priority?: number;
+  readonly parentRunId?: string | null;
+  readonly attempt?: number;
+}
+
+export function toRun(row: Selectable<RunsTable>): Run {
+  return {
+    id: row.id,
+    status: row.status,
+    trigger: row.trigger,
+    selection: row.selection,
+    partitionKey: row.partition_key,
+    tags: row.tags,
+    runKey: row.run_key,
+    priority: row.priority,
+    parentRunId: row.parent_run_id,
+    maxRetries: row.max_retries,
+    attempt: row.attempt,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    error: row.error,
+    workerId: row.worker_id,
+    heartbeatAt: row.heartbeat_at,
+  };
+}
+
+/**
+ * Creates a QUEUED run. With a `runKey` that already exists, returns the existing run
+ * instead: a schedule tick evaluated twice (restart, two daemons) still makes one run.
+ */
+export async function createRun(db: Kysely<Database>, input: CreateRunInput): Promise<Run> {
+  const inserted = await db
+    .insertInto('strata.runs')
+    .values({
+      selection: input.selection,
+      partition_key: input.partitionKey ?? null,
+      trigger: input.trigger,
+      tags: JSON.stringify(input.tags ?? {}),
+      run_key: input.runKey ?? null,
+      max_retries: input.maxRetries ?? 0,
+      priority: input.priority ?? 0,
+      parent_run_id: input.parentRunId ?? null,
+      attempt: input.attempt ?? 1,
+    })
+    // DO NOTHING (not DO UPDATE) so the existing run is left exactly as it was.
+    .onConflict((oc) => oc.column('run_key').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (inserted !== undefined) return toRun(inserted);
+  const existing = await db.selectFrom('strata.runs').selectAll().where('run_key', '=', input.runKey ?? null).executeTakeFirst();
+  if (existing === undefined) throw new Error(`createRun: run_key ${input.runKey} conflicted but no run has it`);
+  return toRun(existing);
+}
+
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function getRun(db: Kysely<Database>, runId: string): Promise<Run | undefined> {
+  // An id that is not a uuid cannot exist; asking Postgres would raise a cast error instead.
+  if (!UUID_PATTERN.test(runId)) return undefined;
+  const row = await db.selectFrom('strata.runs').selectAll().where('id', '=', runId).executeTakeFirst();
+  return row === undefined ? undefined : toRun(row);
+}
+
+export interface ListRunsOptions {
+  readonly status?: RunStatus | readonly RunStatus[];
+  /** Default 50, at most 1000. */
+  readonly limit?: number;
+  /** `nextCursor` of the previous page. */
+  readonly before?: string;
+}
+
+export interface RunPage {
+  readonly runs: readonly Run[];
+  /** Pass as `before` for the next (older) page; undefined on the last page. */
+  readonly nextCursor: string | undefined;
+}
+
+/** Keyset cursor: the (created_at, id) of the last run on the page. */
+function encodeCursor(run: Run): string {
+  return `${run.createdAt.toISOString()}_${run.id}`;
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [iso, id] = cursor.split('_');
+  const createdAt = new Date(iso ?? '');
+  if (id === undefined || !UUID_PATTERN.test(id) || Number.isNaN(createdAt.getTime())) {
+    throw new ValidationError(`invalid run cursor: ${cursor}`);
+  }
+  return { createdAt, id };
+}
+
+/** Newest first, keyset-paginated on (created_at, id): no gaps or duplicates while runs are added. */
+export async function listRuns(db: Kysely<Database>, options: ListRunsOptions = {}): Promise<RunPage> {
+  const limit = Math.min(Math.max(options.limit ?? 50, 1), 1000);
+  const statuses = options.status === undefined ? [] : [options.status].flat();
+  let query = db.selectFrom('strata.runs').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1);
+  if (statuses.length > 0) query = query.where('status', 'in', statuses);
+  if (options.before !== undefined) {
+    const cursor = decodeCursor(options.before);
+    query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(cursor.createdAt, cursor.id)));
+  }
+  const rows = await query.execute();
+  const runs = rows.slice(0, limit).map(toRun);
+  const last = runs.at(-1);
+  return { runs, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last) : undefined };
+}
+
+export interface SetRunStatusOptions {
+  /** Default: now. Sets started_at for STARTED and ended_at for a terminal status. */
+  readonly at?: Date;
+  /** Recorded with FAILURE. */
+  readonly error?: string;
+  /** Recorded with STARTING: the worker that claimed the run. */
+  readonly workerId?: string;
+}
+
+/**
+ * Moves a run to `to` if the lifecycle allows it from its current status, atomically
+ * (compare-and-set in one UPDATE), so two processes cannot both make the same move.
+ * Throws IllegalRunTransitionError or RunNotFoundError.
+ */
+export async function setRunStatus(db: Kysely<Database>, runId: string, to: RunStatus, options: SetRunStatusOptions = {}): Promise<Run> {
+  const at = options.at ?? new Date();
+  const from = statusesLeadingTo(to);
+  const updated =
+    from.length === 0 || !UUID_PATTERN.test(runId)
+      ? undefined
+      : await db
+          .updateTable('strata.runs')
+          .set({
+            status: to,
+            ...(to === 'STARTING' && options.workerId !== undefined ? { worker_id: options.workerId, heartbeat_at: at } : {}),
+            ...(to === 'STARTED' ? { started_at: at } : {}),
+            ...(isTerminalRunStatus(to) ? { ended_at: at } : {}),
+            ...(to === 'FAILURE' && options.error !== undefined ? { error: options.error } : {}),
+          })
+          .where('id', '=', runId)
+          .where('status', 'in', from)
+          .returningAll()
+          .executeTakeFirst();
+  if (updated !== undefined) return toRun(updated);
+  const current = await getRun(db, runId);
+  if (current === undefined) throw new RunNotFoundError(runId);
+  throw new IllegalRunTransitionError(runId, current.status, to);
+}

@@ -1,0 +1,84 @@
+/**
+ * Row types of the core tables (Postgres schema `strata`), as kysely sees them. Keys are
+ * schema-qualified so queries work whatever the connection's search_path is.
+ *
+ * jsonb columns are written as JSON text (we stringify explicitly: node-postgres would turn
+ * a JS array into a Postgres array literal) and read back as parsed values.
+ * Timestamps are timestamptz(3): millisecond precision, exactly what a JS Date holds, so a
+ * value read back compares equal to the cursor built from it.
+ */
+import type { ColumnType, Generated } from 'kysely';
+import type { RunStatus, RunTrigger, StepStatus } from '../core/types.js';
+
+type Json<T> = ColumnType<T, string, string>;
+type JsonDefault<T> = ColumnType<T, string | undefined, string>;
+type Timestamp = ColumnType<Date, Date, Date>;
+type NullableTimestamp = ColumnType<Date | null, Date | null | undefined, Date | null>;
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+
+export interface RunsTable {
+  id: Generated<string>;
+  status: Defaulted<RunStatus>;
+  trigger: RunTrigger;
+  selection: string;
+  partition_key: string | null;
+  tags: JsonDefault<Record<string, string>>;
+  run_key: string | null;
+  priority: Defaulted<number>;
+  parent_run_id: string | null;
+  max_retries: Defaulted<number>;
+  attempt: Defaulted<number>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  started_at: NullableTimestamp;
+  ended_at: NullableTimestamp;
+  error: string | null;
+  worker_id: string | null;
+  heartbeat_at: NullableTimestamp;
+}
+
+export interface StepsTable {
+  run_id: string;
+  asset_key: string;
+  /** '' for an unpartitioned step: a primary key column cannot be NULL. */
+  partition_key: string;
+  status: StepStatus;
+  attempts: Defaulted<number>;
+  started_at: NullableTimestamp;
+  ended_at: NullableTimestamp;
+  duration_ms: number | null;
+  error: string | null;
+  metadata: JsonDefault<Record<string, unknown>>;
+}
+
+export type EventLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface EventsTable {
+  id: Generated<number>;
+  run_id: string;
+  type: string;
+  at: Timestamp;
+  asset_key: string | null;
+  partition_key: string | null;
+  level: Defaulted<EventLevel>;
+  message: string | null;
+  /** The whole event as JSON (dates as ISO strings); the columns above are for filtering. */
+  payload: Json<Record<string, unknown>>;
+}
+
+export interface MaterializationsTable {
+  asset_key: string;
+  /** '' for an unpartitioned asset. */
+  partition_key: string;
+  run_id: string;
+  event_id: number;
+  materialized_at: Timestamp;
+  value: Json<unknown>;
+  metadata: JsonDefault<Record<string, unknown>>;
+}
+
+export interface Database {
+  'strata.runs': RunsTable;
+  'strata.steps': StepsTable;
+  'strata.events': EventsTable;
+  'strata.materializations': MaterializationsTable;
+}
