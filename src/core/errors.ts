@@ -61,6 +61,20 @@ export class AssetMaterializationError extends StrataError {
   }
 }
 
+/** An upstream output a step needs is missing or fails the upstream's `output` schema. */
+export class StepInputError extends StrataError {
+  readonly assetKey: string;
+  readonly upstreamKey: string;
+  readonly upstreamPartition: string | null;
+
+  constructor(assetKey: string, upstreamKey: string, upstreamPartition: string | null, message: string) {
+    super('STEP_INPUT_INVALID', message);
+    this.assetKey = assetKey;
+    this.upstreamKey = upstreamKey;
+    this.upstreamPartition = upstreamPartition;
+  }
+}
+
 export class RunCanceledError extends StrataError {
   constructor(message = 'run canceled') {
     super('RUN_CANCELED', message);

@@ -1,0 +1,110 @@
+import type { AnyAsset } from './asset.js';
+import { AssetMaterializationError, StepInputError, ValidationError, describeError, isRetryable } from './errors.js';
+import type { EventSink } from './event-sink.js';
+import { backoffDelay } from './retry.js';
+import type { PlannedStep } from './run-plan.js';
+import { type LoadInput, loadInputs } from './step-inputs.js';
+import { createStepLogger } from './step-logger.js';
+import type { AssetKey, Clock, Metadata, Resources, StepStatus } from './types.js';
+
+export interface StepResult {
+  readonly assetKey: AssetKey;
+  readonly partition: string | null;
+  readonly status: Extract<StepStatus, 'SUCCESS' | 'FAILURE' | 'SKIPPED' | 'CANCELED'>;
+  /** Attempts started; 0 for a skipped step. */
+  readonly attempts: number;
+  readonly durationMs: number;
+  readonly error?: string;
+  readonly metadata?: Metadata;
+}
+
+export interface StepRun {
+  readonly runId: string;
+  readonly asset: AnyAsset;
+  readonly step: PlannedStep;
+  readonly resources: Resources;
+  readonly signal: AbortSignal;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly sink: EventSink;
+  readonly produced: ReadonlyMap<string, unknown>;
+  readonly loadInput: LoadInput;
+}
+
+type Attempt = { ok: true; value: unknown; metadata: Metadata } | { ok: false; error: unknown };
+
+/** Runs one step, retrying per the asset's policy; emits its events. Rejects only when emitting fails. */
+export async function runStep(run: StepRun): Promise<{ result: StepResult; value?: unknown }> {
+  const { asset, clock, sink, signal } = run;
+  const where = { runId: run.runId, assetKey: asset.key, partition: run.step.partition?.key ?? null };
+  const stepStart = clock.now().getTime();
+  const finish = (status: StepResult['status'], attempts: number, extra: Partial<StepResult> = {}): StepResult => ({
+    assetKey: where.assetKey,
+    partition: where.partition,
+    status,
+    attempts,
+    durationMs: clock.now().getTime() - stepStart,
+    ...extra,
+  });
+  const cancel = async (attempt: number): Promise<{ result: StepResult }> => {
+    const message = `canceled: ${describeError(signal.reason)}`;
+    await sink.send({ type: 'step:failed', ...where, at: clock.now(), attempt, message, retryable: false, willRetry: false, retryInMs: null });
+    return { result: finish('CANCELED', attempt, { error: message }) };
+  };
+
+  for (let attempt = 1; ; attempt++) {
+    await sink.send({ type: 'step:started', ...where, at: clock.now(), attempt });
+    const attemptStart = clock.now().getTime();
+    const outcome = await attemptOnce(run, attempt);
+    if (outcome.ok) {
+      const at = clock.now();
+      const { value, metadata } = outcome;
+      await sink.send({ type: 'asset:materialized', ...where, at, value, metadata, durationMs: at.getTime() - attemptStart });
+      const result = finish('SUCCESS', attempt, { metadata });
+      await sink.send({ type: 'step:succeeded', ...where, at, durationMs: result.durationMs });
+      return { result, value };
+    }
+    // Whatever asset code throws once the run is aborted is the cancel surfacing.
+    if (signal.aborted) return cancel(attempt);
+    const error = outcome.error;
+    const message = describeError(error);
+    const retryable = isRetryable(error);
+    const willRetry = retryable && attempt <= asset.retry.maxRetries;
+    const retryInMs = willRetry ? backoffDelay(asset.retry, attempt, run.random) : null;
+    await sink.send({ type: 'step:failed', ...where, at: clock.now(), attempt, message, retryable, willRetry, retryInMs });
+    if (retryInMs === null) return { result: finish('FAILURE', attempt, { error: message }) };
+    try {
+      await clock.sleep(retryInMs, signal);
+    } catch (sleepError) {
+      if (signal.aborted) return cancel(attempt);
+      throw sleepError;
+    }
+  }
+}
+
+async function attemptOnce(run: StepRun, attempt: number): Promise<Attempt> {
+  const { asset, step } = run;
+  const partitionKey = step.partition?.key ?? null;
+  try {
+    const inputs = await loadInputs(asset, step.partition, run.produced, run.loadInput);
+    const result = await asset.materialize({
+      runId: run.runId,
+      assetKey: asset.key,
+      partition: step.partition,
+      inputs,
+      signal: run.signal,
+      log: createStepLogger(run.sink, run.clock, { runId: run.runId, assetKey: asset.key, partition: partitionKey }),
+      resources: run.resources,
+      clock: run.clock,
+      attempt,
+    });
+    // A missing value could not be told apart from "never materialized" when loaded later.
+    if (result === null || typeof result !== 'object' || result.value === undefined) {
+      throw new ValidationError('materialize must return { value, metadata? } with a defined value');
+    }
+    return { ok: true, value: result.value, metadata: result.metadata ?? {} };
+  } catch (error) {
+    if (error instanceof StepInputError) return { ok: false, error };
+    return { ok: false, error: new AssetMaterializationError(asset.key, partitionKey, error) };
+  }
+}
