@@ -116,7 +116,7 @@ function checkPartitions(asset: AnyAsset, dep: DepsSpec[string]): void {
   // An unpartitioned upstream has one output that every partition reads.
   if (theirs !== undefined && theirs !== own) {
     throw new DefinitionError(
-      `${path}: a ${own ?? 'unpartitioned'} asset cannot read a ${theirs} asset partition by partition; ` +
+      `${path}: ${own === undefined ? 'an unpartitioned' : `a ${own}`} asset cannot read a ${theirs} asset partition by partition; ` +
         `give both the same partitions or use many(asset, mapping)`,
     );
   }

@@ -26,7 +26,7 @@ function createTimePartitions(grid: TimeGrid): PartitionsDefinition {
   function parse(key: string): PartitionWindow {
     const match = typeof key === 'string' ? grid.pattern.exec(key) : null;
     if (!match) throw invalid(String(key));
-    const [year, month, day, hour] = match.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number];
+    const [year = 0, month = 0, day = 0, hour = 0] = match.slice(1).map(Number);
     const startMs = Date.UTC(year, month - 1, day, hour);
     // Date.UTC rolls invalid dates over (Feb 30 -> Mar 2), so a round trip catches them.
     if (startMs % grid.periodMs !== 0 || grid.toKey(new Date(startMs)) !== key) throw invalid(key);
