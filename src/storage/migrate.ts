@@ -28,7 +28,7 @@ export interface MigrateResult {
  * await migrateToLatest(db); // core tables
  * await migrateToLatest(db, { provider: sqlFileMigrationProvider('sql/migrations'), tableName: 'pipeline_migrations' });
  */
-export async function migrateToLatest(db: Kysely<unknown>, options: MigrateOptions = {}): Promise<MigrateResult> {
+export async function migrateToLatest<DB>(db: Kysely<DB>, options: MigrateOptions = {}): Promise<MigrateResult> {
   const tableName = options.tableName ?? CORE_MIGRATION_TABLE.tableName;
   const migrator = new Migrator({
     db,
