@@ -41,6 +41,7 @@ export interface ParquetBenchResult {
   readonly duckdbRows: number;
   readonly duckdbSumCurrentPrice: number;
   readonly readBackOk: boolean;
+  readonly setupMs: number;
 }
 
 type WriteFn = (rows: readonly MarketRow[]) => Promise<Uint8Array>;
@@ -49,6 +50,8 @@ interface Candidate {
   readonly name: string;
   readonly write: WriteFn;
   readonly close?: () => void;
+  /** One-off start-up cost outside the timed writes (DuckDB instance creation). */
+  readonly setupMs?: number;
 }
 
 export async function runParquetBench(options: ParquetBenchOptions = {}): Promise<ParquetBenchResult[]> {
@@ -88,6 +91,7 @@ export async function runParquetBench(options: ParquetBenchOptions = {}): Promis
         duckdbRows: check.rows,
         duckdbSumCurrentPrice: check.sum,
         readBackOk,
+        setupMs: candidate.setupMs ?? 0,
       });
     }
   } finally {
@@ -176,7 +180,7 @@ function parquetjsWriter(lib: ParquetjsModule): WriteFn {
   };
 }
 
-const HYPARQUET_TYPE: Record<ColumnType, BasicType> = { string: 'STRING', double: 'DOUBLE', json: 'JSON' };
+const HYPARQUET_TYPE: Record<ColumnType, BasicType> = { string: 'STRING', double: 'DOUBLE', json: 'STRING' };
 
 async function hyparquetWrite(rows: readonly MarketRow[]): Promise<Uint8Array> {
   const columns = toColumns(rows, MARKET_ROW_COLUMNS);
@@ -193,13 +197,16 @@ const DUCKDB_TYPE: Record<ColumnType, string> = { string: 'VARCHAR', double: 'DO
 // DuckDB cannot COPY to memory, so it writes a temp file and reads the bytes back; that cost
 // is part of the timing because the bronze store wants bytes. Instance start-up is not timed.
 async function duckdbCandidate(): Promise<Candidate> {
+  const started = performance.now();
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
+  const setupMs = performance.now() - started;
   const dir = await mkdtemp(join(tmpdir(), 'strata-duckdb-copy-'));
   const ddl = MARKET_ROW_COLUMNS.map((c) => `"${c.name}" ${DUCKDB_TYPE[c.type]}`).join(', ');
   let n = 0;
   return {
     name: 'duckdb appender+COPY',
+    setupMs,
     close: () => {
       connection.closeSync();
       instance.closeSync();
@@ -232,12 +239,12 @@ async function duckdbCandidate(): Promise<Candidate> {
 
 function formatTable(results: readonly ParquetBenchResult[], expectedSum: number): string {
   const lines = [
-    `| candidate | rows | time (ms) | rows/s | file size (bytes) | DuckDB rows | DuckDB sum(current_price) | read-back |`,
-    `|---|---:|---:|---:|---:|---:|---:|---|`,
+    `| candidate | rows | time (ms) | rows/s | file size (bytes) | DuckDB rows | DuckDB sum(current_price) | read-back | setup (ms) |`,
+    `|---|---:|---:|---:|---:|---:|---:|---|---:|`,
     ...results.map(
       (r) =>
         `| ${r.candidate} | ${r.rows} | ${r.ms.toFixed(0)} | ${Math.round(r.rowsPerSecond).toLocaleString('en-US')} | ` +
-        `${r.bytes.toLocaleString('en-US')} | ${r.duckdbRows} | ${r.duckdbSumCurrentPrice.toFixed(4)} | ${r.readBackOk ? 'ok' : 'MISMATCH'} |`,
+        `${r.bytes.toLocaleString('en-US')} | ${r.duckdbRows} | ${r.duckdbSumCurrentPrice.toFixed(4)} | ${r.readBackOk ? 'ok' : 'MISMATCH'} | ${r.setupMs.toFixed(0)} |`,
     ),
     `expected sum(current_price) from the JSON: ${expectedSum.toFixed(4)}`,
   ];

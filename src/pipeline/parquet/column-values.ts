@@ -9,7 +9,7 @@ const DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 /** Converts one field per its column type; names the row and column when the value is bad. */
 export function toColumnValue(
   value: unknown,
-  spec: { readonly name: string; readonly type: ColumnType },
+  spec: { readonly name: string; readonly type: ColumnType; readonly encode?: (value: unknown) => string },
   rowIndex: number,
 ): ColumnValue {
   if (value === null || value === undefined) return null;
@@ -25,7 +25,7 @@ export function toColumnValue(
       }
       break;
     case 'json':
-      return JSON.stringify(value);
+      return spec.encode === undefined ? JSON.stringify(value) : spec.encode(value);
   }
   throw new ValidationError(
     `row ${rowIndex}, column ${spec.name}: expected ${spec.type}, got ${JSON.stringify(value)}`,

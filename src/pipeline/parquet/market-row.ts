@@ -1,52 +1,25 @@
+import type { MarketRow } from '../sources/coingecko-schemas.js';
 import type { ColumnSpec } from './column-spec.js';
 
-/**
- * Decimal number as the source wrote it (`'-6.0e-05'`, `'19822040.0'`). The CoinGecko client
- * keeps the text so that silver can cast to NUMERIC without passing through a float.
- */
-export type DecimalText = string;
-
-/**
- * One `/coins/markets` row as the client hands it over. Fields marked optional are absent in
- * older responses or only present when requested (`price_change_percentage=1h,24h,1y`).
- */
-export interface MarketRow {
-  readonly id: string;
-  readonly symbol: string;
-  readonly name: string;
-  readonly image: string | null;
-  readonly current_price: DecimalText | null;
-  readonly market_cap: DecimalText | null;
-  readonly market_cap_rank: DecimalText | null;
-  readonly fully_diluted_valuation?: DecimalText | null;
-  readonly total_volume: DecimalText | null;
-  readonly high_24h: DecimalText | null;
-  readonly low_24h: DecimalText | null;
-  readonly price_change_24h: DecimalText | null;
-  readonly price_change_percentage_24h: DecimalText | null;
-  readonly market_cap_change_24h: DecimalText | null;
-  readonly market_cap_change_percentage_24h: DecimalText | null;
-  readonly circulating_supply: DecimalText | null;
-  readonly total_supply: DecimalText | null;
-  readonly max_supply?: DecimalText | null;
-  readonly ath: DecimalText | null;
-  readonly ath_change_percentage: DecimalText | null;
-  readonly ath_date: string | null;
-  readonly atl: DecimalText | null;
-  readonly atl_change_percentage: DecimalText | null;
-  readonly atl_date: string | null;
-  /** `null` or `{ times, currency, percentage }`; written as a JSON string. */
-  readonly roi: unknown;
-  readonly last_updated: string | null;
-  readonly price_change_percentage_1h_in_currency?: DecimalText | null;
-  readonly price_change_percentage_24h_in_currency?: DecimalText | null;
-  readonly price_change_percentage_1y_in_currency?: DecimalText | null;
-}
+export type { MarketRow };
 
 const string = (name: keyof MarketRow): ColumnSpec<MarketRow> => ({ name, type: 'string' });
 const double = (name: keyof MarketRow): ColumnSpec<MarketRow> => ({ name, type: 'double' });
 
-/** The 29 columns of the bronze `coingecko_markets` Parquet file, in source order. */
+/**
+ * `roi` as JSON with its numbers as number tokens again (`{"times":63.57,...}`): the row holds
+ * them as exact decimal text, which `JSON.stringify` would quote.
+ */
+export function roiToJson(value: unknown): string {
+  const roi = value as NonNullable<MarketRow['roi']>;
+  return `{"times":${roi.times},"currency":${JSON.stringify(roi.currency)},"percentage":${roi.percentage}}`;
+}
+
+/**
+ * The columns of the bronze `coingecko_markets` Parquet file, in source order. Every optional
+ * `price_change_percentage_*_in_currency` window is a column whether requested or not (then
+ * all null), so every snapshot file has the same schema.
+ */
 export const MARKET_ROW_COLUMNS: readonly ColumnSpec<MarketRow>[] = Object.freeze([
   string('id'),
   string('symbol'),
@@ -72,9 +45,13 @@ export const MARKET_ROW_COLUMNS: readonly ColumnSpec<MarketRow>[] = Object.freez
   double('atl'),
   double('atl_change_percentage'),
   string('atl_date'),
-  { name: 'roi', type: 'json' },
+  { name: 'roi', type: 'json', encode: roiToJson },
   string('last_updated'),
   double('price_change_percentage_1h_in_currency'),
   double('price_change_percentage_24h_in_currency'),
+  double('price_change_percentage_7d_in_currency'),
+  double('price_change_percentage_14d_in_currency'),
+  double('price_change_percentage_30d_in_currency'),
+  double('price_change_percentage_200d_in_currency'),
   double('price_change_percentage_1y_in_currency'),
 ]);

@@ -5,14 +5,25 @@ import { toColumns } from './column-values.js';
 
 /**
  * Turns rows into one Parquet file in memory, so the bronze store can put the bytes atomically.
- * Chosen implementation: hyparquet-writer (pure JS, maintained); see bench/results/parquet.md.
+ * The file is the convenient analytical copy: decimals become DOUBLE, and exact decimal text
+ * lives in the raw JSON pages that bronze keeps byte for byte (and in silver's NUMERIC columns).
  */
 export interface ParquetWriter {
   writeParquet<Row extends object>(rows: readonly Row[], columns: readonly ColumnSpec<Row>[]): Promise<Uint8Array>;
 }
 
-const PARQUET_TYPE: Record<ColumnType, BasicType> = { string: 'STRING', double: 'DOUBLE', json: 'JSON' };
+// JSON columns are already serialized, so plain UTF8: hyparquet's JSON type would stringify them
+// again, and readers need no JSON extension to get the text.
+const PARQUET_TYPE: Record<ColumnType, BasicType> = { string: 'STRING', double: 'DOUBLE', json: 'STRING' };
 
+/**
+ * hyparquet-writer: pure JS, maintained, fastest of the measured candidates whose files DuckDB
+ * reads back exactly (bench/results/parquet.md).
+ *
+ * @example
+ * const bytes = await createParquetWriter().writeParquet(rows, MARKET_ROW_COLUMNS);
+ * await writer.put('coins_markets.parquet', bytes);
+ */
 export function createParquetWriter(): ParquetWriter {
   return {
     async writeParquet(rows, columns) {
