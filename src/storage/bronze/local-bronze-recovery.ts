@@ -1,7 +1,6 @@
 import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exists } from './local-partition-writer.js';
-import { isNotFound, parseHiddenName } from './durable-fs.js';
+import { exists, isNotFound, parseHiddenName } from './durable-fs.js';
 
 /** What recovery did, as paths relative to the store root. */
 export interface BronzeRecoveryReport {

@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { BronzePartitionError } from './bronze-errors.js';
 import { keySegments } from './bronze-key.js';
@@ -68,16 +68,5 @@ export class LocalPartitionWriter implements PartitionWriter {
 
   private assertOpen(action: string): void {
     if (this.state !== 'open') throw new BronzePartitionError(this.prefix, `${action} after ${this.state}`);
-  }
-}
-
-/** True when `path` exists (file or directory). */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (error) {
-    if (isNotFound(error)) return false;
-    throw error;
   }
 }
