@@ -82,7 +82,7 @@ async function createPostgresDatabase(name: string, migrate: boolean): Promise<T
   const database = await openDatabase({ databaseUrl: url.toString(), dataDir: tmpdir() });
   const destroy = async () => {
     await database.close();
-    await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+    await dropDatabase(serverUrl, databaseName);
   };
   try {
     if (migrate) await migrateToLatest(database.db);
@@ -93,11 +93,31 @@ async function createPostgresDatabase(name: string, migrate: boolean): Promise<T
   return { ...database, url: url.toString(), destroy };
 }
 
+/**
+ * pg's pool.end() resolves before its sockets have closed, and `DROP ... WITH (FORCE)`
+ * would then kill a connection that still has no error listener (an uncaught error). So
+ * wait, briefly, for the server to see the database's connections go, and force only after.
+ */
+async function dropDatabase(serverUrl: string, databaseName: string): Promise<void> {
+  await withAdminClient(serverUrl, async (client) => {
+    for (let tries = 0; tries < 50; tries += 1) {
+      const open = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [databaseName]);
+      if (open.rows[0]?.n === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await client.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+  });
+}
+
 async function adminQuery(serverUrl: string, text: string): Promise<void> {
+  await withAdminClient(serverUrl, (client) => client.query(text));
+}
+
+async function withAdminClient<T>(serverUrl: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
-    await client.query(text);
+    return await use(client);
   } finally {
     await client.end();
   }
