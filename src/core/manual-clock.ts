@@ -67,9 +67,9 @@ export class ManualClock implements Clock {
         reject(signal?.reason);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.report({ ms: entry.ms, dueAt: entry.dueAt });
       if (ms <= 0) entry.resolve();
       else this.sleeping.push(entry);
+      this.report({ ms: entry.ms, dueAt: entry.dueAt });
     });
   }
 
