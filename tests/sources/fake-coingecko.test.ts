@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFakeCoinGecko, type FakeCoinGecko } from '../../src/pipeline/fake-coingecko/index.js';
+import { createFakeCoinGecko, runFakeCoinGeckoServer, type FakeCoinGecko } from '../../src/pipeline/fake-coingecko/index.js';
 import { parseMarketRow, parseMarketsPage } from '../../src/pipeline/sources/coingecko-schemas.js';
 import { parseLosslessJson, type JsonObject } from '../../src/pipeline/sources/lossless-json.js';
 import { MARKETS_RAW, fixtureBytes, sha256 } from './fixtures.js';
@@ -117,5 +117,20 @@ describe('fake CoinGecko', () => {
       ['/global', 200, '2026-01-01T00:00:02.000Z'],
     ]);
     expect(requests[0]?.query).toEqual({ vs_currency: 'usd', per_page: '1' });
+  });
+});
+
+describe('runFakeCoinGeckoServer', () => {
+  it('listens and tells the user how to point Strata at it', async () => {
+    const lines: string[] = [];
+    const server = await runFakeCoinGeckoServer({ port: 0, coins: 1_000, log: { info: (_fields, message) => lines.push(message) } });
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v3$/);
+      expect(lines).toContain(`try: COINGECKO_BASE_URL=${server.url} STRATA_COINS=1000 npm run strata -- materialize`);
+      const res = await fetch(`${server.url}/coins/markets?vs_currency=usd&per_page=250&page=4`);
+      expect(((await res.json()) as unknown[]).length).toBe(250);
+    } finally {
+      await server.close();
+    }
   });
 });
