@@ -142,11 +142,15 @@ export function createCoinGeckoClient(config: CoinGeckoConfig, deps: CoinGeckoCl
       const started = clock.now().getTime();
       let response: AxiosResponse<ArrayBuffer> | undefined;
       let failure: (SourceFailure & { retryable: boolean }) | undefined;
+      // axios's `timeout` is a socket idle timeout; a server dribbling bytes needs a whole-request deadline too.
+      const deadline = AbortSignal.timeout(config.timeoutMs);
       try {
-        response = await http.get<ArrayBuffer>(url, signal ? { signal } : {});
+        response = await http.get<ArrayBuffer>(url, { signal: signal ? AbortSignal.any([signal, deadline]) : deadline });
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
-        const transport = classifyTransportError(error);
+        const transport = deadline.aborted
+          ? { kind: 'timeout' as const, status: null, detail: `no complete response within ${config.timeoutMs}ms`, retryable: true }
+          : classifyTransportError(error);
         if (transport === null) throw error;
         failure = transport;
       }
