@@ -1,14 +1,10 @@
 import type { AnyAsset } from './asset.js';
-import { getAsset } from './graph.js';
-import type { AssetGraph } from './graph.js';
 import { InvalidPartitionKeyError } from './errors.js';
 import { EventSink } from './event-sink.js';
-import { resolvePartition } from './run-plan.js';
-import type { PlannedStep } from './run-plan.js';
-import { runStep } from './run-step.js';
-import type { StepResult } from './run-step.js';
-import { planInputs } from './step-inputs.js';
-import type { LoadInput } from './step-inputs.js';
+import { type AssetGraph, getAsset } from './graph.js';
+import { type PlannedStep, resolvePartition } from './run-plan.js';
+import { type StepResult, runStep } from './run-step.js';
+import { type LoadInput, planInputs } from './step-inputs.js';
 import { describeStep, stepKey } from './step-key.js';
 import type { Clock, Resources, RunEvent, RunStatus } from './types.js';
 

@@ -5,6 +5,7 @@ import type { ExecuteRunOptions } from '../../src/core/executor.js';
 import type { AssetGraph } from '../../src/core/graph.js';
 import { sixHourlyPartitions } from '../../src/core/partitions.js';
 import type { PlannedStep } from '../../src/core/run-plan.js';
+import type { Resources } from '../../src/core/types.js';
 import { recorder } from './helpers.js';
 
 export const PARTITION = '2026-11-23T06:00Z';
@@ -30,7 +31,8 @@ export function runOptions(graph: AssetGraph, steps: PlannedStep[], overrides: P
     graph,
     runId: 'run-1',
     steps,
-    resources: {},
+    // Core assets here touch no resources; the pipeline augments the interface with real ones.
+    resources: {} as Resources,
     signal: controller.signal,
     clock,
     emit: record.emit,
