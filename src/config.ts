@@ -34,6 +34,8 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How many coins `bronze/coingecko_markets` fetches (pages of 250). */
   readonly coins: number;
+  /** How many coins, by market-cap rank, gold/crypto_analytics_mart holds. */
+  readonly martTopN: number;
   readonly coingecko: CoinGeckoConfig;
 }
 
@@ -48,6 +50,7 @@ const EnvSchema = z.object({
   PORT: int(0, 65_535),
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
   STRATA_COINS: int(1, 100_000),
+  STRATA_MART_TOP_N: int(1, 10_000),
   COINGECKO_PLAN: z.preprocess(emptyAsUndefined, z.enum(['public', 'demo', 'pro']).optional()),
   COINGECKO_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
   COINGECKO_API_KEY: optionalString,
@@ -78,6 +81,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     port: e.PORT ?? 3000,
     logLevel: e.LOG_LEVEL ?? 'info',
     coins: e.STRATA_COINS ?? 250,
+    martTopN: e.STRATA_MART_TOP_N ?? 50,
     coingecko: Object.freeze({
       plan,
       baseUrl: (e.COINGECKO_BASE_URL ?? defaults.baseUrl).replace(/\/+$/, ''),

@@ -41,14 +41,3 @@ export function createLogger(options: LoggerOptions): Logger {
   }
   return pino(base);
 }
-
-/** Masks the password in a connection string before it is shown anywhere. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '[unparseable url]';
-  }
-}

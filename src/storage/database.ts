@@ -10,6 +10,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { PglitePool } from './pglite-pool.js';
 import type { Database } from './schema.js';
+import { type SqlSessionRunner, pgliteSessionRunner, postgresSessionRunner } from './sql-session.js';
 import { TEXT_PARSERS, pgTypeOverrides } from './type-parsers.js';
 
 export type DatabaseEngine = 'postgres' | 'pglite';
@@ -32,6 +33,8 @@ export interface StrataDatabase {
   readonly engine: DatabaseEngine;
   /** The underlying pool on Postgres, for what kysely cannot do (COPY via pg-copy-streams). */
   readonly pgPool?: pg.Pool;
+  /** A transaction with raw SQL and COPY, for the pipeline's hand-written SQL. */
+  readonly withSession: SqlSessionRunner;
   /** Closes the pool or PGlite; waits for the query in flight. */
   close(): Promise<void>;
 }
@@ -50,7 +53,7 @@ function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): Strata
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   options.logger?.info(`database: Postgres at ${redactUrl(databaseUrl)}`);
   // kysely's destroy() ends the pool it was given.
-  return { db, engine: 'postgres', pgPool: pool, close: () => db.destroy() };
+  return { db, engine: 'postgres', pgPool: pool, withSession: postgresSessionRunner(pool), close: () => db.destroy() };
 }
 
 async function openPglite(options: OpenDatabaseOptions): Promise<StrataDatabase> {
@@ -64,8 +67,9 @@ async function openPglite(options: OpenDatabaseOptions): Promise<StrataDatabase>
     await mkdir(dir, { recursive: true });
   }
   const pglite = await PGlite.create(dir, { parsers: TEXT_PARSERS });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PglitePool(pglite) }) });
-  return { db, engine: 'pglite', close: () => db.destroy() };
+  const pool = new PglitePool(pglite);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, engine: 'pglite', withSession: pgliteSessionRunner(pool), close: () => db.destroy() };
 }
 
 async function pathExists(path: string): Promise<boolean> {

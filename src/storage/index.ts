@@ -22,3 +22,5 @@ export { canTransition, isTerminalRunStatus, RUN_STATUSES } from './run-status.j
 export { IllegalRunTransitionError, MigrationError, RunNotFoundError } from './errors.js';
 export { TEXT_PARSERS, pgTypeOverrides, PG_TYPE_OIDS } from './type-parsers.js';
 export type { Database, EventLevel, EventsTable, MaterializationsTable, RunsTable, StepsTable } from './schema.js';
+export type { SqlSession, SqlSessionRunner } from './sql-session.js';
+export { csvLine, csvField, type CsvValue } from './csv.js';

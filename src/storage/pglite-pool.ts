@@ -32,7 +32,7 @@ function toQueryResult<R>(result: Results<R> | undefined): PostgresQueryResult<R
   };
 }
 
-class PgliteClient implements PostgresPoolClient {
+export class PgliteClient implements PostgresPoolClient {
   readonly #pglite: PGlite;
   readonly #onRelease: () => void;
   #released = false;
@@ -65,6 +65,17 @@ class PgliteClient implements PostgresPoolClient {
     return toQueryResult(await this.#pglite.query<R>(sql, [...parameters]));
   }
 
+  /**
+   * `COPY … FROM STDIN` for PGlite, which has no client stream: the same statement reads the
+   * CSV text from PGlite's virtual `/dev/blob` device instead.
+   */
+  async copyFrom(copySql: string, csv: string): Promise<number> {
+    if (this.#released) throw new Error('PGlite adapter: query on a released client');
+    const sql = copySql.replace(/\bFROM\s+STDIN\b/i, "FROM '/dev/blob'");
+    const result = await this.#pglite.query(sql, [], { blob: new Blob([csv]) });
+    return result.affectedRows ?? 0;
+  }
+
   release(): void {
     if (this.#released) return;
     this.#released = true;
@@ -82,7 +93,7 @@ export class PglitePool implements PostgresPool {
     this.#pglite = pglite;
   }
 
-  async connect(): Promise<PostgresPoolClient> {
+  async connect(): Promise<PgliteClient> {
     if (this.#ended) throw new Error('PGlite adapter: pool has ended');
     let release!: () => void;
     const released = new Promise<void>((resolve) => {

@@ -1,0 +1,6 @@
+import { z } from 'zod';
+
+export const GoldOutputSchema = z.object({
+  snapshotAt: z.string(),
+  rows: z.number().int().nonnegative(),
+});

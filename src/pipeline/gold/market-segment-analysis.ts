@@ -1,0 +1,24 @@
+import { defineAsset } from '../../core/asset.js';
+import { sixHourlyPartitions } from '../../core/partitions.js';
+import { requirePartition } from '../bronze/require-partition.js';
+import { marketSnapshots } from '../silver/market-snapshots.js';
+import { GoldOutputSchema } from './gold-output.js';
+import { rebuildSnapshot } from './rebuild-snapshot.js';
+
+/** One row per market-cap category present at each snapshot. */
+export const marketSegmentAnalysis = defineAsset({
+  key: 'gold/market_segment_analysis',
+  layer: 'gold',
+  description: 'Per market-cap category and snapshot: coin count, total market cap, market share, volume, average and median 24h change.',
+  deps: { snapshots: marketSnapshots },
+  partitions: sixHourlyPartitions,
+  output: GoldOutputSchema,
+  async materialize(ctx) {
+    const partition = requirePartition(ctx);
+    const snapshotAt = partition.start.toISOString();
+    const rows = await rebuildSnapshot(ctx.resources.database.withSession, 'gold.market_segment_analysis', 'gold/market_segment_analysis.sql', [
+      snapshotAt,
+    ]);
+    return { value: { snapshotAt, rows }, metadata: { rows } };
+  },
+});

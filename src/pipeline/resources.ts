@@ -1,0 +1,28 @@
+/**
+ * What the crypto pipeline's assets get from the outside world, added to the core's
+ * `Resources` by declaration merging so the core never imports the pipeline.
+ */
+import type { StrataDatabase } from '../storage/database.js';
+import type { BronzeStore } from '../storage/bronze/index.js';
+import type { ParquetWriter } from './parquet/index.js';
+import type { CoinGeckoClient } from './sources/index.js';
+
+export interface PipelineSettings {
+  /** How many coins bronze/coingecko_markets fetches (pages of 250). */
+  readonly coins: number;
+  /** How many coins, by market_cap_rank, the analytics mart holds. */
+  readonly martTopN: number;
+}
+
+export interface PipelineResources {
+  readonly database: StrataDatabase;
+  readonly bronze: BronzeStore;
+  readonly coingecko: CoinGeckoClient;
+  readonly parquet: ParquetWriter;
+  readonly settings: PipelineSettings;
+}
+
+declare module '../core/types.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Resources extends PipelineResources {}
+}

@@ -1,0 +1,50 @@
+import { defineAsset } from '../../core/asset.js';
+import { sixHourlyPartitions } from '../../core/partitions.js';
+import { coingeckoMarkets } from '../bronze/coingecko-markets.js';
+import { rawResponseFiles, readManifest, readVerifiedFile } from '../bronze/read-bronze.js';
+import { requirePartition } from '../bronze/require-partition.js';
+import { loadMarketSnapshots } from './load-market-snapshots.js';
+import { splitMarketRows } from './market-rows.js';
+import { replaceQuarantine } from './quarantine.js';
+import { SilverOutputSchema, type SilverOutput } from './silver-output.js';
+
+/**
+ * Validated, typed market rows, one per coin per snapshot. One transaction per partition: the
+ * rows travel by COPY into a temp staging table and merge with INSERT … ON CONFLICT; invalid
+ * rows go to silver.quarantine with their reason. silver rows + quarantined rows = bronze rows.
+ */
+export const marketSnapshots = defineAsset({
+  key: 'silver/market_snapshots',
+  layer: 'silver',
+  description: 'One validated row per coin per six-hourly snapshot, exact NUMERIC values, derived columns; invalid rows quarantined.',
+  deps: { markets: coingeckoMarkets },
+  partitions: sixHourlyPartitions,
+  output: SilverOutputSchema,
+  tags: { source: 'coingecko' },
+  async materialize(ctx): Promise<{ value: SilverOutput; metadata: Record<string, number> }> {
+    const partition = requirePartition(ctx);
+    const { bronze, database } = ctx.resources;
+    const { prefix } = ctx.inputs.markets;
+    const manifest = await readManifest(bronze, prefix);
+    const pages = [];
+    for (const file of rawResponseFiles(manifest)) {
+      pages.push({ name: file.name, body: await readVerifiedFile(bronze, prefix, file) });
+    }
+    const { staged, quarantined, bronzeRows } = splitMarketRows(pages);
+    if (bronzeRows !== manifest.rows) {
+      throw new Error(`${prefix}: the pages hold ${bronzeRows} rows but the manifest says ${manifest.rows}`);
+    }
+    const snapshotAt = partition.start.toISOString();
+    await database.withSession(async (session) => {
+      await loadMarketSnapshots(session, snapshotAt, staged);
+      await replaceQuarantine(session, ctx.assetKey, partition.key, quarantined);
+    });
+    if (quarantined.length > 0) {
+      ctx.log.warn('rows quarantined', { quarantined: quarantined.length, first_reason: quarantined[0]?.reason });
+    }
+    return {
+      value: { snapshotAt, rows: staged.length },
+      metadata: { rows: staged.length, quarantined: quarantined.length, bronze_rows: bronzeRows },
+    };
+  },
+});

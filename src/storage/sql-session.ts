@@ -1,0 +1,84 @@
+/**
+ * A transaction on one connection, with raw SQL and bulk COPY, for hand-written pipeline SQL
+ * (sql/*.sql) that kysely's builder does not express: temp staging tables and COPY.
+ * On Postgres the rows stream through pg-copy-streams; on PGlite through its /dev/blob device.
+ * Both run the same `COPY … FROM STDIN WITH (FORMAT csv)` statement.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { PglitePool } from './pglite-pool.js';
+
+export interface SqlSession {
+  query<R = Record<string, unknown>>(sql: string, parameters?: readonly unknown[]): Promise<{ rows: R[]; rowCount: number }>;
+  /** Runs `COPY table (cols) FROM STDIN WITH (FORMAT csv)` fed with CSV lines; returns rows copied. */
+  copyFrom(copySql: string, csvLines: Iterable<string> | AsyncIterable<string>): Promise<number>;
+}
+
+export type SqlSessionRunner = <T>(work: (session: SqlSession) => Promise<T>) => Promise<T>;
+
+/** Postgres: one pooled client, BEGIN … COMMIT, ROLLBACK on any error. */
+export function postgresSessionRunner(pool: pg.Pool): SqlSessionRunner {
+  return async (work) => {
+    const client = await pool.connect();
+    const session: SqlSession = {
+      async query(sql, parameters = []) {
+        const result = await client.query(sql, [...parameters]);
+        return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+      },
+      async copyFrom(copySql, csvLines) {
+        const stream = client.query(copyFrom(copySql));
+        await pipeline(Readable.from(csvLines), stream);
+        return Number(stream.rowCount ?? 0);
+      },
+    };
+    return inTransaction(session, work, (error) => client.release(error));
+  };
+}
+
+/** PGlite: the single serialised connection, so nothing else interleaves with the transaction. */
+export function pgliteSessionRunner(pool: PglitePool): SqlSessionRunner {
+  return async (work) => {
+    const client = await pool.connect();
+    const session: SqlSession = {
+      async query(sql, parameters = []) {
+        const result = await client.query<Record<string, unknown>>(sql, parameters);
+        return { rows: result.rows as never[], rowCount: Number(result.rowCount ?? 0) };
+      },
+      copyFrom: async (copySql, csvLines) => client.copyFrom(copySql, await joinLines(csvLines)),
+    };
+    return inTransaction(session, work, () => client.release());
+  };
+}
+
+async function inTransaction<T>(
+  session: SqlSession,
+  work: (session: SqlSession) => Promise<T>,
+  release: (error?: Error) => void,
+): Promise<T> {
+  let releaseError: Error | undefined;
+  try {
+    await session.query('BEGIN');
+    const result = await work(session);
+    await session.query('COMMIT');
+    return result;
+  } catch (error) {
+    try {
+      await session.query('ROLLBACK');
+    } catch (rollbackError) {
+      // A connection that cannot roll back must not go back to the pool.
+      releaseError = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    }
+    throw error;
+  } finally {
+    release(releaseError);
+  }
+}
+
+/** PGlite reads COPY input from one in-memory blob. */
+async function joinLines(lines: Iterable<string> | AsyncIterable<string>): Promise<string> {
+  const parts: string[] = [];
+  for await (const line of lines) parts.push(line);
+  return parts.join('');
+}
