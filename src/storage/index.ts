@@ -24,3 +24,4 @@ export { TEXT_PARSERS, pgTypeOverrides, PG_TYPE_OIDS } from './type-parsers.js';
 export type { Database, EventLevel, EventsTable, MaterializationsTable, RunsTable, StepsTable } from './schema.js';
 export type { SqlSession, SqlSessionRunner } from './sql-session.js';
 export { csvLine, csvField, type CsvValue } from './csv.js';
+export { stepsForRun, type Step } from './steps.js';

@@ -1,0 +1,319 @@
+/**
+ * Silver load bench: N synthetic `/coins/markets` rows, spread over snapshots of
+ * `snapshotSize` rows, loaded (a) through Strata's real path, one transaction per snapshot
+ * (`loadMarketSnapshots`: COPY into the temp stage, merge coins, merge snapshots, delete
+ * missing), and (b) by `psql \copy` of the same final rows from a CSV file into an identical
+ * table. Reports both rates and strata/psql, checks both tables hold the same rows, and
+ * breaks Strata's time down by statement.
+ *
+ *   npm run bench -- load [--rows 1000000] [--snapshot-size 15000]
+ */
+import { spawn } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { migrateAll } from '../src/runtime.js';
+import { loadMarketSnapshots } from '../src/pipeline/silver/load-market-snapshots.js';
+import { STAGE_COLUMNS, stageValues } from '../src/pipeline/silver/market-rows.js';
+import { loadSql } from '../src/pipeline/sql-files.js';
+import { csvLine, openDatabase, type SqlSession, type StrataDatabase } from '../src/storage/index.js';
+import { finalRowsSql } from './final-market-rows.js';
+import { createScratchDatabase } from './scratch-database.js';
+import { coinUniverse, planSnapshots, snapshotRows, type SnapshotPlan } from './synthetic-markets.js';
+
+export interface LoadBenchOptions {
+  readonly adminUrl: string;
+  readonly rows?: number;
+  readonly snapshotSize?: number;
+  readonly seed?: number;
+  /** Run the psql side first (the default is Strata first), to see whether order matters. */
+  readonly psqlFirst?: boolean;
+  /** Skip the full EXCEPT ALL comparison of the two tables (counts and spot checks still run). */
+  readonly skipDiff?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+export interface LoadBenchResult {
+  readonly rows: number;
+  readonly snapshots: number;
+  readonly strataMs: number;
+  readonly psqlMs: number;
+  readonly strataRowsPerSecond: number;
+  readonly psqlRowsPerSecond: number;
+  readonly ratio: number;
+  /** Strata's time by statement, ms; `other` is BEGIN, COMMIT and pool round trips. */
+  readonly phases: Readonly<Record<string, number>>;
+  /** JS time to turn the rows into COPY lines, measured apart; part of `copy stage`. */
+  readonly csvEncodeMs: number;
+  readonly verified: boolean;
+}
+
+const PHASES = ['create stage', 'copy stage', 'merge coins', 'merge snapshots', 'delete missing'] as const;
+type Phase = (typeof PHASES)[number] | 'other';
+
+export async function runLoadBench(options: LoadBenchOptions): Promise<LoadBenchResult> {
+  const rowCount = options.rows ?? 1_000_000;
+  const snapshotSize = options.snapshotSize ?? 15_000;
+  const seed = options.seed ?? 1;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const plans = planSnapshots(rowCount, snapshotSize);
+  const coins = coinUniverse(Math.min(snapshotSize, rowCount), seed);
+  const rowsOf = (plan: SnapshotPlan) => snapshotRows(coins, plan, seed);
+
+  const dir = await mkdtemp(join(tmpdir(), 'strata-load-bench-'));
+  const scratch = await createScratchDatabase(options.adminUrl);
+  log(`scratch database ${scratch.name}; ${rowCount.toLocaleString('en-US')} rows in ${plans.length} snapshots of ≤${snapshotSize.toLocaleString('en-US')}`);
+  let database: StrataDatabase | undefined;
+  const admin = new pg.Client({ connectionString: scratch.url });
+  try {
+    database = await openDatabase({ databaseUrl: scratch.url, dataDir: dir, maxConnections: 1 });
+    await migrateAll(database);
+    await admin.connect();
+
+    let started = performance.now();
+    const finalCsv = join(dir, 'final.csv');
+    const columns = await tableColumns(admin, 'silver', 'market_snapshots');
+    await writeFinalCsv(admin, plans, rowsOf, columns, join(dir, 'source.csv'), finalCsv);
+    await admin.query('CREATE TABLE bench_copy (LIKE silver.market_snapshots INCLUDING ALL)');
+    const csvEncodeMs = measureCsvEncoding(plans, rowsOf);
+    log(`prepared ${finalCsv} (${((await stat(finalCsv)).size / 1e6).toFixed(0)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+    const phases = new Map<Phase, number>();
+    const runStrata = async () => {
+      await admin.query('CHECKPOINT');
+      return timeStrataLoad(database as StrataDatabase, plans, rowsOf, phases);
+    };
+    const runPsql = async () => {
+      await admin.query('CHECKPOINT');
+      return timePsqlCopy(scratch.url, columns, finalCsv);
+    };
+    let strataMs: number;
+    let psqlMs: number;
+    if (options.psqlFirst) {
+      psqlMs = await runPsql();
+      strataMs = await runStrata();
+    } else {
+      strataMs = await runStrata();
+      psqlMs = await runPsql();
+    }
+
+    started = performance.now();
+    const verified = await verify(admin, rowCount, coins[0]?.id ?? '', plans, options.skipDiff ?? false, log);
+    log(`verified in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+    const result: LoadBenchResult = {
+      rows: rowCount,
+      snapshots: plans.length,
+      strataMs,
+      psqlMs,
+      strataRowsPerSecond: (rowCount / strataMs) * 1000,
+      psqlRowsPerSecond: (rowCount / psqlMs) * 1000,
+      ratio: psqlMs / strataMs,
+      phases: Object.fromEntries(phases),
+      csvEncodeMs,
+      verified,
+    };
+    log(formatResult(result));
+    return result;
+  } finally {
+    await admin.end().catch(() => undefined);
+    await database?.close();
+    await scratch.drop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Strata's load, one `withSession` per snapshot; only the load is timed, not generating the rows. */
+async function timeStrataLoad(
+  database: StrataDatabase,
+  plans: readonly SnapshotPlan[],
+  rowsOf: (plan: SnapshotPlan) => ReturnType<typeof snapshotRows>,
+  phases: Map<Phase, number>,
+): Promise<number> {
+  let total = 0;
+  for (const plan of plans) {
+    const rows = rowsOf(plan);
+    const started = performance.now();
+    const loaded = await database.withSession((session) => loadMarketSnapshots(profiled(session, phases), plan.snapshotAt, rows));
+    const elapsed = performance.now() - started;
+    total += elapsed;
+    if (loaded !== plan.rows) throw new Error(`snapshot ${plan.snapshotAt}: loaded ${loaded} rows, expected ${plan.rows}`);
+  }
+  const inStatements = [...phases.values()].reduce((a, b) => a + b, 0);
+  phases.set('other', total - inStatements);
+  return total;
+}
+
+/** The psql process end to end: start-up, connect, `\copy`, commit, exit. */
+async function timePsqlCopy(url: string, columns: readonly string[], csvFile: string): Promise<number> {
+  const command = `\\copy bench_copy (${columns.join(', ')}) FROM '${csvFile}' WITH (FORMAT csv)`;
+  const started = performance.now();
+  const { code, stdout, stderr } = await run('psql', [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', command]);
+  const elapsed = performance.now() - started;
+  if (code !== 0) throw new Error(`psql exited with ${code}: ${stderr || stdout}`);
+  return elapsed;
+}
+
+/** Wraps a session to add each statement's time to its phase. */
+function profiled(session: SqlSession, phases: Map<Phase, number>): SqlSession {
+  const add = (phase: Phase, started: number) => phases.set(phase, (phases.get(phase) ?? 0) + performance.now() - started);
+  return {
+    async query(sql, parameters) {
+      const started = performance.now();
+      try {
+        return await session.query(sql, parameters);
+      } finally {
+        add(phaseOf(sql), started);
+      }
+    },
+    async copyFrom(copySql, lines) {
+      const started = performance.now();
+      try {
+        return await session.copyFrom(copySql, lines);
+      } finally {
+        add('copy stage', started);
+      }
+    },
+  };
+}
+
+const PHASE_SQL: readonly [string, Phase][] = [
+  ['silver/create_market_stage.sql', 'create stage'],
+  ['silver/merge_coins.sql', 'merge coins'],
+  ['silver/merge_market_snapshots.sql', 'merge snapshots'],
+  ['silver/delete_missing_market_snapshots.sql', 'delete missing'],
+];
+
+function phaseOf(sql: string): Phase {
+  return PHASE_SQL.find(([file]) => loadSql(file) === sql)?.[1] ?? 'other';
+}
+
+/**
+ * The psql side's input: the generated rows go to Postgres as staged text (the same CSV lines
+ * Strata sends, plus snapshot_at), and come back typed, with the derived columns, as CSV.
+ */
+async function writeFinalCsv(
+  client: pg.Client,
+  plans: readonly SnapshotPlan[],
+  rowsOf: (plan: SnapshotPlan) => ReturnType<typeof snapshotRows>,
+  columns: readonly string[],
+  sourceCsv: string,
+  finalCsv: string,
+): Promise<void> {
+  async function* sourceLines() {
+    for (const plan of plans) {
+      const snapshotAt = csvLine([plan.snapshotAt]).slice(0, -1);
+      for (const row of rowsOf(plan)) yield `${snapshotAt},${csvLine(stageValues(row))}`;
+    }
+  }
+  await pipeline(Readable.from(sourceLines()), createWriteStream(sourceCsv));
+  const sourceColumns = ['snapshot_at', ...STAGE_COLUMNS];
+  await client.query(
+    `CREATE UNLOGGED TABLE bench_source (${sourceColumns.map((c) => `${c} ${c === 'source_row' ? 'integer' : 'text'}`).join(', ')})`,
+  );
+  await pipeline(createReadStream(sourceCsv), client.query(copyFrom(`COPY bench_source (${sourceColumns.join(', ')}) FROM STDIN WITH (FORMAT csv)`)));
+  await pipeline(client.query(copyTo(`COPY (${finalRowsSql('bench_source', columns)}) TO STDOUT WITH (FORMAT csv)`)), createWriteStream(finalCsv));
+  await client.query('DROP TABLE bench_source');
+  await rm(sourceCsv);
+}
+
+/** How much of `copy stage` is Node turning rows into CSV lines (done again here, untimed in the load). */
+function measureCsvEncoding(plans: readonly SnapshotPlan[], rowsOf: (plan: SnapshotPlan) => ReturnType<typeof snapshotRows>): number {
+  let total = 0;
+  let bytes = 0;
+  for (const plan of plans) {
+    const rows = rowsOf(plan);
+    const started = performance.now();
+    for (const row of rows) bytes += csvLine(stageValues(row)).length;
+    total += performance.now() - started;
+  }
+  return bytes > 0 ? total : 0;
+}
+
+async function tableColumns(client: pg.Client, schema: string, table: string): Promise<string[]> {
+  const { rows } = await client.query<{ column_name: string }>(
+    'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
+    [schema, table],
+  );
+  return rows.map((r) => r.column_name);
+}
+
+async function verify(
+  client: pg.Client,
+  rowCount: number,
+  topCoin: string,
+  plans: readonly SnapshotPlan[],
+  skipDiff: boolean,
+  log: (line: string) => void,
+): Promise<boolean> {
+  const count = async (table: string) => Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n);
+  const strataRows = await count('silver.market_snapshots');
+  const psqlRows = await count('bench_copy');
+  let ok = strataRows === rowCount && psqlRows === rowCount;
+  log(`rows: silver.market_snapshots ${strataRows}, bench_copy ${psqlRows} (expected ${rowCount})`);
+
+  if (!skipDiff) {
+    await client.query(`SET work_mem = '256MB'`);
+    const onlyIn = async (a: string, b: string) =>
+      Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT * FROM ${a} EXCEPT ALL SELECT * FROM ${b}) d`)).rows[0]?.n);
+    const strataOnly = await onlyIn('silver.market_snapshots', 'bench_copy');
+    const psqlOnly = await onlyIn('bench_copy', 'silver.market_snapshots');
+    ok &&= strataOnly === 0 && psqlOnly === 0;
+    log(`rows in one table and not the other (EXCEPT ALL, all 39 columns): strata-only ${strataOnly}, psql-only ${psqlOnly}`);
+  }
+
+  // Numeric equality ignores scale (1.0 = 1.00): compare the values' text too.
+  const middle = plans[Math.floor(plans.length / 2)];
+  if (middle !== undefined) {
+    const rowText = async (table: string) =>
+      (
+        await client.query<{ j: string }>(`SELECT to_jsonb(t)::text AS j FROM ${table} t WHERE coin_id = $1 AND snapshot_at = $2`, [
+          topCoin,
+          middle.snapshotAt,
+        ])
+      ).rows[0]?.j;
+    const strata = await rowText('silver.market_snapshots');
+    const psql = await rowText('bench_copy');
+    const same = strata !== undefined && strata === psql;
+    ok &&= same;
+    const values = strata === undefined ? {} : (JSON.parse(strata) as Record<string, unknown>);
+    log(
+      `spot check ${topCoin} @ ${middle.snapshotAt}: ${same ? 'identical' : 'DIFFERENT'} ` +
+        `(current_price ${String(values.current_price)}, market_cap ${String(values.market_cap)}, volume_to_mcap_ratio ${String(values.volume_to_mcap_ratio)})`,
+    );
+  }
+  return ok;
+}
+
+function formatResult(r: LoadBenchResult): string {
+  const rate = (n: number) => Math.round(n).toLocaleString('en-US');
+  const phaseLines = [...PHASES, 'other' as const].map((p) => {
+    const ms = r.phases[p] ?? 0;
+    return `  ${p.padEnd(16)} ${(ms / 1000).toFixed(2).padStart(8)} s  ${((ms / r.strataMs) * 100).toFixed(1).padStart(5)} %`;
+  });
+  return [
+    `strata (loadMarketSnapshots, ${r.snapshots} transactions): ${(r.strataMs / 1000).toFixed(2)} s, ${rate(r.strataRowsPerSecond)} rows/s`,
+    ...phaseLines,
+    `  (of copy stage, Node encoding CSV lines ≈ ${(r.csvEncodeMs / 1000).toFixed(2)} s)`,
+    `psql \\copy (one process, one transaction): ${(r.psqlMs / 1000).toFixed(2)} s, ${rate(r.psqlRowsPerSecond)} rows/s`,
+    `ratio strata/psql: ${r.ratio.toFixed(3)} (goal ≥ 0.8)`,
+    `verified: ${r.verified ? 'yes' : 'NO'}`,
+  ].join('\n');
+}
+
+function run(command: string, args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

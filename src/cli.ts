@@ -1,0 +1,143 @@
+/**
+ * `strata <command>`: the command line. Parses arguments, loads the configuration once, and
+ * hands typed values to the commands. Exit codes: 0 ok, 1 a run failed, 2 bad usage or input.
+ */
+import { parseArgs } from 'node:util';
+import { assetsCommand } from './cli/assets-command.js';
+import { materializeCommand } from './cli/materialize-command.js';
+import { print } from './cli/output.js';
+import { runsCommand } from './cli/runs-command.js';
+import { startCommand } from './cli/start-command.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { StrataError } from './core/errors.js';
+import { createLogger, type Logger } from './logger.js';
+import { runFakeCoinGeckoServer } from './pipeline/fake-coingecko/index.js';
+import { migrateAll, openRuntime } from './runtime.js';
+import { openDatabase } from './storage/index.js';
+
+const USAGE = `Usage: strata <command> [options]
+
+Commands:
+  start                                  migrate, serve the API on HOST:PORT, materialize once if never done
+  materialize [selection] [--partition KEY]
+                                         run assets now (selection: key, 'gold/*', '+key', 'key+'; default all)
+  assets [--json]                        list the asset graph in topological order
+  runs [--json] [--limit N] [--status S] list recent runs, newest first
+  migrate                                apply database migrations and exit
+  fake-coingecko [--port N] [--coins N]  serve recorded CoinGecko responses locally (no network needed)
+  help                                   show this help
+
+Configuration comes from environment variables: see README.md.`;
+
+class UsageError extends Error {}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      partition: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      limit: { type: 'string' },
+      status: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      coins: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (command === undefined || command === 'help' || values.help) {
+    print(USAGE);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  const config = loadConfig();
+  const interactive = process.stdout.isTTY === true;
+  switch (command) {
+    case 'start': {
+      const logger = createLogger({ level: config.logLevel });
+      return withRuntime(config, logger, (runtime) => startCommand(runtime));
+    }
+    case 'materialize': {
+      if (rest.length > 1) throw new UsageError(`materialize takes one selection, got: ${rest.join(' ')} (quote it or join terms with commas)`);
+      // On a terminal the progress lines say what the info logs would; logs go to stderr.
+      const logger = createLogger({ level: interactive ? 'warn' : config.logLevel, destination: process.stderr });
+      return withRuntime(config, logger, (runtime) => materializeCommand(runtime, { selection: rest[0], partition: values.partition, progress: interactive }));
+    }
+    case 'assets': {
+      const logger = createLogger({ level: 'warn', destination: process.stderr });
+      return withRuntime(config, logger, (runtime) => assetsCommand(runtime, { json: values.json }));
+    }
+    case 'runs': {
+      const logger = createLogger({ level: 'warn', destination: process.stderr });
+      const limit = values.limit === undefined ? 20 : parsePositiveInt(values.limit, '--limit');
+      return withRuntime(config, logger, (runtime) => runsCommand(runtime, { json: values.json, limit, status: values.status }));
+    }
+    case 'migrate': {
+      const logger = createLogger({ level: config.logLevel, destination: process.stderr });
+      const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: { info: (m) => logger.info(m) } });
+      try {
+        const ran = await migrateAll(database);
+        print(ran.length === 0 ? 'database is up to date' : `applied: ${ran.join(', ')}`);
+        return 0;
+      } finally {
+        await database.close();
+      }
+    }
+    case 'fake-coingecko': {
+      const logger = createLogger({ level: 'info' });
+      const server = await runFakeCoinGeckoServer({
+        port: values.port === undefined ? 8787 : parsePositiveInt(values.port, '--port'),
+        host: values.host ?? '127.0.0.1',
+        coins: values.coins === undefined ? 250 : parsePositiveInt(values.coins, '--coins'),
+        log: logger,
+      });
+      await waitForStopSignal();
+      await server.close();
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
+  }
+}
+
+async function withRuntime(config: Config, logger: Logger, work: (runtime: Awaited<ReturnType<typeof openRuntime>>) => Promise<number>): Promise<number> {
+  const runtime = await openRuntime(config, logger);
+  try {
+    return await work(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+function parsePositiveInt(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new UsageError(`${flag} must be a non-negative integer, got '${text}'`);
+  return value;
+}
+
+function waitForStopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError || error instanceof ConfigError || (error instanceof StrataError && !error.retryable)) {
+      process.stderr.write(`strata: ${error.message}\n`);
+      process.exitCode = 2;
+    } else if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`strata: ${error.message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`strata: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,43 @@
+/**
+ * The Fastify app factory: the JSON API over the one asset graph and the run storage. Built
+ * without listening, so tests drive it with `app.inject()`.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { StrataError } from '../core/errors.js';
+import type { Runtime } from '../runtime.js';
+import { httpStatusFor } from './error-codes.js';
+import { registerAssetRoutes } from './routes/assets.js';
+import { registerRunRoutes } from './routes/runs.js';
+
+export interface AppOptions {
+  readonly runtime: Runtime;
+}
+
+export async function buildApp({ runtime }: AppOptions): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: runtime.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    bodyLimit: 64 * 1024, disableRequestLogging: true });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof StrataError) {
+      const status = httpStatusFor(error.code);
+      if (status >= 500) request.log.error({ err: error }, 'request failed');
+      return reply.status(status).send({ error: error.code, message: error.message });
+    }
+    const status = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      return reply.status(500).send({ error: 'INTERNAL', message: 'internal error' });
+    }
+    return reply.status(status).send({ error: 'BAD_REQUEST', message: (error as Error).message });
+  });
+
+  app.get('/healthz', async () => {
+    await runtime.database.db.selectFrom('strata.runs').select('id').limit(1).execute();
+    return { status: 'ok', engine: runtime.database.engine };
+  });
+
+  registerAssetRoutes(app, runtime);
+  registerRunRoutes(app, runtime);
+  return app;
+}

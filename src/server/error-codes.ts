@@ -1,0 +1,14 @@
+/** One registry: every Strata error code and the HTTP status it answers with. */
+export const HTTP_STATUS_BY_CODE: Readonly<Record<string, number>> = Object.freeze({
+  VALIDATION_FAILED: 400,
+  SELECTION_INVALID: 400,
+  PARTITION_KEY_INVALID: 400,
+  DEFINITION_INVALID: 400,
+  RUN_NOT_FOUND: 404,
+  ASSET_NOT_FOUND: 404,
+  RUN_TRANSITION_INVALID: 409,
+});
+
+export function httpStatusFor(code: string): number {
+  return HTTP_STATUS_BY_CODE[code] ?? 500;
+}

@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { StrataError } from '../../core/errors.js';
+import type { Runtime } from '../../runtime.js';
+import { listMaterializations } from '../../storage/index.js';
+import { parseInput } from '../parse-input.js';
+
+const AssetParams = z.object({ '*': z.string().min(1) });
+
+export function registerAssetRoutes(app: FastifyInstance, runtime: Runtime): void {
+  const { graph } = runtime;
+
+  /** Every asset in topological order, with its latest materialization. */
+  app.get('/api/assets', async () => {
+    const assets = await Promise.all(
+      graph.nodes.map(async (node) => {
+        const [latest] = await listMaterializations(runtime.database.db, node.key, 1);
+        return { ...node, upstream: graph.upstream.get(node.key) ?? [], downstream: graph.downstream.get(node.key) ?? [], latestMaterialization: latest ?? null };
+      }),
+    );
+    return { assets, edges: graph.edges };
+  });
+
+  app.get('/api/assets/*', async (request) => {
+    const { '*': key } = parseInput(AssetParams, request.params, 'params');
+    const node = graph.nodes.find((candidate) => candidate.key === key);
+    if (node === undefined) throw new StrataError('ASSET_NOT_FOUND', `no asset '${key}'`);
+    const materializations = await listMaterializations(runtime.database.db, key, 20);
+    return { ...node, upstream: graph.upstream.get(key) ?? [], downstream: graph.downstream.get(key) ?? [], materializations };
+  });
+}
