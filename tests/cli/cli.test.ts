@@ -1,0 +1,125 @@
+/**
+ * The newcomer's path, as real processes: `strata materialize` against the local fake CoinGecko,
+ * then `strata runs` and `strata assets`. The PGlite data directory is a copy of the migrated
+ * template (initdb per test would be slow); on Postgres, a fresh database.
+ */
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { startFakeCoinGecko, type RunningFakeCoinGecko } from '../../src/pipeline/fake-coingecko/index.js';
+import { openDatabase, type StrataDatabase } from '../../src/storage/index.js';
+import { describeEachBackend } from '../helpers/test-backends.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function strata(args: readonly string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [join(ROOT, 'src', 'cli.ts'), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describeEachBackend('strata CLI', (backend) => {
+  let fake: RunningFakeCoinGecko;
+  let dataDir: string;
+  let env: Record<string, string>;
+  let postgres: TestDatabase | undefined;
+  let database: StrataDatabase;
+
+  beforeAll(async () => {
+    fake = await startFakeCoinGecko();
+    dataDir = await mkdtemp(join(tmpdir(), 'strata-cli-'));
+    env = { STRATA_DATA_DIR: dataDir, COINGECKO_BASE_URL: fake.url, COINGECKO_RATE_LIMIT_PER_MINUTE: '10000' };
+    if (backend === 'postgres') {
+      postgres = await createTestDatabase('cli', { backend: 'postgres' });
+      env['DATABASE_URL'] = postgres.url ?? '';
+      database = postgres;
+    } else {
+      await cp(inject('pgliteTemplate'), join(dataDir, 'pglite'), { recursive: true });
+    }
+  });
+
+  afterAll(async () => {
+    if (backend === 'pglite') await database?.close();
+    await postgres?.destroy();
+    await fake?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('materializes the whole graph: exit 0, a summary table, silver and gold filled', async () => {
+    const result = await strata(['materialize', '--partition', '2025-02-09T12:00Z'], env);
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/partition 2025-02-09T12:00Z\s+SUCCESS/);
+    for (const key of ['bronze/coingecko_markets', 'silver/market_snapshots', 'gold/crypto_analytics_mart', 'gold/market_segment_analysis']) {
+      expect(result.stdout).toMatch(new RegExp(`${key}\\s+2025-02-09T12:00Z\\s+SUCCESS`));
+    }
+
+    if (backend === 'pglite') database = await openDatabase({ dataDir });
+    const counts = await sql<{ silver: number; gold: number; segments: number }>`
+      SELECT (SELECT count(*) FROM silver.market_snapshots) AS silver,
+             (SELECT count(*) FROM gold.crypto_analytics_mart) AS gold,
+             (SELECT count(*) FROM gold.market_segment_analysis) AS segments`.execute(database.db);
+    expect(counts.rows[0]).toEqual({ silver: 250, gold: 50, segments: 4 });
+    if (backend === 'pglite') await database.close();
+  });
+
+  it('lists the run and the assets', async () => {
+    const runs = await strata(['runs', '--json'], env);
+    expect(runs.code).toBe(0);
+    const parsed = JSON.parse(runs.stdout) as { status: string; partitionKey: string }[];
+    expect(parsed.map((run) => [run.status, run.partitionKey])).toEqual([['SUCCESS', '2025-02-09T12:00Z']]);
+
+    const assets = await strata(['assets'], env);
+    expect(assets.code).toBe(0);
+    expect(assets.stdout).toMatch(/gold\/crypto_analytics_mart\s+six_hourly\s+silver\/global_snapshots, silver\/market_snapshots/);
+  });
+
+  it('fails with exit 1 and names the asset when the source refuses', async () => {
+    fake.script({ path: '/coins/markets', status: 400, body: '{"error":"invalid vs_currency"}' });
+    const result = await strata(['materialize', 'bronze/coingecko_markets+', '--partition', '2025-02-09T18:00Z'], env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/bronze\/coingecko_markets\s+2025-02-09T18:00Z\s+FAILURE/);
+    expect(result.stdout).toMatch(/silver\/market_snapshots\s+2025-02-09T18:00Z\s+SKIPPED/);
+    expect(result.stdout).toContain('400');
+  });
+
+  it('rejects bad input with exit 2 and a message that says what was wrong', async () => {
+    const badPartition = await strata(['materialize', '--partition', '2025-02-09T13:00Z'], env);
+    expect(badPartition.code).toBe(2);
+    expect(badPartition.stderr).toContain("invalid six_hourly partition key '2025-02-09T13:00Z'");
+
+    const badSelection = await strata(['materialize', 'silver/nope'], env);
+    expect(badSelection.code).toBe(2);
+    expect(badSelection.stderr).toContain("'silver/nope'");
+
+    const badConfig = await strata(['runs'], { ...env, STRATA_COINS: 'many' });
+    expect(badConfig.code).toBe(2);
+    expect(badConfig.stderr).toContain('STRATA_COINS');
+
+    const unknown = await strata(['frobnicate'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
+  });
+});
