@@ -16,7 +16,7 @@ export interface AppOptions {
 export async function buildApp({ runtime }: AppOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: runtime.logger.child({ component: 'http' }) as FastifyBaseLogger,
-    bodyLimit: 64 * 1024, disableRequestLogging: true });
+    bodyLimit: 64 * 1024 });
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof StrataError) {

@@ -1,0 +1,106 @@
+/** The JSON API through `app.inject()` (no port), on a runtime that has materialized one partition. */
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildApp } from '../../src/server/app.js';
+import { describeEachBackend } from '../helpers/test-backends.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { PARTITION, startPipeline, type Pipeline } from '../pipeline/pipeline-harness.js';
+
+describeEachBackend('HTTP API', (backend) => {
+  let database: TestDatabase;
+  let pipeline: Pipeline;
+  let app: FastifyInstance;
+  let runId: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('server', { backend });
+    pipeline = await startPipeline(database);
+    const { run, result } = await pipeline.materialize(PARTITION);
+    expect(result.status).toBe('SUCCESS');
+    runId = run.id;
+    app = await buildApp({ runtime: pipeline.runtime });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await pipeline?.stop();
+    await database?.destroy();
+  });
+
+  it('GET /healthz answers ok with the engine', async () => {
+    const response = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok', engine: backend });
+  });
+
+  it('GET /api/assets lists the graph in topological order with latest materializations', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/assets' });
+    expect(response.statusCode).toBe(200);
+    const body = response.json<{ assets: { key: string; latestMaterialization: { partitionKey: string; runId: string } | null }[]; edges: unknown[] }>();
+    expect(body.assets.map((asset) => asset.key)).toEqual([
+      'bronze/coingecko_global',
+      'bronze/coingecko_markets',
+      'silver/global_snapshots',
+      'silver/market_snapshots',
+      'gold/crypto_analytics_mart',
+      'gold/market_segment_analysis',
+    ]);
+    for (const asset of body.assets) expect(asset.latestMaterialization).toMatchObject({ partitionKey: PARTITION, runId });
+    expect(body.edges).toContainEqual({ from: 'silver/market_snapshots', to: 'gold/crypto_analytics_mart' });
+  });
+
+  it('GET /api/assets/<key> shows one asset with its neighbours and materialization metadata', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/assets/silver/market_snapshots' });
+    expect(response.statusCode).toBe(200);
+    const body = response.json<{ upstream: string[]; downstream: string[]; materializations: { metadata: Record<string, number> }[] }>();
+    expect(body.upstream).toEqual(['bronze/coingecko_markets']);
+    expect(body.downstream).toEqual(['gold/crypto_analytics_mart', 'gold/market_segment_analysis']);
+    expect(body.materializations[0]?.metadata).toMatchObject({ rows: 250, quarantined: 0, bronze_rows: 250 });
+
+    const missing = await app.inject({ method: 'GET', url: '/api/assets/gold/nope' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ error: 'ASSET_NOT_FOUND', message: "no asset 'gold/nope'" });
+  });
+
+  it('GET /api/runs pages newest first and filters by status', async () => {
+    const second = await pipeline.materialize('2025-02-09T18:00Z', 'bronze/coingecko_global');
+    const firstPage = await app.inject({ method: 'GET', url: '/api/runs?limit=1' });
+    expect(firstPage.statusCode).toBe(200);
+    const page = firstPage.json<{ runs: { id: string }[]; nextCursor: string }>();
+    expect(page.runs.map((run) => run.id)).toEqual([second.run.id]);
+    const nextPage = await app.inject({ method: 'GET', url: `/api/runs?limit=1&cursor=${encodeURIComponent(page.nextCursor)}` });
+    expect(nextPage.json<{ runs: { id: string }[] }>().runs.map((run) => run.id)).toEqual([runId]);
+
+    const failed = await app.inject({ method: 'GET', url: '/api/runs?status=FAILURE' });
+    expect(failed.json<{ runs: unknown[] }>().runs).toEqual([]);
+  });
+
+  it('GET /api/runs/:id returns the run with its steps and events', async () => {
+    const response = await app.inject({ method: 'GET', url: `/api/runs/${runId}` });
+    expect(response.statusCode).toBe(200);
+    const body = response.json<{ run: { status: string }; steps: { assetKey: string; status: string }[]; events: { event: { type: string } }[] }>();
+    expect(body.run.status).toBe('SUCCESS');
+    expect(body.steps).toHaveLength(6);
+    expect(body.steps.every((step) => step.status === 'SUCCESS')).toBe(true);
+    expect(body.events[0]?.event.type).toBe('run:started');
+    expect(body.events.at(-1)?.event.type).toBe('run:succeeded');
+    expect(body.events.filter((e) => e.event.type === 'asset:materialized')).toHaveLength(6);
+  });
+
+  it('answers bad input with a 4xx that says what was wrong', async () => {
+    const cases: [string, number, RegExp][] = [
+      ['/api/runs?limit=abc', 400, /query\.limit/],
+      ['/api/runs?limit=0', 400, /query\.limit/],
+      ['/api/runs?status=DONE', 400, /query\.status/],
+      ['/api/runs?cursor=garbage', 400, /invalid run cursor/],
+      ['/api/runs/not-a-run', 404, /run not-a-run not found/],
+      ['/api/runs/00000000-0000-4000-8000-000000000000', 404, /not found/],
+      ['/api/nothing-here', 404, /not found/i],
+    ];
+    for (const [url, status, message] of cases) {
+      const response = await app.inject({ method: 'GET', url });
+      expect({ url, status: response.statusCode }).toEqual({ url, status });
+      expect(response.body).toMatch(message);
+    }
+  });
+});
