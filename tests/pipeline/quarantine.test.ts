@@ -50,6 +50,9 @@ function corruptedPage(): { body: string; rows: JsonObject[]; corruptions: Corru
   at(60)['market_cap'] = new JsonNumber('0');
   at(61)['market_cap'] = null;
   at(62)['low_24h'] = new JsonNumber('0');
+  // The two 'unknown' coins get changes a double cannot hold: their median must still be exact.
+  at(60)['price_change_percentage_24h'] = new JsonNumber('1.00000000000000000001');
+  at(61)['price_change_percentage_24h'] = new JsonNumber('2.00000000000000000003');
 
   const corruptions: Corruption[] = [
     { row: 10, coinId: idOf(10), reason: ['current_price', 'string "12.5"'] },
@@ -134,7 +137,10 @@ describeEachBackend('quarantine of a corrupted markets page', (backend) => {
     expect(byId(62)?.['volume_to_mcap_ratio']).not.toBeNull();
 
     const { segments } = await dumpGold(database, SNAPSHOT_AT);
-    expect(segments.find((row) => row['market_cap_category'] === 'unknown')).toMatchObject({ coin_count: 2 });
+    const unknown = segments.find((row) => row['market_cap_category'] === 'unknown');
+    expect(unknown).toMatchObject({ coin_count: 2 });
+    expect(exact(String(unknown?.['median_price_change_24h']))).toBe('1.50000000000000000002');
+    expect(exact(String(unknown?.['avg_price_change_24h']))).toBe('1.50000000000000000002');
     expect(segments.reduce((n, row) => n + (row['coin_count'] as number), 0)).toBe(245);
   });
 
