@@ -5,7 +5,7 @@
  * windows would change these numbers.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { JsonNumber } from '../../src/pipeline/sources/index.js';
+import { JsonNumber, type JsonObject } from '../../src/pipeline/sources/index.js';
 import { describeEachBackend } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { exact } from './exact-decimal.js';
@@ -59,10 +59,10 @@ describeEachBackend('gold history statistics across partitions', (backend) => {
 
   it('gives return_7d_pct exactly 100 for a price that doubled in a week', async () => {
     const rows = fixtureRows();
-    const bitcoin = rows[0] as Record<string, unknown>;
+    const bitcoin = rows[0] as JsonObject;
     expect(bitcoin['id']).toBe('bitcoin');
     bitcoin['current_price'] = new JsonNumber('192228.16963477378'); // 2 × 96114.08481738689
-    pipeline.fake.script({ path: '/coins/markets', status: 200, body: pageBody(rows as never) });
+    pipeline.fake.script({ path: '/coins/markets', status: 200, body: pageBody(rows) });
     const { result } = await pipeline.materialize(WEEK_AFTER);
     expect(result.status).toBe('SUCCESS');
     const { mart } = await dumpGold(database, snapshotAt(WEEK_AFTER));

@@ -2,7 +2,7 @@
  * The pipeline end to end: a runtime (openRuntime, as the CLI builds it) over a test database, a
  * fresh data directory and the fake CoinGecko on a real port, plus the queries the tests share.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type RawBuilder } from 'kysely';
@@ -12,7 +12,7 @@ import { materialize, type RunRequest } from '../../src/daemon/execute-run.js';
 import { createLogger } from '../../src/logger.js';
 import { bronzePrefix } from '../../src/pipeline/bronze/manifest.js';
 import { loadFixtureData, startFakeCoinGecko, type RunningFakeCoinGecko, type StartFakeCoinGeckoOptions } from '../../src/pipeline/fake-coingecko/index.js';
-import { isJsonObject, parseLosslessJson, stringifyLosslessJson, type JsonObject } from '../../src/pipeline/sources/index.js';
+import { stringifyLosslessJson, type JsonObject } from '../../src/pipeline/sources/index.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
 import type { SqlSession, StrataDatabase } from '../../src/storage/index.js';
 
@@ -83,12 +83,6 @@ export function fixtureRows(): JsonObject[] {
 /** A `/coins/markets` body from lossless rows, numbers written back exactly. */
 export function pageBody(rows: readonly JsonObject[]): string {
   return `[${rows.map((row) => stringifyLosslessJson(row)).join(',')}]`;
-}
-
-export async function readJsonRows(file: string): Promise<JsonObject[]> {
-  const parsed = parseLosslessJson(await readFile(file, 'utf8'));
-  if (!Array.isArray(parsed) || !parsed.every(isJsonObject)) throw new Error(`${file}: expected an array of objects`);
-  return parsed as JsonObject[];
 }
 
 type Row = Record<string, unknown>;

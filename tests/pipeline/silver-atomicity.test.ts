@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { StepResult } from '../../src/core/executor.js';
 import { loadSql } from '../../src/pipeline/sql-files.js';
-import { JsonNumber } from '../../src/pipeline/sources/index.js';
+import { JsonNumber, type JsonObject } from '../../src/pipeline/sources/index.js';
 import { getRun } from '../../src/storage/index.js';
 import { describeEachBackend } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
@@ -27,12 +27,12 @@ import {
 /** The recorded page changed the way a later fetch would change it: new prices, a renamed coin, one coin gone, one bad row. */
 function changedPage(): string {
   const rows = fixtureRows().slice(0, 249);
-  const bitcoin = rows[0] as Record<string, unknown>;
+  const [bitcoin, second, third] = rows as [JsonObject, JsonObject, JsonObject];
   bitcoin['current_price'] = new JsonNumber('123456.789');
   bitcoin['name'] = 'Bitcoin (renamed)';
-  (rows[1] as Record<string, unknown>)['market_cap'] = new JsonNumber('1');
-  (rows[2] as Record<string, unknown>)['current_price'] = 'not a number';
-  return pageBody(rows as never);
+  second['market_cap'] = new JsonNumber('1');
+  third['current_price'] = 'not a number';
+  return pageBody(rows);
 }
 
 async function snapshotState(database: TestDatabase) {
