@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('has defaults that run with no database server and the public CoinGecko plan', () => {
+    const config = loadConfig({});
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.coins).toBe(250);
+    expect(config.martTopN).toBe(50);
+    expect(config.coingecko).toMatchObject({ plan: 'public', baseUrl: 'https://api.coingecko.com/api/v3', rateLimitPerMinute: 10 });
+  });
+
+  it('picks host, key header plan and rate limit per plan', () => {
+    expect(loadConfig({ COINGECKO_API_KEY: 'k' }).coingecko).toMatchObject({ plan: 'demo', rateLimitPerMinute: 30, apiKey: 'k' });
+    expect(loadConfig({ COINGECKO_PLAN: 'pro', COINGECKO_API_KEY: 'k' }).coingecko).toMatchObject({
+      plan: 'pro',
+      baseUrl: 'https://pro-api.coingecko.com/api/v3',
+      rateLimitPerMinute: 500,
+    });
+    expect(loadConfig({ COINGECKO_BASE_URL: 'http://127.0.0.1:8787/api/v3/', COINGECKO_RATE_LIMIT_PER_MINUTE: '1000' }).coingecko).toMatchObject({
+      baseUrl: 'http://127.0.0.1:8787/api/v3',
+      rateLimitPerMinute: 1000,
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', PORT: '' }).port).toBe(3000);
+  });
+
+  it('names every bad variable in one error', () => {
+    const attempt = () => loadConfig({ PORT: 'eighty', STRATA_COINS: '0', COINGECKO_PLAN: 'gold', COINGECKO_BASE_URL: 'not a url' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/PORT: .*STRATA_COINS: .*COINGECKO_PLAN: .*COINGECKO_BASE_URL: /);
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.coingecko)).toBe(true);
+  });
+});
