@@ -25,6 +25,11 @@ export interface CoinGeckoConfig {
   readonly maxRetries: number;
 }
 
+export interface ScheduleOverride {
+  readonly cron?: string;
+  readonly timezone?: string;
+}
+
 export interface Config {
   /** Postgres connection string; when absent, embedded PGlite under `dataDir/pglite`. */
   readonly databaseUrl: string | undefined;
@@ -37,6 +42,16 @@ export interface Config {
   /** How many coins, by market-cap rank, gold/crypto_analytics_mart holds. */
   readonly martTopN: number;
   readonly coingecko: CoinGeckoConfig;
+  /** Runs executing at once across all workers. */
+  readonly maxConcurrentRuns: number;
+  /** A run whose worker has not heartbeated for this long is failed by the monitor. */
+  readonly heartbeatTimeoutMs: number;
+  /** On SIGTERM, how long in-flight steps may run on before their runs are re-queued. */
+  readonly shutdownGraceMs: number;
+  /** Size of each named pool (`STRATA_POOL_<NAME>`), e.g. `{ coingecko: 1 }`. */
+  readonly poolSizes: Readonly<Record<string, number>>;
+  /** Operator overrides of schedules defined in code (`STRATA_SCHEDULE_<NAME>_CRON` / `_TZ`). */
+  readonly scheduleOverrides: Readonly<Record<string, ScheduleOverride>>;
 }
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -57,7 +72,46 @@ const EnvSchema = z.object({
   COINGECKO_RATE_LIMIT_PER_MINUTE: int(1, 100_000),
   COINGECKO_TIMEOUT_MS: int(100, 600_000),
   COINGECKO_MAX_RETRIES: int(0, 20),
+  STRATA_MAX_CONCURRENT_RUNS: int(1, 1_000),
+  STRATA_HEARTBEAT_TIMEOUT: int(1, 86_400),
+  STRATA_SHUTDOWN_GRACE: int(0, 86_400),
 });
+
+/** Pools every deployment has unless overridden: two CoinGecko runs never hit the API at once. */
+const DEFAULT_POOL_SIZES: Readonly<Record<string, number>> = { coingecko: 1 };
+
+const POOL_VARIABLE = /^STRATA_POOL_([A-Z0-9_]+)$/;
+const SCHEDULE_VARIABLE = /^STRATA_SCHEDULE_([A-Z0-9_]+)_(CRON|TZ)$/;
+
+/** Names in variables are upper case; pools and schedules are snake_case in code. */
+function nameFromVariable(name: string): string {
+  return name.toLowerCase();
+}
+
+function parsePoolSizes(env: Readonly<Record<string, string | undefined>>, problems: string[]): Record<string, number> {
+  const sizes: Record<string, number> = { ...DEFAULT_POOL_SIZES };
+  for (const [variable, value] of Object.entries(env)) {
+    const match = POOL_VARIABLE.exec(variable);
+    if (!match || value === undefined || value === '') continue;
+    const size = Number(value);
+    if (!Number.isInteger(size) || size < 1) problems.push(`${variable}: expected a pool size (an integer >= 1), got '${value}'`);
+    else sizes[nameFromVariable(match[1] as string)] = size;
+  }
+  return sizes;
+}
+
+function parseScheduleOverrides(env: Readonly<Record<string, string | undefined>>): Record<string, ScheduleOverride> {
+  const overrides: Record<string, { cron?: string; timezone?: string }> = {};
+  for (const [variable, value] of Object.entries(env)) {
+    const match = SCHEDULE_VARIABLE.exec(variable);
+    if (!match || value === undefined || value.trim() === '') continue;
+    const name = nameFromVariable(match[1] as string);
+    const override = (overrides[name] ??= {});
+    if (match[2] === 'CRON') override.cron = value.trim();
+    else override.timezone = value.trim();
+  }
+  return overrides;
+}
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
@@ -66,8 +120,9 @@ export class ConfigError extends Error {
 /** Parses configuration from an environment (default `process.env`). Throws ConfigError naming each bad variable. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const poolSizes = parsePoolSizes(env, problems);
+  if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
@@ -90,5 +145,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       timeoutMs: e.COINGECKO_TIMEOUT_MS ?? 30_000,
       maxRetries: e.COINGECKO_MAX_RETRIES ?? 5,
     }),
+    maxConcurrentRuns: e.STRATA_MAX_CONCURRENT_RUNS ?? 4,
+    heartbeatTimeoutMs: (e.STRATA_HEARTBEAT_TIMEOUT ?? 30) * 1000,
+    shutdownGraceMs: (e.STRATA_SHUTDOWN_GRACE ?? 30) * 1000,
+    poolSizes: Object.freeze(poolSizes),
+    scheduleOverrides: Object.freeze(parseScheduleOverrides(env)),
   });
 }

@@ -41,3 +41,23 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.coingecko)).toBe(true);
   });
 });
+
+describe('loadConfig: orchestration settings', () => {
+  it('defaults the coingecko pool to 1 and reads pool sizes and schedule overrides by name', () => {
+    expect(loadConfig({}).poolSizes).toEqual({ coingecko: 1 });
+    const config = loadConfig({
+      STRATA_POOL_COINGECKO: '2',
+      STRATA_POOL_HEAVY_SQL: '3',
+      STRATA_SCHEDULE_EVERY_6_HOURS_CRON: '*/5 * * * * *',
+      STRATA_SCHEDULE_DAILY_TZ: 'Europe/Berlin',
+      STRATA_HEARTBEAT_TIMEOUT: '10',
+    });
+    expect(config.poolSizes).toEqual({ coingecko: 2, heavy_sql: 3 });
+    expect(config.scheduleOverrides).toEqual({ every_6_hours: { cron: '*/5 * * * * *' }, daily: { timezone: 'Europe/Berlin' } });
+    expect(config.heartbeatTimeoutMs).toBe(10_000);
+  });
+
+  it('rejects a pool size that is not a positive integer, naming the variable', () => {
+    expect(() => loadConfig({ STRATA_POOL_COINGECKO: '0' })).toThrow(/STRATA_POOL_COINGECKO: expected a pool size/);
+  });
+});
