@@ -25,6 +25,16 @@ export interface ManyDep<T> {
   readonly kind: 'many';
   readonly asset: AssetDefinition<T>;
   readonly mapping: PartitionMapping;
+  /**
+   * When true, upstream partitions that were never materialized are left out of the array
+   * instead of failing the step (a day with only some of its six-hourly snapshots).
+   */
+  readonly allowMissing: boolean;
+}
+
+export interface ManyDepOptions {
+  /** See ManyDep.allowMissing; default false. */
+  readonly allowMissing?: boolean;
 }
 
 // `any` here is the variance escape hatch for heterogeneous collections of definitions.
@@ -50,6 +60,12 @@ export interface AssetSpec<T, D extends DepsSpec> {
   readonly tags?: Readonly<Record<string, string>>;
   /** Named concurrency pool (e.g. `coingecko`): at most the pool's size of these steps run at once. */
   readonly pool?: string;
+  /**
+   * Whether a past partition can still be produced (default true). False for assets whose
+   * source serves only the current state (CoinGecko /coins/markets, /global): a backfill
+   * never runs them for a partition they lack, and records the partition as skipped.
+   */
+  readonly canBackfill?: boolean;
   materialize(ctx: AssetContext<InputsOf<D>>): Promise<MaterializeResult<T>>;
 }
 
@@ -106,8 +122,8 @@ export function defineAsset<T, D extends DepsSpec = Record<never, never>>(spec: 
 }
 
 /** Declares a dependency that reads several upstream partitions through `mapping`. */
-export function many<T>(asset: AssetDefinition<T>, mapping: PartitionMapping): ManyDep<T> {
-  return Object.freeze({ kind: 'many', asset, mapping });
+export function many<T>(asset: AssetDefinition<T>, mapping: PartitionMapping, options: ManyDepOptions = {}): ManyDep<T> {
+  return Object.freeze({ kind: 'many', asset, mapping, allowMissing: options.allowMissing ?? false });
 }
 
 export function isManyDep(dep: AnyAsset | ManyDep<unknown>): dep is ManyDep<unknown> {

@@ -1,4 +1,4 @@
-export type { AnyAsset, AssetDefinition, AssetSpec, DepsSpec, InputsOf, ManyDep, PartitionMapping } from './asset.js';
+export type { AnyAsset, AssetDefinition, AssetSpec, DepsSpec, InputsOf, ManyDep, ManyDepOptions, PartitionMapping } from './asset.js';
 export { DEFAULT_RETRY, defineAsset, depAsset, depMapping, isManyDep, many } from './asset.js';
 export { ManualClock, systemClock } from './clock.js';
 export type { PendingSleep } from './clock.js';
@@ -30,6 +30,7 @@ export {
   sixHourlyPartitions,
 } from './partitions.js';
 export type { PartitionsKind } from './partitions.js';
+export { assetsForPartitionKey } from './partition-selection.js';
 export { backoffDelay } from './retry.js';
 export { select } from './selection.js';
 export type { LoadInput } from './step-inputs.js';

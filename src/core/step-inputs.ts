@@ -1,5 +1,5 @@
 import type { AnyAsset, DepsSpec } from './asset.js';
-import { depAsset, depMapping } from './asset.js';
+import { depAsset, depMapping, isManyDep } from './asset.js';
 import { DefinitionError, StepInputError } from './errors.js';
 import { describeStep, stepKey } from './step-key.js';
 import type { AssetKey, PartitionWindow } from './types.js';
@@ -17,6 +17,8 @@ export interface InputSource {
 export interface InputPlan {
   readonly name: string;
   readonly many: boolean;
+  /** A `many(..., { allowMissing: true })` input: unmaterialized sources are left out. */
+  readonly allowMissing: boolean;
   readonly sources: readonly InputSource[];
 }
 
@@ -24,18 +26,20 @@ export function planInputs(asset: AnyAsset, partition: PartitionWindow | undefin
   return Object.entries(asset.deps as DepsSpec).map(([name, dep]) => {
     const upstream = depAsset(dep);
     const mapping = depMapping(dep);
-    if (!upstream.partitions) return { name, many: mapping !== undefined, sources: [{ upstream, partition: null }] };
+    const allowMissing = isManyDep(dep) && dep.allowMissing;
+    if (!upstream.partitions) return { name, many: mapping !== undefined, allowMissing, sources: [{ upstream, partition: null }] };
     if (!partition) {
       throw new DefinitionError(`${asset.key} -> ${upstream.key}: an unpartitioned step cannot read a partitioned upstream`);
     }
     const keys = mapping ? mapping.upstreamKeys(partition, upstream.partitions) : [partition.key];
-    return { name, many: mapping !== undefined, sources: keys.map((key) => ({ upstream, partition: key })) };
+    return { name, many: mapping !== undefined, allowMissing, sources: keys.map((key) => ({ upstream, partition: key })) };
   });
 }
 
 /**
  * Builds a step's `inputs`: outputs produced earlier in this run, else stored ones from
- * `loadInput`, which are parsed with the upstream's `output` schema when it has one.
+ * `loadInput`, which are parsed with the upstream's `output` schema when it has one. A
+ * missing stored output fails the step, except in a `many(..., { allowMissing: true })` input.
  */
 export async function loadInputs(
   asset: AnyAsset,
@@ -48,17 +52,22 @@ export async function loadInputs(
     const values: unknown[] = [];
     for (const source of plan.sources) {
       const key = stepKey(source.upstream.key, source.partition);
-      values.push(produced.has(key) ? produced.get(key) : await loadStored(asset, plan.name, source, loadInput));
+      if (produced.has(key)) {
+        values.push(produced.get(key));
+        continue;
+      }
+      const stored = await loadInput(source.upstream.key, source.partition);
+      if (stored === undefined && plan.allowMissing) continue;
+      values.push(parseStored(asset, plan.name, source, stored));
     }
     inputs[plan.name] = plan.many ? values : values[0];
   }
   return inputs;
 }
 
-async function loadStored(asset: AnyAsset, name: string, source: InputSource, loadInput: LoadInput): Promise<unknown> {
+function parseStored(asset: AnyAsset, name: string, source: InputSource, stored: unknown): unknown {
   const { upstream, partition } = source;
   const where = `input '${name}' of ${asset.key} from ${describeStep(upstream.key, partition)}`;
-  const stored = await loadInput(upstream.key, partition);
   if (stored === undefined) {
     throw new StepInputError(asset.key, upstream.key, partition, `${where}: no materialization found; materialize the upstream first`);
   }

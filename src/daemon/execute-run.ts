@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import { executeRun, planRun, type RunResult } from '../core/executor.js';
 import type { AssetGraph } from '../core/graph.js';
+import { assetsForPartitionKey } from '../core/partition-selection.js';
 import { select } from '../core/selection.js';
 import type { AssetKey, RunEvent, RunTrigger } from '../core/types.js';
 import type { Logger } from '../logger.js';
@@ -34,10 +35,13 @@ export function defaultPartitionKey(graph: AssetGraph, keys: readonly AssetKey[]
 
 /** Validates the request (selection, partition key) and stores the run QUEUED. */
 export async function queueRun(runtime: Runtime, request: RunRequest): Promise<Run> {
-  const selection = request.selection?.trim() || '*';
-  const keys = select(runtime.graph, selection);
-  const partitionKey = request.partitionKey ?? defaultPartitionKey(runtime.graph, keys, runtime.clock.now());
+  const requested = request.selection?.trim() || '*';
+  const selected = select(runtime.graph, requested);
+  const partitionKey = request.partitionKey ?? defaultPartitionKey(runtime.graph, selected, runtime.clock.now());
+  const keys = assetsForPartitionKey(runtime.graph, selected, partitionKey);
   planRun(runtime.graph, keys, partitionKey);
+  // Narrowed to the key's partition kind: store what will run, so execution plans the same steps.
+  const selection = keys.length === selected.length ? requested : keys.join(',');
   return createRun(runtime.database.db, {
     selection,
     partitionKey: partitionKey ?? null,
