@@ -4,6 +4,7 @@ import { buildGraph } from '../core/graph.js';
 import { coingeckoGlobal } from './bronze/coingecko-global.js';
 import { coingeckoMarkets } from './bronze/coingecko-markets.js';
 import { cryptoAnalyticsMart } from './gold/crypto-analytics-mart.js';
+import { dailyCoinSummary } from './gold/daily-coin-summary.js';
 import { marketSegmentAnalysis } from './gold/market-segment-analysis.js';
 import { globalSnapshots } from './silver/global-snapshots.js';
 import { marketSnapshots } from './silver/market-snapshots.js';
@@ -15,6 +16,7 @@ export const PIPELINE_ASSETS: readonly AnyAsset[] = Object.freeze([
   globalSnapshots,
   cryptoAnalyticsMart,
   marketSegmentAnalysis,
+  dailyCoinSummary,
 ]);
 
 export function pipelineGraph() {

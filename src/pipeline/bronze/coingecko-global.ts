@@ -14,6 +14,8 @@ export const coingeckoGlobal = defineAsset<BronzeOutput>({
   partitions: sixHourlyPartitions,
   output: BronzeOutputSchema,
   pool: 'coingecko',
+  // /coins/markets and /global serve only the current state: a past partition cannot be fetched.
+  canBackfill: false,
   retry: { maxRetries: 1, initialDelayMs: 5_000 },
   tags: { source: 'coingecko' },
   async materialize(ctx) {
