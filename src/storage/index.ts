@@ -25,3 +25,13 @@ export type { Database, EventLevel, EventsTable, MaterializationsTable, RunsTabl
 export type { SqlSession, SqlSessionRunner } from './sql-session.js';
 export { csvLine, csvField, type CsvValue } from './csv.js';
 export { stepsForRun, type Step } from './steps.js';
+export {
+  advanceScheduleCursor,
+  ensureScheduleState,
+  getScheduleState,
+  listScheduleStates,
+  setScheduleEnabled,
+  type ScheduleState,
+} from './schedules.js';
+export { claimTick, countTicks, failTick, latestTicks, listTicks, setTickRun, type ClaimTickInput, type ListTicksOptions, type Tick } from './ticks.js';
+export { TICK_STATUSES, type TickStatus } from './schedule-tables.js';

@@ -4,9 +4,11 @@
  */
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_runs_and_events.js';
+import * as m0003 from './0003_schedules.js';
 
 const CORE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_runs_and_events': m0001,
+  '0003_schedules': m0003,
 });
 
 export const coreMigrationProvider: MigrationProvider = {

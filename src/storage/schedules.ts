@@ -1,0 +1,62 @@
+/**
+ * Schedule state: on/off and the cursor (the last tick time evaluated). The cursor only moves by
+ * compare-and-set, so when two daemons evaluate the same ticks exactly one of them advances it.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { Database } from './schema.js';
+import { scheduleDb, type ScheduleStateTable } from './schedule-tables.js';
+
+export interface ScheduleState {
+  readonly name: string;
+  readonly enabled: boolean;
+  /** The last tick time evaluated; null until a daemon first evaluates the schedule. */
+  readonly cursor: Date | null;
+  readonly updatedAt: Date;
+}
+
+function toScheduleState(row: Selectable<ScheduleStateTable>): ScheduleState {
+  return { name: row.name, enabled: row.enabled, cursor: row.cursor, updatedAt: row.updated_at };
+}
+
+/** The stored state, creating it (on, cursor NULL) when the schedule has none yet. */
+export async function ensureScheduleState(db: Kysely<Database>, name: string): Promise<ScheduleState> {
+  const sdb = scheduleDb(db);
+  await sdb.insertInto('strata.schedule_state').values({ name }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  const row = await sdb.selectFrom('strata.schedule_state').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
+  return toScheduleState(row);
+}
+
+export async function getScheduleState(db: Kysely<Database>, name: string): Promise<ScheduleState | undefined> {
+  const row = await scheduleDb(db).selectFrom('strata.schedule_state').selectAll().where('name', '=', name).executeTakeFirst();
+  return row === undefined ? undefined : toScheduleState(row);
+}
+
+export async function listScheduleStates(db: Kysely<Database>): Promise<ScheduleState[]> {
+  const rows = await scheduleDb(db).selectFrom('strata.schedule_state').selectAll().orderBy('name').execute();
+  return rows.map(toScheduleState);
+}
+
+/** Turns a schedule on or off (stored, so every daemon sees it). The cursor is left as it is. */
+export async function setScheduleEnabled(db: Kysely<Database>, name: string, enabled: boolean, at: Date = new Date()): Promise<ScheduleState> {
+  const row = await scheduleDb(db)
+    .insertInto('strata.schedule_state')
+    .values({ name, enabled, updated_at: at })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ enabled, updated_at: at }))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toScheduleState(row);
+}
+
+/**
+ * Moves the cursor from `from` to `to` if nobody moved it first. Returns false when another
+ * evaluator already did: the caller's ticks are then stored by one of the two, never twice.
+ */
+export async function advanceScheduleCursor(db: Kysely<Database>, name: string, from: Date | null, to: Date, at: Date = new Date()): Promise<boolean> {
+  const result = await scheduleDb(db)
+    .updateTable('strata.schedule_state')
+    .set({ cursor: to, updated_at: at })
+    .where('name', '=', name)
+    .where((eb) => eb('cursor', 'is not distinct from', from))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
