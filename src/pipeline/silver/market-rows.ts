@@ -3,6 +3,7 @@
  * Nothing is dropped: every bronze row lands in exactly one of the two lists.
  */
 import { roiToJson } from '../parquet/index.js';
+import { csvField } from '../../storage/index.js';
 import { parseLosslessJson, parseMarketRow, stringifyLosslessJson, type MarketRow } from '../sources/index.js';
 
 export interface StagedMarketRow {
@@ -63,15 +64,21 @@ export const STAGE_COLUMNS = [
   'price_change_percentage_30d_in_currency', 'price_change_percentage_1y_in_currency',
 ] as const;
 
-export function stageValues({ sourceFile, sourceRow, row }: StagedMarketRow): (string | number | null)[] {
-  return [
-    sourceFile, sourceRow, row.id, row.symbol, row.name, row.image, row.current_price, row.market_cap,
-    row.market_cap_rank, row.fully_diluted_valuation, row.total_volume, row.high_24h, row.low_24h, row.price_change_24h,
-    row.price_change_percentage_24h, row.market_cap_change_24h, row.market_cap_change_percentage_24h,
-    row.circulating_supply, row.total_supply, row.max_supply, row.ath, row.ath_change_percentage, row.ath_date, row.atl,
-    row.atl_change_percentage, row.atl_date, row.roi === null ? null : roiToJson(row.roi), row.last_updated,
-    row.price_change_percentage_1h_in_currency, row.price_change_percentage_24h_in_currency,
-    row.price_change_percentage_7d_in_currency, row.price_change_percentage_30d_in_currency,
-    row.price_change_percentage_1y_in_currency,
-  ];
+/**
+ * One row as a CSV line in `STAGE_COLUMNS` order, built by concatenation: this runs a million
+ * times per million rows loaded, and an array per row plus map and join cost several seconds
+ * (bench/results/load.md). Decimals are JSON number text (digits, `.`, `e`, sign): never
+ * empty, never holding a comma or quote, so they go unquoted.
+ */
+export function stageLine({ sourceFile, sourceRow, row }: StagedMarketRow): string {
+  const q = csvField;
+  const n = (value: string | null) => value ?? '';
+  return `${q(sourceFile)},${sourceRow},${q(row.id)},${q(row.symbol)},${q(row.name)},${q(row.image)},${n(row.current_price)},${n(row.market_cap)},\
+${row.market_cap_rank ?? ''},${n(row.fully_diluted_valuation)},${n(row.total_volume)},${n(row.high_24h)},${n(row.low_24h)},${n(row.price_change_24h)},\
+${n(row.price_change_percentage_24h)},${n(row.market_cap_change_24h)},${n(row.market_cap_change_percentage_24h)},\
+${n(row.circulating_supply)},${n(row.total_supply)},${n(row.max_supply)},${n(row.ath)},${n(row.ath_change_percentage)},${q(row.ath_date)},${n(row.atl)},\
+${n(row.atl_change_percentage)},${q(row.atl_date)},${row.roi === null ? '' : q(roiToJson(row.roi))},${q(row.last_updated)},\
+${n(row.price_change_percentage_1h_in_currency)},${n(row.price_change_percentage_24h_in_currency)},\
+${n(row.price_change_percentage_7d_in_currency)},${n(row.price_change_percentage_30d_in_currency)},\
+${n(row.price_change_percentage_1y_in_currency)}\n`;
 }
