@@ -2,13 +2,15 @@
 -- Columns carry CoinGecko's own field names so a reader can map them to the API docs.
 CREATE SCHEMA IF NOT EXISTS silver;
 
+-- The coin dimension: the names of the newest snapshot that holds the coin, and the first
+-- snapshot that held it. No last_seen_at: it would rewrite every coin row on every snapshot;
+-- it is max(snapshot_at) of the coin's snapshots (silver.coin_activity, below).
 CREATE TABLE silver.coins (
   coin_id        text PRIMARY KEY,
   symbol         text NOT NULL,
   name           text NOT NULL,
   image          text,
-  first_seen_at  timestamptz NOT NULL,
-  last_seen_at   timestamptz NOT NULL
+  first_seen_at  timestamptz NOT NULL
 );
 
 CREATE TABLE silver.market_snapshots (
@@ -44,13 +46,21 @@ CREATE TABLE silver.market_snapshots (
   price_change_percentage_7d_in_currency   numeric,
   price_change_percentage_30d_in_currency  numeric,
   price_change_percentage_1y_in_currency   numeric,
-  -- Derived columns; definitions in README "Data model".
-  market_cap_category                      text NOT NULL
+  -- Derived columns; definitions in README "Data model". Generated, so every writer (the merge,
+  -- ON CONFLICT DO UPDATE, a manual fix) gets the same values and the merge need not list them.
+  market_cap_category                      text NOT NULL GENERATED ALWAYS AS (CASE
+      WHEN market_cap IS NULL OR market_cap <= 0 THEN 'unknown'
+      WHEN market_cap >= 200e9 THEN 'mega'
+      WHEN market_cap >= 10e9 THEN 'large'
+      WHEN market_cap >= 1e9 THEN 'mid'
+      WHEN market_cap >= 100e6 THEN 'small'
+      ELSE 'micro'
+    END) STORED
     CHECK (market_cap_category IN ('mega', 'large', 'mid', 'small', 'micro', 'unknown')),
-  price_volatility_24h                     numeric,
-  volume_to_mcap_ratio                     numeric,
-  circulating_to_total_supply_ratio        numeric,
-  circulating_to_max_supply_ratio          numeric,
+  price_volatility_24h                     numeric GENERATED ALWAYS AS ((high_24h - low_24h) / NULLIF(low_24h, 0) * 100) STORED,
+  volume_to_mcap_ratio                     numeric GENERATED ALWAYS AS (total_volume / NULLIF(market_cap, 0)) STORED,
+  circulating_to_total_supply_ratio        numeric GENERATED ALWAYS AS (circulating_supply / NULLIF(total_supply, 0)) STORED,
+  circulating_to_max_supply_ratio          numeric GENERATED ALWAYS AS (circulating_supply / NULLIF(max_supply, 0)) STORED,
   -- Lineage back to bronze.
   source_file                              text NOT NULL,
   source_row                               integer NOT NULL,
@@ -58,6 +68,15 @@ CREATE TABLE silver.market_snapshots (
 );
 
 CREATE INDEX market_snapshots_snapshot_rank_idx ON silver.market_snapshots (snapshot_at, market_cap_rank);
+
+-- When each coin was first and last seen. last_seen_at is one backward scan of the primary key
+-- per coin, so it costs nothing at load time.
+CREATE VIEW silver.coin_activity AS
+SELECT
+  c.coin_id,
+  c.first_seen_at,
+  (SELECT max(s.snapshot_at) FROM silver.market_snapshots s WHERE s.coin_id = c.coin_id) AS last_seen_at
+FROM silver.coins c;
 
 CREATE TABLE silver.global_snapshots (
   snapshot_at                           timestamptz PRIMARY KEY,
