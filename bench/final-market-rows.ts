@@ -1,8 +1,9 @@
 /**
  * The bench's own statement of what a silver.market_snapshots row is, given staged text:
- * typed casts plus the derived columns (the definitions in sql/silver/merge_market_snapshots.sql,
- * written out again on purpose). The psql side of the load bench loads rows made by this query,
- * and the bench then checks that Strata's merge produced the very same rows.
+ * typed casts plus the derived columns (the generated columns of sql/migrations/0001_silver.sql,
+ * written out again on purpose). The psql side of the load bench loads rows made by this query;
+ * the bench checks that Strata's merge produced the very same rows, and that the table's
+ * generated columns agree with the definitions here.
  */
 
 /** Columns whose staged text is cast to something other than numeric. */
@@ -44,4 +45,11 @@ export function finalRowsSql(source: string, tableColumns: readonly string[]): s
   const typed = stored.map((c) => `${c}::${CASTS[c] ?? 'numeric'} AS ${c}`).join(',\n    ');
   const select = tableColumns.map((c) => (DERIVED[c] === undefined ? c : `${DERIVED[c]} AS ${c}`)).join(',\n  ');
   return `WITH typed AS (\n  SELECT\n    ${typed}\n  FROM ${source}\n)\nSELECT\n  ${select}\nFROM typed`;
+}
+
+/** Counts the rows of `table` whose derived columns differ from the definitions above. */
+export function derivedMismatchSql(table: string): string {
+  const names = Object.keys(DERIVED);
+  return `SELECT count(*) AS n FROM ${table}
+WHERE (${names.join(', ')}) IS DISTINCT FROM (${names.map((c) => `(${DERIVED[c]})`).join(',\n  ')})`;
 }

@@ -3,8 +3,10 @@
  * `snapshotSize` rows, loaded (a) through Strata's real path, one transaction per snapshot
  * (`loadMarketSnapshots`: COPY into the temp stage, merge coins, merge snapshots, delete
  * missing), and (b) by `psql \copy` of the same final rows from a CSV file into an identical
- * table. Reports both rates and strata/psql, checks both tables hold the same rows, and
- * breaks Strata's time down by statement.
+ * table: same columns (the derived ones generated), PK, index and FK to a coins table holding
+ * the same coins; and once more into the same table without the FK. Reports the rates and
+ * strata/psql for both, checks all tables hold the same rows, and breaks Strata's time down by
+ * statement.
  *
  *   npm run bench -- load [--rows 1000000] [--snapshot-size 15000]
  */
@@ -19,10 +21,10 @@ import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { migrateAll } from '../src/runtime.js';
 import { loadMarketSnapshots } from '../src/pipeline/silver/load-market-snapshots.js';
-import { STAGE_COLUMNS, stageValues } from '../src/pipeline/silver/market-rows.js';
+import { STAGE_COLUMNS, stageLine } from '../src/pipeline/silver/market-rows.js';
 import { loadSql } from '../src/pipeline/sql-files.js';
-import { csvLine, openDatabase, type SqlSession, type StrataDatabase } from '../src/storage/index.js';
-import { finalRowsSql } from './final-market-rows.js';
+import { csvField, openDatabase, type SqlSession, type StrataDatabase } from '../src/storage/index.js';
+import { derivedMismatchSql, finalRowsSql } from './final-market-rows.js';
 import { createScratchDatabase } from './scratch-database.js';
 import { coinUniverse, planSnapshots, snapshotRows, type SnapshotPlan } from './synthetic-markets.js';
 
@@ -42,10 +44,15 @@ export interface LoadBenchResult {
   readonly rows: number;
   readonly snapshots: number;
   readonly strataMs: number;
+  /** psql into the identical table (with the FK). */
   readonly psqlMs: number;
+  /** psql into the same table without the FK (what the bench compared against before). */
+  readonly psqlNoFkMs: number;
   readonly strataRowsPerSecond: number;
   readonly psqlRowsPerSecond: number;
+  readonly psqlNoFkRowsPerSecond: number;
   readonly ratio: number;
+  readonly ratioNoFk: number;
   /** Strata's time by statement, ms; `other` is BEGIN, COMMIT and pool round trips. */
   readonly phases: Readonly<Record<string, number>>;
   /** JS time to turn the rows into COPY lines, measured apart; part of `copy stage`. */
@@ -78,8 +85,14 @@ export async function runLoadBench(options: LoadBenchOptions): Promise<LoadBench
     let started = performance.now();
     const finalCsv = join(dir, 'final.csv');
     const columns = await tableColumns(admin, 'silver', 'market_snapshots');
-    await writeFinalCsv(admin, plans, rowsOf, columns, join(dir, 'source.csv'), finalCsv);
+    // Identical to silver: INCLUDING ALL copies the generated columns, PK, index and CHECK, not
+    // the FK, so it is added against bench_coins, filled (before timing) with the same coins.
+    await admin.query('CREATE TABLE bench_coins (LIKE silver.coins INCLUDING ALL)');
+    await admin.query(
+      'CREATE TABLE bench_copy_fk (LIKE silver.market_snapshots INCLUDING ALL, FOREIGN KEY (coin_id) REFERENCES bench_coins (coin_id))',
+    );
     await admin.query('CREATE TABLE bench_copy (LIKE silver.market_snapshots INCLUDING ALL)');
+    await writeFinalCsv(admin, plans, rowsOf, columns, join(dir, 'source.csv'), finalCsv);
     const csvEncodeMs = measureCsvEncoding(plans, rowsOf);
     log(`prepared ${finalCsv} (${((await stat(finalCsv)).size / 1e6).toFixed(0)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
@@ -88,18 +101,21 @@ export async function runLoadBench(options: LoadBenchOptions): Promise<LoadBench
       await admin.query('CHECKPOINT');
       return timeStrataLoad(database as StrataDatabase, plans, rowsOf, phases);
     };
-    const runPsql = async () => {
+    const runPsql = async (table: string) => {
       await admin.query('CHECKPOINT');
-      return timePsqlCopy(scratch.url, columns, finalCsv);
+      return timePsqlCopy(scratch.url, table, columns, finalCsv);
     };
     let strataMs: number;
     let psqlMs: number;
+    let psqlNoFkMs: number;
     if (options.psqlFirst) {
-      psqlMs = await runPsql();
+      psqlMs = await runPsql('bench_copy_fk');
+      psqlNoFkMs = await runPsql('bench_copy');
       strataMs = await runStrata();
     } else {
       strataMs = await runStrata();
-      psqlMs = await runPsql();
+      psqlMs = await runPsql('bench_copy_fk');
+      psqlNoFkMs = await runPsql('bench_copy');
     }
 
     started = performance.now();
@@ -111,9 +127,12 @@ export async function runLoadBench(options: LoadBenchOptions): Promise<LoadBench
       snapshots: plans.length,
       strataMs,
       psqlMs,
+      psqlNoFkMs,
       strataRowsPerSecond: (rowCount / strataMs) * 1000,
       psqlRowsPerSecond: (rowCount / psqlMs) * 1000,
+      psqlNoFkRowsPerSecond: (rowCount / psqlNoFkMs) * 1000,
       ratio: psqlMs / strataMs,
+      ratioNoFk: psqlNoFkMs / strataMs,
       phases: Object.fromEntries(phases),
       csvEncodeMs,
       verified,
@@ -150,8 +169,8 @@ async function timeStrataLoad(
 }
 
 /** The psql process end to end: start-up, connect, `\copy`, commit, exit. */
-async function timePsqlCopy(url: string, columns: readonly string[], csvFile: string): Promise<number> {
-  const command = `\\copy bench_copy (${columns.join(', ')}) FROM '${csvFile}' WITH (FORMAT csv)`;
+async function timePsqlCopy(url: string, table: string, columns: readonly string[], csvFile: string): Promise<number> {
+  const command = `\\copy ${table} (${columns.join(', ')}) FROM '${csvFile}' WITH (FORMAT csv)`;
   const started = performance.now();
   const { code, stdout, stderr } = await run('psql', [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', command]);
   const elapsed = performance.now() - started;
@@ -195,7 +214,8 @@ function phaseOf(sql: string): Phase {
 
 /**
  * The psql side's input: the generated rows go to Postgres as staged text (the same CSV lines
- * Strata sends, plus snapshot_at), and come back typed, with the derived columns, as CSV.
+ * Strata sends, plus snapshot_at), and come back typed as CSV (the derived columns are
+ * generated by the table on both sides). bench_coins gets each coin's first row.
  */
 async function writeFinalCsv(
   client: pg.Client,
@@ -207,8 +227,8 @@ async function writeFinalCsv(
 ): Promise<void> {
   async function* sourceLines() {
     for (const plan of plans) {
-      const snapshotAt = csvLine([plan.snapshotAt]).slice(0, -1);
-      for (const row of rowsOf(plan)) yield `${snapshotAt},${csvLine(stageValues(row))}`;
+      const snapshotAt = csvField(plan.snapshotAt);
+      for (const row of rowsOf(plan)) yield `${snapshotAt},${stageLine(row)}`;
     }
   }
   await pipeline(Readable.from(sourceLines()), createWriteStream(sourceCsv));
@@ -218,6 +238,10 @@ async function writeFinalCsv(
   );
   await pipeline(createReadStream(sourceCsv), client.query(copyFrom(`COPY bench_source (${sourceColumns.join(', ')}) FROM STDIN WITH (FORMAT csv)`)));
   await pipeline(client.query(copyTo(`COPY (${finalRowsSql('bench_source', columns)}) TO STDOUT WITH (FORMAT csv)`)), createWriteStream(finalCsv));
+  await client.query(
+    `INSERT INTO bench_coins (coin_id, symbol, name, image, first_seen_at)
+     SELECT DISTINCT ON (coin_id) coin_id, symbol, name, image, snapshot_at::timestamptz FROM bench_source ORDER BY coin_id, snapshot_at`,
+  );
   await client.query('DROP TABLE bench_source');
   await rm(sourceCsv);
 }
@@ -229,7 +253,7 @@ function measureCsvEncoding(plans: readonly SnapshotPlan[], rowsOf: (plan: Snaps
   for (const plan of plans) {
     const rows = rowsOf(plan);
     const started = performance.now();
-    for (const row of rows) bytes += csvLine(stageValues(row)).length;
+    for (const row of rows) bytes += stageLine(row).length;
     total += performance.now() - started;
   }
   // Reading `bytes` keeps the encoding from being optimised away.
@@ -238,7 +262,8 @@ function measureCsvEncoding(plans: readonly SnapshotPlan[], rowsOf: (plan: Snaps
 
 async function tableColumns(client: pg.Client, schema: string, table: string): Promise<string[]> {
   const { rows } = await client.query<{ column_name: string }>(
-    'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
+    `SELECT column_name FROM information_schema.columns
+     WHERE table_schema = $1 AND table_name = $2 AND is_generated = 'NEVER' ORDER BY ordinal_position`,
     [schema, table],
   );
   return rows.map((r) => r.column_name);
@@ -252,20 +277,27 @@ async function verify(
   skipDiff: boolean,
   log: (line: string) => void,
 ): Promise<boolean> {
-  const count = async (table: string) => Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n);
-  const strataRows = await count('silver.market_snapshots');
-  const psqlRows = await count('bench_copy');
-  let ok = strataRows === rowCount && psqlRows === rowCount;
-  log(`rows: silver.market_snapshots ${strataRows}, bench_copy ${psqlRows} (expected ${rowCount})`);
+  const tables = ['silver.market_snapshots', 'bench_copy_fk', 'bench_copy'];
+  const count = async (sql: string) => Number((await client.query<{ n: string }>(sql)).rows[0]?.n);
+  const counts: number[] = [];
+  for (const table of tables) counts.push(await count(`SELECT count(*) AS n FROM ${table}`));
+  let ok = counts.every((n) => n === rowCount);
+  log(`rows: ${tables.map((table, i) => `${table} ${counts[i]}`).join(', ')} (expected ${rowCount})`);
+
+  // The derived columns are generated on both sides: check them against the bench's own definitions.
+  const wrongDerived = await count(derivedMismatchSql('silver.market_snapshots'));
+  ok &&= wrongDerived === 0;
+  log(`rows whose derived columns differ from bench/final-market-rows.ts: ${wrongDerived}`);
 
   if (!skipDiff) {
     await client.query(`SET work_mem = '256MB'`);
-    const onlyIn = async (a: string, b: string) =>
-      Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT * FROM ${a} EXCEPT ALL SELECT * FROM ${b}) d`)).rows[0]?.n);
-    const strataOnly = await onlyIn('silver.market_snapshots', 'bench_copy');
-    const psqlOnly = await onlyIn('bench_copy', 'silver.market_snapshots');
-    ok &&= strataOnly === 0 && psqlOnly === 0;
-    log(`rows in one table and not the other (EXCEPT ALL, all 39 columns): strata-only ${strataOnly}, psql-only ${psqlOnly}`);
+    const onlyIn = (a: string, b: string) => count(`SELECT count(*) AS n FROM (SELECT * FROM ${a} EXCEPT ALL SELECT * FROM ${b}) d`);
+    for (const other of tables.slice(1)) {
+      const strataOnly = await onlyIn('silver.market_snapshots', other);
+      const psqlOnly = await onlyIn(other, 'silver.market_snapshots');
+      ok &&= strataOnly === 0 && psqlOnly === 0;
+      log(`rows in silver and not ${other} (EXCEPT ALL, all columns): ${strataOnly}; the other way: ${psqlOnly}`);
+    }
   }
 
   // Numeric equality ignores scale (1.0 = 1.00): compare the values' text too.
@@ -279,8 +311,7 @@ async function verify(
         ])
       ).rows[0]?.j;
     const strata = await rowText('silver.market_snapshots');
-    const psql = await rowText('bench_copy');
-    const same = strata !== undefined && strata === psql;
+    const same = strata !== undefined && (await rowText('bench_copy_fk')) === strata && (await rowText('bench_copy')) === strata;
     ok &&= same;
     const values = strata === undefined ? {} : (JSON.parse(strata) as Record<string, unknown>);
     log(
@@ -301,8 +332,9 @@ function formatResult(r: LoadBenchResult): string {
     `strata (loadMarketSnapshots, ${r.snapshots} transactions): ${(r.strataMs / 1000).toFixed(2)} s, ${rate(r.strataRowsPerSecond)} rows/s`,
     ...phaseLines,
     `  (of copy stage, Node encoding CSV lines ≈ ${(r.csvEncodeMs / 1000).toFixed(2)} s)`,
-    `psql \\copy (one process, one transaction): ${(r.psqlMs / 1000).toFixed(2)} s, ${rate(r.psqlRowsPerSecond)} rows/s`,
-    `ratio strata/psql: ${r.ratio.toFixed(3)} (goal ≥ 0.8)`,
+    `psql \\copy, identical table (with FK): ${(r.psqlMs / 1000).toFixed(2)} s, ${rate(r.psqlRowsPerSecond)} rows/s`,
+    `psql \\copy, same table without FK:     ${(r.psqlNoFkMs / 1000).toFixed(2)} s, ${rate(r.psqlNoFkRowsPerSecond)} rows/s`,
+    `ratio strata/psql: ${r.ratio.toFixed(3)} with FK, ${r.ratioNoFk.toFixed(3)} without (goal ≥ 0.8)`,
     `verified: ${r.verified ? 'yes' : 'NO'}`,
   ].join('\n');
 }
