@@ -1,0 +1,172 @@
+/**
+ * The scheduler loop of the daemon. `evaluateDue(now)` is the whole logic (testable with any
+ * clock); `start()` only decides when to call it: node-cron wakes it at each schedule's tick
+ * times, and a periodic safety evaluation (default every 30 s) catches a wake-up that was missed
+ * (a blocked event loop, a suspended machine). Ticks are computed from the stored cursor, so a
+ * late or missing wake-up only delays a tick, never loses or doubles it.
+ *
+ * @example
+ * const scheduler = createScheduler(runtime, { schedules: configuredSchedules(runtime.config) });
+ * await scheduler.start();
+ * // ... on SIGTERM:
+ * await scheduler.stop();
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import { describeError } from '../core/errors.js';
+import { assertUniqueScheduleNames, type ScheduleDefinition } from '../core/schedule.js';
+import { select } from '../core/selection.js';
+import type { Clock } from '../core/types.js';
+import type { Runtime } from '../runtime.js';
+import { evaluateSchedule, type ScheduleEvaluation } from './evaluate-schedule.js';
+
+export interface SchedulerOptions {
+  readonly schedules: readonly ScheduleDefinition[];
+  /** Default: the runtime's clock. */
+  readonly clock?: Clock;
+  /** How often every schedule is evaluated besides its cron wake-ups. Default 30 s. */
+  readonly safetyIntervalMs?: number;
+  /**
+   * Called after each evaluation round with the first error of the round, if any (the daemon
+   * records it in its heartbeat row, e.g. with recordLoopResult).
+   */
+  readonly onLoopResult?: (error: unknown) => void | Promise<void>;
+}
+
+/** The result of one schedule in a round; `error` when its evaluation threw (nothing was lost: it is retried next round). */
+export type ScheduleRoundResult = ScheduleEvaluation | { readonly scheduleName: string; readonly error: string };
+
+export interface Scheduler {
+  readonly schedules: readonly ScheduleDefinition[];
+  /** Evaluates every schedule at `now` (default: the clock's now), one after another; one failing never stops the others. */
+  evaluateDue(now?: Date): Promise<ScheduleRoundResult[]>;
+  /** Evaluates once (catching up after a restart), then wakes at tick times until stop(). */
+  start(): Promise<void>;
+  /** Stops waking and waits for the evaluation in progress. */
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_SAFETY_INTERVAL_MS = 30_000;
+/** node-cron may fire a few ms before the tick by our clock; wait for it rather than 30 s. */
+const EARLY_WAKE_TOLERANCE_MS = 1_000;
+
+export function isEvaluationError(result: ScheduleRoundResult): result is { scheduleName: string; error: string } {
+  return 'error' in result;
+}
+
+/** Problems of selections against the graph, one line per schedule (empty when all resolve). */
+export function checkScheduleSelections(runtime: Pick<Runtime, 'graph'>, schedules: readonly ScheduleDefinition[]): string[] {
+  const problems: string[] = [];
+  for (const schedule of schedules) {
+    try {
+      select(runtime.graph, schedule.selection);
+    } catch (error) {
+      problems.push(`schedule '${schedule.name}': ${describeError(error)}`);
+    }
+  }
+  return problems;
+}
+
+export function createScheduler(runtime: Runtime, options: SchedulerOptions): Scheduler {
+  assertUniqueScheduleNames(options.schedules);
+  const schedules = Object.freeze([...options.schedules]);
+  const clock = options.clock ?? runtime.clock;
+  const log = runtime.logger.child({ loop: 'scheduler' });
+  // One evaluation of a schedule at a time in this process; other processes are kept apart by the database.
+  const inFlight = new Map<string, Promise<ScheduleRoundResult>>();
+  let tasks: ScheduledTask[] = [];
+  let safetyTimer: NodeJS.Timeout | undefined;
+  let running = false;
+
+  function evaluateOne(schedule: ScheduleDefinition, now: Date | undefined): Promise<ScheduleRoundResult> {
+    const previous = inFlight.get(schedule.name) ?? Promise.resolve(undefined);
+    const next = previous.then(async (): Promise<ScheduleRoundResult> => {
+      try {
+        const evaluation = await evaluateSchedule(runtime, schedule, now ?? clock.now(), clock);
+        logEvaluation(evaluation);
+        return evaluation;
+      } catch (error) {
+        log.error({ err: error, schedule: schedule.name }, `schedule evaluation failed (retried on the next wake-up): ${describeError(error)}`);
+        return { scheduleName: schedule.name, error: describeError(error) };
+      }
+    });
+    inFlight.set(schedule.name, next);
+    void next.finally(() => {
+      if (inFlight.get(schedule.name) === next) inFlight.delete(schedule.name);
+    });
+    return next;
+  }
+
+  function logEvaluation(evaluation: ScheduleEvaluation): void {
+    for (const tick of evaluation.ticks) {
+      if (!tick.claimed) continue;
+      const fields = { schedule: tick.scheduleName, tick: tick.tickAt.toISOString(), runId: tick.runId, lagMs: tick.lagMs };
+      if (tick.status === 'FAILURE') log.error({ ...fields, error: tick.error }, 'schedule tick failed');
+      else if (tick.status === 'SKIPPED') log.info({ ...fields, reason: tick.reason }, 'schedule tick skipped');
+      else log.info(fields, 'schedule tick queued a run');
+    }
+  }
+
+  async function round(results: readonly ScheduleRoundResult[]): Promise<void> {
+    const failed = results.find(isEvaluationError);
+    try {
+      await options.onLoopResult?.(failed === undefined ? undefined : new Error(`schedule '${failed.scheduleName}': ${failed.error}`));
+    } catch (error) {
+      log.warn({ err: error }, 'recording the scheduler loop result failed');
+    }
+  }
+
+  async function evaluateDue(now?: Date): Promise<ScheduleRoundResult[]> {
+    const results: ScheduleRoundResult[] = [];
+    for (const schedule of schedules) results.push(await evaluateOne(schedule, now));
+    await round(results);
+    return results;
+  }
+
+  async function wake(schedule: ScheduleDefinition): Promise<void> {
+    const now = clock.now();
+    // The tick this wake-up is for: just passed (evaluate now) or, if we woke early, just ahead.
+    const nearest = schedule.times.nextAfter(new Date(now.getTime() - EARLY_WAKE_TOLERANCE_MS));
+    const ahead = nearest.getTime() - now.getTime();
+    if (ahead > 0 && ahead < EARLY_WAKE_TOLERANCE_MS) await clock.sleep(ahead);
+    const result = await evaluateOne(schedule, undefined);
+    await round([result]);
+  }
+
+  async function start(): Promise<void> {
+    if (running) return;
+    running = true;
+    for (const problem of checkScheduleSelections(runtime, schedules)) log.error(problem);
+    await evaluateDue();
+    tasks = schedules.flatMap((schedule) => {
+      if (!cron.validate(schedule.cron)) {
+        log.warn({ schedule: schedule.name, cron: schedule.cron }, 'node-cron cannot wake at this expression; the safety evaluation runs its ticks');
+        return [];
+      }
+      return [
+        cron.schedule(schedule.cron, () => (running ? wake(schedule) : undefined), {
+          name: `strata-schedule-${schedule.name}`,
+          timezone: schedule.timezone,
+          // Overlaps are queued per schedule by evaluateOne, and a missed wake-up is caught up from the cursor.
+          suppressMissedWarning: true,
+        }),
+      ];
+    });
+    safetyTimer = setInterval(() => {
+      if (running) void evaluateDue();
+    }, options.safetyIntervalMs ?? DEFAULT_SAFETY_INTERVAL_MS);
+    log.info({ schedules: schedules.map((schedule) => `${schedule.name} (${schedule.cron} ${schedule.timezone})`) }, 'scheduler started');
+  }
+
+  async function stop(): Promise<void> {
+    if (!running) return;
+    running = false;
+    if (safetyTimer !== undefined) clearInterval(safetyTimer);
+    safetyTimer = undefined;
+    await Promise.all(tasks.map((task) => task.destroy()));
+    tasks = [];
+    await Promise.allSettled([...inFlight.values()]);
+    log.info('scheduler stopped');
+  }
+
+  return Object.freeze({ schedules, evaluateDue, start, stop });
+}
