@@ -25,6 +25,17 @@ export type { Database, EventLevel, EventsTable, MaterializationsTable, RunsTabl
 export type { SqlSession, SqlSessionRunner } from './sql-session.js';
 export { csvLine, csvField, type CsvValue } from './csv.js';
 export { stepsForRun, type Step } from './steps.js';
+export { claimRuns, queueDepth, CLAIM_LOCK_KEY, type ClaimLimits, type ClaimOptions } from './run-queue.js';
+export {
+  heartbeatProcess,
+  listProcesses,
+  markProcessStopped,
+  recordLoopResult,
+  registerProcess,
+  type ProcessInfo,
+  type ProcessKind,
+} from './processes.js';
+export type { LoopStatus, ProcessesTable } from './schema.js';
 export {
   advanceScheduleCursor,
   ensureScheduleState,

@@ -24,6 +24,11 @@ export interface Run {
   readonly error: string | null;
   readonly workerId: string | null;
   readonly heartbeatAt: Date | null;
+  /** Named pools the run holds while STARTING/STARTED (asset.pool of its assets). */
+  readonly pools: readonly string[];
+  readonly cancelRequestedAt: Date | null;
+  /** stepKey()s this run skips because they succeeded in its parent chain. */
+  readonly skipSteps: readonly string[];
 }
 
 export interface CreateRunInput {
@@ -37,6 +42,8 @@ export interface CreateRunInput {
   readonly priority?: number;
   readonly parentRunId?: string | null;
   readonly attempt?: number;
+  readonly pools?: readonly string[];
+  readonly skipSteps?: readonly string[];
 }
 
 export function toRun(row: Selectable<RunsTable>): Run {
@@ -58,6 +65,9 @@ export function toRun(row: Selectable<RunsTable>): Run {
     error: row.error,
     workerId: row.worker_id,
     heartbeatAt: row.heartbeat_at,
+    pools: row.pools,
+    cancelRequestedAt: row.cancel_requested_at,
+    skipSteps: row.skip_steps,
   };
 }
 
@@ -78,6 +88,8 @@ export async function createRun(db: Kysely<Database>, input: CreateRunInput): Pr
       priority: input.priority ?? 0,
       parent_run_id: input.parentRunId ?? null,
       attempt: input.attempt ?? 1,
+      pools: [...(input.pools ?? [])],
+      skip_steps: [...(input.skipSteps ?? [])],
     })
     // DO NOTHING (not DO UPDATE) so the existing run is left exactly as it was.
     .onConflict((oc) => oc.column('run_key').doNothing())

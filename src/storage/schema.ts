@@ -34,6 +34,11 @@ export interface RunsTable {
   error: string | null;
   worker_id: string | null;
   heartbeat_at: NullableTimestamp;
+  /** Named pools of the run's assets (asset.pool), fixed at queue time. */
+  pools: Defaulted<string[]>;
+  cancel_requested_at: NullableTimestamp;
+  /** stepKey()s a re-execution from failure skips: they succeeded in the parent chain. */
+  skip_steps: Defaulted<string[]>;
 }
 
 export interface StepsTable {
@@ -76,9 +81,30 @@ export interface MaterializationsTable {
   metadata: JsonDefault<Record<string, unknown>>;
 }
 
+/** Daemons and workers: one row per process, heartbeated; `loops` holds each background loop's last result. */
+export interface ProcessesTable {
+  id: string;
+  kind: 'daemon' | 'worker' | 'all' | 'serve';
+  hostname: string;
+  pid: number;
+  started_at: Timestamp;
+  heartbeat_at: Timestamp;
+  stopped_at: NullableTimestamp;
+  loops: JsonDefault<Record<string, LoopStatus>>;
+}
+
+/** What `strata status` shows for one background loop. Times are ISO strings (jsonb). */
+export interface LoopStatus {
+  readonly last_run_at: string;
+  readonly last_error: string | null;
+  readonly last_error_at: string | null;
+  readonly error_count: number;
+}
+
 export interface Database {
   'strata.runs': RunsTable;
   'strata.steps': StepsTable;
   'strata.events': EventsTable;
   'strata.materializations': MaterializationsTable;
+  'strata.processes': ProcessesTable;
 }
