@@ -10,7 +10,11 @@ import { select } from '../core/selection.js';
 import type { AssetKey, RunEvent, RunTrigger } from '../core/types.js';
 import type { Logger } from '../logger.js';
 import type { Runtime } from '../runtime.js';
-import { createRun, latestMaterialization, recordEvent, setRunStatus, type Run } from '../storage/index.js';
+import { createRun, latestMaterialization, recordEvent, setRunStatus, type CreateRunInput, type Run } from '../storage/index.js';
+import { announceQueueChanged } from './queue-signals.js';
+import { RunInterruptedError } from './run-errors.js';
+import { queueRetry } from './retry-run.js';
+import { watchRun } from './run-watch.js';
 
 export interface RunRequest {
   /** Selection syntax: `silver/market_snapshots`, `gold/*`, `+key`, `key+`; default `*`. */
@@ -20,6 +24,15 @@ export interface RunRequest {
   readonly trigger?: RunTrigger;
   readonly tags?: Readonly<Record<string, string>>;
   readonly runKey?: string;
+  /** Higher is claimed first; default 0. */
+  readonly priority?: number;
+  /** Automatic retries when the run's worker is lost; default 2 for 'schedule' runs, else 0. */
+  readonly maxRetries?: number;
+}
+
+/** Scheduled runs retry by default (nobody is watching them); manual ones do not. */
+export function defaultMaxRetries(trigger: RunTrigger): number {
+  return trigger === 'schedule' ? 2 : 0;
 }
 
 export const WORKER_ID = `${hostname()}:${process.pid}`;
@@ -33,8 +46,8 @@ export function defaultPartitionKey(graph: AssetGraph, keys: readonly AssetKey[]
   return undefined;
 }
 
-/** Validates the request (selection, partition key) and stores the run QUEUED. */
-export async function queueRun(runtime: Runtime, request: RunRequest): Promise<Run> {
+/** Validates the request (selection, partition key) into the run to store. */
+export function prepareRun(runtime: Runtime, request: RunRequest): CreateRunInput {
   const requested = request.selection?.trim() || '*';
   const selected = select(runtime.graph, requested);
   const partitionKey = request.partitionKey ?? defaultPartitionKey(runtime.graph, selected, runtime.clock.now());
@@ -42,42 +55,128 @@ export async function queueRun(runtime: Runtime, request: RunRequest): Promise<R
   planRun(runtime.graph, keys, partitionKey);
   // Narrowed to the key's partition kind: store what will run, so execution plans the same steps.
   const selection = keys.length === selected.length ? requested : keys.join(',');
-  return createRun(runtime.database.db, {
+  const trigger = request.trigger ?? 'manual';
+  return {
     selection,
     partitionKey: partitionKey ?? null,
-    trigger: request.trigger ?? 'manual',
+    trigger,
     tags: request.tags ?? {},
     runKey: request.runKey ?? null,
-  });
+    priority: request.priority ?? 0,
+    maxRetries: request.maxRetries ?? defaultMaxRetries(trigger),
+    pools: poolsOf(runtime.graph, keys),
+  };
 }
 
-/** Executes a stored QUEUED run to its end. Resolves with the result; a failing step is a FAILURE result, not a rejection. */
-export async function executeStoredRun(runtime: Runtime, run: Run, signal: AbortSignal = new AbortController().signal): Promise<RunResult> {
+/** Validates the request (selection, partition key) and stores the run QUEUED; a worker claims it. */
+export async function queueRun(runtime: Runtime, request: RunRequest): Promise<Run> {
+  const run = await createRun(runtime.database.db, prepareRun(runtime, request));
+  announceQueueChanged(runtime.database);
+  return run;
+}
+
+/** The named pools of the assets, sorted: what the run holds while it executes. */
+export function poolsOf(graph: AssetGraph, keys: readonly AssetKey[]): string[] {
+  const pools = keys.flatMap((key) => graph.assets.get(key)?.pool ?? []);
+  return [...new Set(pools)].sort();
+}
+
+export interface ExecuteStoredRunOptions {
+  /** Who executes the run: written to `worker_id`, checked by every heartbeat. Default WORKER_ID. */
+  readonly workerId?: string;
+  /**
+   * Asked before each step starts; false (the worker is shutting down) ends the run FAILURE
+   * as interrupted, without starting the step, and queues a retry that resumes from it.
+   */
+  readonly mayStartStep?: () => boolean;
+}
+
+export interface StoredRunResult extends RunResult {
+  /** The worker shut down: the run ended FAILURE and `retry` resumes it. */
+  readonly interrupted?: { readonly message: string; readonly retry: Run };
+}
+
+/**
+ * Executes a stored run to its end: a QUEUED run is claimed here (`strata materialize`), a
+ * STARTING one was claimed by a worker. The run is heartbeated and watched for cancel while it
+ * executes; steps that succeeded in its parent chain (`skipSteps`) are skipped. Resolves with
+ * the result; a failing step is a FAILURE result, not a rejection. An abort whose reason is a
+ * RunInterruptedError ends the run FAILURE (not CANCELED) and queues a retry.
+ */
+export async function executeStoredRun(
+  runtime: Runtime,
+  run: Run,
+  signal: AbortSignal = new AbortController().signal,
+  options: ExecuteStoredRunOptions = {},
+): Promise<StoredRunResult> {
   const { db } = runtime.database;
-  await setRunStatus(db, run.id, 'STARTING', { workerId: WORKER_ID });
+  const workerId = options.workerId ?? WORKER_ID;
+  if (run.status === 'QUEUED') await setRunStatus(db, run.id, 'STARTING', { workerId, at: runtime.clock.now() });
   const steps = planRun(runtime.graph, select(runtime.graph, run.selection), run.partitionKey ?? undefined);
   const log = runtime.logger.child({ runId: run.id });
-  return executeRun({
-    graph: runtime.graph,
-    runId: run.id,
-    steps,
-    resources: runtime.resources,
-    signal,
-    clock: runtime.clock,
-    async emit(event) {
-      await recordEvent(db, event);
-      logEvent(log, event);
-      runtime.events.publish(event);
-    },
-    async loadInput(assetKey, partitionKey) {
-      return (await latestMaterialization(db, assetKey, partitionKey))?.value;
-    },
-  });
+  const controller = new AbortController();
+  const forward = (): void => controller.abort(signal.reason);
+  if (signal.aborted) forward();
+  else signal.addEventListener('abort', forward, { once: true });
+  const stopWatching = watchRun(runtime, { runId: run.id, workerId, controller });
+  const record = async (event: RunEvent): Promise<void> => {
+    await recordEvent(db, event);
+    logEvent(log, event);
+    runtime.events.publish(event);
+  };
+  let startedAt = runtime.clock.now();
+  let interrupted: StoredRunResult['interrupted'];
+  // Queue the retry before the run ends, so a crash in between still leaves one (its run_key dedups).
+  const interrupt = async (reason: RunInterruptedError, durationMs: number): Promise<void> => {
+    const retry = await queueRetry(runtime, run);
+    const message = `interrupted: ${reason.message}; resumed as run ${retry.id}`;
+    await record({ type: 'run:failed', runId: run.id, at: runtime.clock.now(), durationMs, message });
+    interrupted = { message, retry };
+  };
+  try {
+    const result = await executeRun({
+      graph: runtime.graph,
+      runId: run.id,
+      steps,
+      resources: runtime.resources,
+      signal: controller.signal,
+      clock: runtime.clock,
+      skip: new Set(run.skipSteps),
+      async emit(event) {
+        if (event.type === 'run:started') startedAt = event.at;
+        if (event.type === 'step:started' && options.mayStartStep?.() === false) {
+          throw new RunInterruptedError(`worker ${workerId} shut down before ${event.assetKey} started`);
+        }
+        const reason: unknown = controller.signal.reason;
+        if (event.type === 'run:canceled' && reason instanceof RunInterruptedError) {
+          await interrupt(reason, event.durationMs);
+          return;
+        }
+        await record(event);
+      },
+      async loadInput(assetKey, partitionKey) {
+        return (await latestMaterialization(db, assetKey, partitionKey))?.value;
+      },
+    });
+    return interrupted ? { status: 'FAILURE', steps: result.steps, interrupted } : result;
+  } catch (error) {
+    if (!(error instanceof RunInterruptedError)) throw error;
+    await interrupt(error, runtime.clock.now().getTime() - startedAt.getTime());
+    return { status: 'FAILURE', steps: [], ...(interrupted ? { interrupted } : {}) };
+  } finally {
+    stopWatching();
+    signal.removeEventListener('abort', forward);
+  }
 }
 
 /** Queue and execute in this process: `strata materialize`. */
 export async function materialize(runtime: Runtime, request: RunRequest, signal?: AbortSignal): Promise<{ run: Run; result: RunResult }> {
-  const run = await queueRun(runtime, request);
+  const input = prepareRun(runtime, request);
+  // Created and claimed in one transaction: a worker in this process never sees it QUEUED.
+  const run = await runtime.database.db.transaction().execute(async (trx) => {
+    const created = await createRun(trx, input);
+    return setRunStatus(trx, created.id, 'STARTING', { workerId: WORKER_ID, at: runtime.clock.now() });
+  });
   const result = await executeStoredRun(runtime, run, signal);
   return { run, result };
 }

@@ -1,0 +1,71 @@
+/**
+ * Retries and re-execution. A retry is a new run (trigger 'retry') whose parent is the run it
+ * repeats; terminal statuses stay final. Re-executing from failure skips every step that
+ * succeeded in the parent chain: their outputs are loaded from the materializations.
+ */
+import { stepKey } from '../core/step-key.js';
+import type { Runtime } from '../runtime.js';
+import { IllegalRunTransitionError, RunNotFoundError, createRun, getRun, isTerminalRunStatus, stepsForRun, type Run } from '../storage/index.js';
+import { announceQueueChanged } from './queue-signals.js';
+
+/** The step keys a run from failure of `parent` skips: what the parent skipped for the same reason, plus what it did. */
+export async function succeededSteps(runtime: Runtime, parent: Run): Promise<string[]> {
+  const steps = await stepsForRun(runtime.database.db, parent.id);
+  const succeeded = steps.filter((step) => step.status === 'SUCCESS').map((step) => stepKey(step.assetKey, step.partitionKey));
+  return [...new Set([...parent.skipSteps, ...succeeded])].sort();
+}
+
+/**
+ * Queues the automatic retry of `parent` (worker lost, worker shut down), resuming from failure.
+ * Idempotent: its run_key is `retry:<parent id>`, so a monitor and a shutting-down worker, or
+ * two monitors, never make two.
+ */
+export async function queueRetry(runtime: Runtime, parent: Run): Promise<Run> {
+  const retry = await createRun(runtime.database.db, {
+    selection: parent.selection,
+    partitionKey: parent.partitionKey,
+    trigger: 'retry',
+    tags: parent.tags,
+    runKey: `retry:${parent.id}`,
+    priority: parent.priority,
+    parentRunId: parent.id,
+    attempt: parent.attempt + 1,
+    maxRetries: parent.maxRetries,
+    pools: parent.pools,
+    skipSteps: await succeededSteps(runtime, parent),
+  });
+  announceQueueChanged(runtime.database);
+  return retry;
+}
+
+export interface ReexecuteOptions {
+  /** true: skip the steps that succeeded in the run's chain; false: run every step again. */
+  readonly fromFailure: boolean;
+}
+
+/**
+ * Queues a re-execution of an ended run (the API's "re-execute" button). Throws
+ * RunNotFoundError, or IllegalRunTransitionError (409) while the run has not ended.
+ *
+ * @example
+ * const rerun = await reexecute(runtime, failedRunId, { fromFailure: true });
+ */
+export async function reexecute(runtime: Runtime, runId: string, options: ReexecuteOptions): Promise<Run> {
+  const parent = await getRun(runtime.database.db, runId);
+  if (parent === undefined) throw new RunNotFoundError(runId);
+  if (!isTerminalRunStatus(parent.status)) throw new IllegalRunTransitionError(runId, parent.status, 'QUEUED');
+  const run = await createRun(runtime.database.db, {
+    selection: parent.selection,
+    partitionKey: parent.partitionKey,
+    trigger: 'retry',
+    tags: parent.tags,
+    priority: parent.priority,
+    parentRunId: parent.id,
+    attempt: parent.attempt + 1,
+    maxRetries: parent.maxRetries,
+    pools: parent.pools,
+    skipSteps: options.fromFailure ? await succeededSteps(runtime, parent) : [],
+  });
+  announceQueueChanged(runtime.database);
+  return run;
+}
