@@ -4,10 +4,12 @@
  */
 import { parseArgs } from 'node:util';
 import { assetsCommand } from './cli/assets-command.js';
+import { cancelCommand } from './cli/cancel-command.js';
 import { materializeCommand } from './cli/materialize-command.js';
 import { print } from './cli/output.js';
 import { runsCommand } from './cli/runs-command.js';
 import { startCommand } from './cli/start-command.js';
+import { workerCommand } from './cli/worker-command.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { StrataError } from './core/errors.js';
 import { createLogger, type Logger } from './logger.js';
@@ -24,6 +26,8 @@ Commands:
   assets [--json]                        list the asset graph in topological order
   runs [--json] [--limit N] [--status S] list recent runs, newest first
   migrate                                apply database migrations and exit
+  worker [--concurrency N]               claim and execute queued runs until SIGTERM (graceful)
+  cancel <run-id>                        cancel a queued or running run
   fake-coingecko [--port N] [--coins N]  serve recorded CoinGecko responses locally (no network needed)
   help                                   show this help
 
@@ -44,6 +48,7 @@ async function main(argv: readonly string[]): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       coins: { type: 'string' },
+      concurrency: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -73,6 +78,16 @@ async function main(argv: readonly string[]): Promise<number> {
       const logger = createLogger({ level: 'warn', destination: process.stderr });
       const limit = values.limit === undefined ? 20 : parsePositiveInt(values.limit, '--limit');
       return withRuntime(config, logger, (runtime) => runsCommand(runtime, { json: values.json, limit, status: values.status }));
+    }
+    case 'worker': {
+      const logger = createLogger({ level: config.logLevel });
+      const concurrency = values.concurrency === undefined ? undefined : parsePositiveInt(values.concurrency, '--concurrency');
+      return withRuntime(config, logger, (runtime) => workerCommand(runtime, { concurrency }));
+    }
+    case 'cancel': {
+      if (rest.length !== 1) throw new UsageError('cancel takes one run id');
+      const logger = createLogger({ level: 'warn', destination: process.stderr });
+      return withRuntime(config, logger, (runtime) => cancelCommand(runtime, rest[0] as string));
     }
     case 'migrate': {
       const logger = createLogger({ level: config.logLevel, destination: process.stderr });
