@@ -33,7 +33,12 @@ export interface SchedulerOptions {
 }
 
 /** The result of one schedule in a round; `error` when its evaluation threw (nothing was lost: it is retried next round). */
-export type ScheduleRoundResult = ScheduleEvaluation | { readonly scheduleName: string; readonly error: string };
+export type ScheduleRoundResult = ScheduleEvaluation | ScheduleEvaluationError;
+
+export interface ScheduleEvaluationError {
+  readonly scheduleName: string;
+  readonly error: string;
+}
 
 export interface Scheduler {
   readonly schedules: readonly ScheduleDefinition[];
@@ -49,7 +54,7 @@ export const DEFAULT_SAFETY_INTERVAL_MS = 30_000;
 /** node-cron may fire a few ms before the tick by our clock; wait for it rather than 30 s. */
 const EARLY_WAKE_TOLERANCE_MS = 1_000;
 
-export function isEvaluationError(result: ScheduleRoundResult): result is { scheduleName: string; error: string } {
+export function isEvaluationError(result: ScheduleRoundResult): result is ScheduleEvaluationError {
   return 'error' in result;
 }
 
