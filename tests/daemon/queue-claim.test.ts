@@ -1,16 +1,16 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { queueRun } from '../../src/daemon/execute-run.js';
-import { claimRuns, openDatabase, recordEvent, type StrataDatabase } from '../../src/storage/index.js';
+import { claimRuns, openDatabase, recordEvent, type ClaimLimits, type StrataDatabase } from '../../src/storage/index.js';
 import { describeEachBackend } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { StepGates, testGraph, testRuntime } from './queue-harness.js';
 
-const LIMITS = { maxConcurrentRuns: 100, poolSizes: { coingecko: 1 } };
+const LIMITS: ClaimLimits = { maxConcurrentRuns: 100, poolSizes: { coingecko: 1 } };
 
 describeEachBackend('run queue claims', (backend) => {
   let database: TestDatabase;
   const runtime = () => testRuntime(database, { assets: testGraph(new StepGates()) });
-  const claim = (db: StrataDatabase, max: number, workerId = 'w1', limits = LIMITS) =>
+  const claim = (db: StrataDatabase, max: number, workerId = 'w1', limits: ClaimLimits = LIMITS) =>
     claimRuns(db.db, { workerId, max, at: new Date(), ...limits });
   const finish = (runId: string) => recordEvent(database.db, { type: 'run:canceled', runId, at: new Date(), durationMs: 0 });
 
