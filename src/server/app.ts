@@ -7,6 +7,7 @@ import { StrataError } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
 import { httpStatusFor } from './error-codes.js';
 import { registerAssetRoutes } from './routes/assets.js';
+import { registerBackfillRoutes } from './routes/backfills.js';
 import { registerRunRoutes } from './routes/runs.js';
 
 export interface AppOptions {
@@ -39,5 +40,6 @@ export async function buildApp({ runtime }: AppOptions): Promise<FastifyInstance
 
   registerAssetRoutes(app, runtime);
   registerRunRoutes(app, runtime);
+  registerBackfillRoutes(app, runtime);
   return app;
 }

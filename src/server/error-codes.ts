@@ -6,7 +6,9 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<string, number>> = Object.free
   DEFINITION_INVALID: 400,
   RUN_NOT_FOUND: 404,
   ASSET_NOT_FOUND: 404,
+  BACKFILL_NOT_FOUND: 404,
   RUN_TRANSITION_INVALID: 409,
+  BACKFILL_STATE_INVALID: 409,
 });
 
 export function httpStatusFor(code: string): number {
