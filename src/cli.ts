@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { assetsCommand } from './cli/assets-command.js';
+import { backfillCommand } from './cli/backfill-command.js';
 import { cancelCommand } from './cli/cancel-command.js';
 import { materializeCommand } from './cli/materialize-command.js';
 import { print } from './cli/output.js';
@@ -28,6 +29,9 @@ Commands:
   migrate                                apply database migrations and exit
   worker [--concurrency N]               claim and execute queued runs until SIGTERM (graceful)
   cancel <run-id>                        cancel a queued or running run
+  backfill <selection> --from KEY --to KEY [--chunk N]
+                                         queue one run per partition (stored bronze is not fetched again)
+  backfill list | show <id> | cancel <id> | reexecute-failed <id>
   fake-coingecko [--port N] [--coins N]  serve recorded CoinGecko responses locally (no network needed)
   help                                   show this help
 
@@ -49,6 +53,9 @@ async function main(argv: readonly string[]): Promise<number> {
       host: { type: 'string' },
       coins: { type: 'string' },
       concurrency: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      chunk: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -83,6 +90,13 @@ async function main(argv: readonly string[]): Promise<number> {
       const logger = createLogger({ level: config.logLevel });
       const concurrency = values.concurrency === undefined ? undefined : parsePositiveInt(values.concurrency, '--concurrency');
       return withRuntime(config, logger, (runtime) => workerCommand(runtime, { concurrency }));
+    }
+    case 'backfill': {
+      const logger = createLogger({ level: 'warn', destination: process.stderr });
+      const chunk = values.chunk === undefined ? undefined : parsePositiveInt(values.chunk, '--chunk');
+      return withRuntime(config, logger, (runtime) =>
+        backfillCommand(runtime, { positionals: rest, from: values.from, to: values.to, chunk, json: values.json }),
+      );
     }
     case 'cancel': {
       if (rest.length !== 1) throw new UsageError('cancel takes one run id');
