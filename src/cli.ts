@@ -9,6 +9,7 @@ import { cancelCommand } from './cli/cancel-command.js';
 import { materializeCommand } from './cli/materialize-command.js';
 import { print } from './cli/output.js';
 import { runsCommand } from './cli/runs-command.js';
+import { schedulesCommand } from './cli/schedules-command.js';
 import { startCommand } from './cli/start-command.js';
 import { workerCommand } from './cli/worker-command.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -29,6 +30,8 @@ Commands:
   migrate                                apply database migrations and exit
   worker [--concurrency N]               claim and execute queued runs until SIGTERM (graceful)
   cancel <run-id>                        cancel a queued or running run
+  schedules [--json]                     list schedules: cron, timezone, on/off, catch-up, next 3 ticks, last tick
+  schedules on|off <name>                switch a schedule on or off (stored; every daemon follows it)
   backfill <selection> --from KEY --to KEY [--chunk N]
                                          queue one run per partition (stored bronze is not fetched again)
   backfill list | show <id> | cancel <id> | reexecute-failed <id>
@@ -97,6 +100,10 @@ async function main(argv: readonly string[]): Promise<number> {
       return withRuntime(config, logger, (runtime) =>
         backfillCommand(runtime, { positionals: rest, from: values.from, to: values.to, chunk, json: values.json }),
       );
+    }
+    case 'schedules': {
+      const logger = createLogger({ level: 'warn', destination: process.stderr });
+      return withRuntime(config, logger, (runtime) => schedulesCommand(runtime, { args: rest, json: values.json }));
     }
     case 'cancel': {
       if (rest.length !== 1) throw new UsageError('cancel takes one run id');
