@@ -17,6 +17,7 @@ import { assertUniqueScheduleNames, type ScheduleDefinition } from '../core/sche
 import { select } from '../core/selection.js';
 import type { Clock } from '../core/types.js';
 import type { Runtime } from '../runtime.js';
+import { loopReporter } from './background-loop.js';
 import { evaluateSchedule, type ScheduleEvaluation } from './evaluate-schedule.js';
 
 export interface SchedulerOptions {
@@ -25,11 +26,13 @@ export interface SchedulerOptions {
   readonly clock?: Clock;
   /** How often every schedule is evaluated besides its cron wake-ups. Default 30 s. */
   readonly safetyIntervalMs?: number;
+  /** The daemon's row in `strata.processes`: each round's result is recorded there as loop 'scheduler'. */
+  readonly processId?: string;
   /**
-   * Called after each evaluation round with the first error of the round, if any (the daemon
-   * records it in its heartbeat row, e.g. with recordLoopResult).
+   * Called after each evaluation round with the first error of the round, if any. Default, with
+   * a processId: loopReporter(database, processId, 'scheduler', clock) (recordLoopResult).
    */
-  readonly onLoopResult?: (error: unknown) => void | Promise<void>;
+  readonly onLoopResult?: (error?: unknown) => void | Promise<void>;
 }
 
 /** The result of one schedule in a round; `error` when its evaluation threw (nothing was lost: it is retried next round). */
@@ -51,6 +54,8 @@ export interface Scheduler {
 }
 
 export const DEFAULT_SAFETY_INTERVAL_MS = 30_000;
+/** The loop name in `strata.processes` and in logs. */
+export const SCHEDULER_LOOP = 'scheduler';
 /** node-cron may fire a few ms before the tick by our clock; wait for it rather than 30 s. */
 const EARLY_WAKE_TOLERANCE_MS = 1_000;
 
@@ -75,7 +80,9 @@ export function createScheduler(runtime: Runtime, options: SchedulerOptions): Sc
   assertUniqueScheduleNames(options.schedules);
   const schedules = Object.freeze([...options.schedules]);
   const clock = options.clock ?? runtime.clock;
-  const log = runtime.logger.child({ loop: 'scheduler' });
+  const log = runtime.logger.child({ loop: SCHEDULER_LOOP });
+  const onLoopResult =
+    options.onLoopResult ?? (options.processId === undefined ? undefined : loopReporter(runtime.database, options.processId, SCHEDULER_LOOP, clock));
   // One evaluation of a schedule at a time in this process; other processes are kept apart by the database.
   const inFlight = new Map<string, Promise<ScheduleRoundResult>>();
   let tasks: ScheduledTask[] = [];
@@ -114,7 +121,7 @@ export function createScheduler(runtime: Runtime, options: SchedulerOptions): Sc
   async function round(results: readonly ScheduleRoundResult[]): Promise<void> {
     const failed = results.find(isEvaluationError);
     try {
-      await options.onLoopResult?.(failed === undefined ? undefined : new Error(`schedule '${failed.scheduleName}': ${failed.error}`));
+      await onLoopResult?.(failed === undefined ? undefined : new Error(`schedule '${failed.scheduleName}': ${failed.error}`));
     } catch (error) {
       log.warn({ err: error }, 'recording the scheduler loop result failed');
     }

@@ -7,7 +7,7 @@ import { isEvaluationError, createScheduler, type ScheduleRoundResult } from '..
 import type { ScheduleEvaluation } from '../../src/daemon/evaluate-schedule.js';
 import { configuredSchedules } from '../../src/pipeline/schedules.js';
 import { pipelineGraph } from '../../src/pipeline/definitions.js';
-import { getScheduleState, setScheduleEnabled } from '../../src/storage/index.js';
+import { getScheduleState, listProcesses, registerProcess, setScheduleEnabled } from '../../src/storage/index.js';
 import { describeEachBackend } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { openScheduleRuntime, scheduledRuns, storedTicks, type ScheduleTestRuntime } from './schedule-harness.js';
@@ -222,6 +222,18 @@ describeEachBackend('scheduler', (backend) => {
     expect(errors).toHaveLength(2);
     expect(errors[1]).toBeInstanceOf(Error);
     expect(String((errors[1] as Error).message)).toMatch(/^schedule 'x[0-9a-f]+': /);
+  });
+
+  it("with a processId, each round's result is recorded in strata.processes as loop 'scheduler'", async () => {
+    const processId = `daemon-${name}`;
+    await registerProcess(database.db, { id: processId, kind: 'daemon', hostname: 'test', pid: 1, at: START });
+    const broken = defineSchedule({ name: `x${randomBytes(4000).toString('hex')}`, cron: '0 * * * *', selection: 'bronze/raw' });
+    await createScheduler(harness.runtime, { schedules: [hourly()], clock, processId }).evaluateDue();
+    let loop = (await listProcesses(database.db)).find((process) => process.id === processId)?.loops['scheduler'];
+    expect(loop).toMatchObject({ last_run_at: START.toISOString(), last_error: null, error_count: 0 });
+    await createScheduler(harness.runtime, { schedules: [broken], clock, processId }).evaluateDue();
+    loop = (await listProcesses(database.db)).find((process) => process.id === processId)?.loops['scheduler'];
+    expect(loop).toMatchObject({ last_error: expect.stringMatching(/^schedule 'x[0-9a-f]+': /), error_count: 1 });
   });
 });
 
