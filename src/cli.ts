@@ -10,7 +10,9 @@ import { materializeCommand } from './cli/materialize-command.js';
 import { print } from './cli/output.js';
 import { runsCommand } from './cli/runs-command.js';
 import { schedulesCommand } from './cli/schedules-command.js';
-import { startCommand } from './cli/start-command.js';
+import { runRolesUntilSignal, startDaemonRole, startServeRole } from './cli/process-roles.js';
+import { requirePostgres, startCommand } from './cli/start-command.js';
+import { statusCommand } from './cli/status-command.js';
 import { workerCommand } from './cli/worker-command.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { StrataError } from './core/errors.js';
@@ -22,13 +24,17 @@ import { openDatabase } from './storage/index.js';
 const USAGE = `Usage: strata <command> [options]
 
 Commands:
-  start                                  migrate, serve the API on HOST:PORT, materialize once if never done
+  start                                  serve + daemon + worker in one process (the only mode on PGlite);
+                                         queues one run of the whole graph if nothing was ever materialized
+  daemon                                 schedules and the run monitor (Postgres; run one or several)
+  serve                                  the HTTP API only (Postgres)
+  status [--json]                        processes and their heartbeats, queue depth, next ticks, loop errors
   materialize [selection] [--partition KEY]
                                          run assets now (selection: key, 'gold/*', '+key', 'key+'; default all)
   assets [--json]                        list the asset graph in topological order
   runs [--json] [--limit N] [--status S] list recent runs, newest first
   migrate                                apply database migrations and exit
-  worker [--concurrency N]               claim and execute queued runs until SIGTERM (graceful)
+  worker [--concurrency N]               claim and execute queued runs until SIGTERM (graceful; Postgres)
   cancel <run-id>                        cancel a queued or running run
   schedules [--json]                     list schedules: cron, timezone, on/off, catch-up, next 3 ticks, last tick
   schedules on|off <name>                switch a schedule on or off (stored; every daemon follows it)
@@ -74,6 +80,24 @@ async function main(argv: readonly string[]): Promise<number> {
       const logger = createLogger({ level: config.logLevel });
       return withRuntime(config, logger, (runtime) => startCommand(runtime));
     }
+    case 'daemon': {
+      const logger = createLogger({ level: config.logLevel });
+      return withRuntime(config, logger, async (runtime) => {
+        requirePostgres(runtime, 'daemon');
+        return runRolesUntilSignal(runtime, [await startDaemonRole(runtime)]);
+      });
+    }
+    case 'serve': {
+      const logger = createLogger({ level: config.logLevel });
+      return withRuntime(config, logger, async (runtime) => {
+        requirePostgres(runtime, 'serve');
+        return runRolesUntilSignal(runtime, [await startServeRole(runtime)]);
+      });
+    }
+    case 'status': {
+      const logger = createLogger({ level: 'warn', destination: process.stderr });
+      return withRuntime(config, logger, (runtime) => statusCommand(runtime, { json: values.json }));
+    }
     case 'materialize': {
       if (rest.length > 1) throw new UsageError(`materialize takes one selection, got: ${rest.join(' ')} (quote it or join terms with commas)`);
       // On a terminal the progress lines say what the info logs would; logs go to stderr.
@@ -92,7 +116,10 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'worker': {
       const logger = createLogger({ level: config.logLevel });
       const concurrency = values.concurrency === undefined ? undefined : parsePositiveInt(values.concurrency, '--concurrency');
-      return withRuntime(config, logger, (runtime) => workerCommand(runtime, { concurrency }));
+      return withRuntime(config, logger, (runtime) => {
+        requirePostgres(runtime, 'worker');
+        return workerCommand(runtime, { concurrency });
+      });
     }
     case 'backfill': {
       const logger = createLogger({ level: 'warn', destination: process.stderr });

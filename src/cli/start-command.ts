@@ -1,44 +1,39 @@
-import { materialize } from '../daemon/execute-run.js';
+import { StrataError } from '../core/errors.js';
+import { queueRun } from '../daemon/execute-run.js';
 import type { Runtime } from '../runtime.js';
-import { buildApp } from '../server/app.js';
+import { runRolesUntilSignal, startDaemonRole, startServeRole, startWorkerRole, type RunningRole } from './process-roles.js';
 
 /**
- * `strata start`: the all-in-one process (the only mode on PGlite). Serves the API and, on a
- * database that has never materialized anything, materializes the whole graph once.
- * Resolves when the process has been asked to stop and has shut down.
+ * `strata start`: serve + daemon + worker in one process (the only mode on PGlite). On a
+ * database that has never materialized anything, it queues one run of the whole graph, which
+ * this process's worker executes.
  */
 export async function startCommand(runtime: Runtime): Promise<number> {
-  const { config, logger } = runtime;
-  const app = await buildApp({ runtime });
-  await app.listen({ host: config.host, port: config.port });
-  logger.info(`Strata is serving on http://${config.host}:${config.port} (API: /api/assets, /api/runs; health: /healthz)`);
-
-  const controller = new AbortController();
-  const firstRun = materializeIfNeverMaterialized(runtime, controller.signal);
-
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info(`${signal} received: shutting down`);
-      controller.abort(new Error(`shutdown (${signal})`));
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
-  await firstRun;
-  await app.close();
-  return 0;
+  const roles: RunningRole[] = [];
+  try {
+    roles.push(await startServeRole(runtime));
+    roles.push(await startWorkerRole(runtime));
+    roles.push(await startDaemonRole(runtime));
+    await queueFirstRunIfNeverMaterialized(runtime);
+  } catch (error) {
+    for (const role of roles.reverse()) await role.stop();
+    throw error;
+  }
+  return runRolesUntilSignal(runtime, roles);
 }
 
-async function materializeIfNeverMaterialized(runtime: Runtime, signal: AbortSignal): Promise<void> {
-  try {
-    const any = await runtime.database.db.selectFrom('strata.materializations').select('asset_key').limit(1).executeTakeFirst();
-    if (any !== undefined) return;
-    runtime.logger.info('nothing has been materialized yet: materializing the whole graph once');
-    const { run, result } = await materialize(runtime, { tags: { reason: 'first start' } }, signal);
-    runtime.logger.info({ runId: run.id, status: result.status }, `first materialization finished: ${result.status}`);
-  } catch (error) {
-    // The server keeps serving; the failed run (if one was created) is in the run history.
-    runtime.logger.error({ err: error }, 'first materialization could not run');
+/** Role-only commands need a shared database: embedded PGlite belongs to one process. */
+export function requirePostgres(runtime: Runtime, command: string): void {
+  if (runtime.database.engine !== 'postgres') {
+    throw new StrataError('ENGINE_UNSUPPORTED', `strata ${command} needs DATABASE_URL (Postgres): the embedded database belongs to one process, so use 'strata start'`);
   }
+}
+
+async function queueFirstRunIfNeverMaterialized(runtime: Runtime): Promise<void> {
+  const { db } = runtime.database;
+  const materialized = await db.selectFrom('strata.materializations').select('asset_key').limit(1).executeTakeFirst();
+  const anyRun = await db.selectFrom('strata.runs').select('id').limit(1).executeTakeFirst();
+  if (materialized !== undefined || anyRun !== undefined) return;
+  const run = await queueRun(runtime, { tags: { reason: 'first start' } });
+  runtime.logger.info({ runId: run.id, partition: run.partitionKey }, 'nothing has been materialized yet: queued one run of the whole graph');
 }

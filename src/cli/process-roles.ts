@@ -1,0 +1,78 @@
+/**
+ * The long-running roles a Strata process can play: daemon (schedules + run monitor), worker
+ * (claims and executes runs) and serve (HTTP). `strata start` plays all three in one process
+ * (the only mode on PGlite); on Postgres each can run alone, as many times as wanted.
+ */
+import { hostname } from 'node:os';
+import { startBackgroundLoop } from '../daemon/background-loop.js';
+import { startRunMonitor } from '../daemon/run-monitor.js';
+import { createScheduler } from '../daemon/scheduler.js';
+import { createWorker, newProcessId } from '../daemon/worker.js';
+import { configuredSchedules } from '../pipeline/schedules.js';
+import type { Runtime } from '../runtime.js';
+import { buildApp } from '../server/app.js';
+import { heartbeatProcess, markProcessStopped, registerProcess } from '../storage/index.js';
+
+export interface RunningRole {
+  readonly name: string;
+  stop(): Promise<void>;
+}
+
+/** Scheduler and run monitor, with a heartbeated row in `strata.processes`. */
+export async function startDaemonRole(runtime: Runtime): Promise<RunningRole> {
+  const { database, clock, config, logger } = runtime;
+  const id = newProcessId('daemon');
+  await registerProcess(database.db, { id, kind: 'daemon', hostname: hostname(), pid: process.pid, at: clock.now() });
+  const heartbeat = startBackgroundLoop({
+    name: 'daemon-heartbeat',
+    intervalMs: Math.max(1_000, Math.floor(config.heartbeatTimeoutMs / 6)),
+    clock,
+    logger,
+    iteration: () => heartbeatProcess(database.db, id, clock.now()),
+  });
+  const scheduler = createScheduler(runtime, { schedules: configuredSchedules(config), processId: id });
+  await scheduler.start();
+  const monitor = startRunMonitor(runtime, { processId: id });
+  logger.info({ daemonId: id, schedules: scheduler.schedules.map((schedule) => schedule.name) }, 'daemon ready');
+  return {
+    name: 'daemon',
+    async stop() {
+      await scheduler.stop();
+      await monitor.stop();
+      await heartbeat.stop();
+      await markProcessStopped(database.db, id, clock.now()).catch((error: unknown) => logger.warn({ err: error }, 'could not mark the daemon stopped'));
+    },
+  };
+}
+
+/** Claims and executes queued runs; stops gracefully (see daemon/worker.ts). */
+export async function startWorkerRole(runtime: Runtime, options: { concurrency?: number | undefined } = {}): Promise<RunningRole> {
+  const worker = createWorker(runtime, options.concurrency === undefined ? {} : { concurrency: options.concurrency });
+  await worker.start();
+  runtime.logger.info({ workerId: worker.id }, 'worker ready');
+  return { name: 'worker', stop: () => worker.stop() };
+}
+
+/** The HTTP API on HOST:PORT. */
+export async function startServeRole(runtime: Runtime): Promise<RunningRole> {
+  const { config, logger } = runtime;
+  const app = await buildApp({ runtime });
+  await app.listen({ host: config.host, port: config.port });
+  logger.info(`Strata is serving on http://${config.host}:${config.port} (API: /api/assets, /api/runs; health: /healthz)`);
+  return { name: 'serve', stop: () => app.close() };
+}
+
+export function waitForStopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
+/** Runs roles until SIGINT/SIGTERM, then stops them in reverse order of start. */
+export async function runRolesUntilSignal(runtime: Runtime, roles: readonly RunningRole[]): Promise<number> {
+  const signal = await waitForStopSignal();
+  runtime.logger.info(`${signal} received: stopping ${roles.map((role) => role.name).join(', ')} (grace ${runtime.config.shutdownGraceMs} ms)`);
+  for (const role of [...roles].reverse()) await role.stop();
+  return 0;
+}

@@ -1,0 +1,58 @@
+import { configuredSchedules } from '../pipeline/schedules.js';
+import type { Runtime } from '../runtime.js';
+import { latestTicks, listProcesses, listScheduleStates, queueDepth } from '../storage/index.js';
+import { formatDuration, formatTable, print } from './output.js';
+
+/** `strata status [--json]`: who is alive, the queue, the next ticks and the last error of every loop. */
+export async function statusCommand(runtime: Runtime, options: { json: boolean }): Promise<number> {
+  const { db } = runtime.database;
+  const now = runtime.clock.now();
+  const [processes, queued, running, states, ticks] = await Promise.all([
+    listProcesses(db),
+    queueDepth(db),
+    db.selectFrom('strata.runs').select(({ fn }) => fn.countAll<number>().as('n')).where('status', 'in', ['STARTING', 'STARTED']).executeTakeFirstOrThrow(),
+    listScheduleStates(db),
+    latestTicks(db),
+  ]);
+  const enabled = new Map(states.map((state) => [state.name, state.enabled]));
+  const schedules = configuredSchedules(runtime.config).map((schedule) => ({
+    name: schedule.name,
+    enabled: enabled.get(schedule.name) ?? true,
+    nextTick: schedule.times.take(now, 1)[0] ?? null,
+    lastTick: ticks.get(schedule.name) ?? null,
+  }));
+  const alive = (heartbeatAt: Date) => now.getTime() - heartbeatAt.getTime() <= runtime.config.heartbeatTimeoutMs;
+  const report = {
+    queue: { queued, running: Number(running.n) },
+    processes: processes.map((p) => ({ ...p, alive: alive(p.heartbeatAt), heartbeatAgeMs: now.getTime() - p.heartbeatAt.getTime() })),
+    schedules,
+  };
+  if (options.json) {
+    print(JSON.stringify(report, null, 2));
+    return 0;
+  }
+  print(`queue: ${queued} queued, ${report.queue.running} running`);
+  print();
+  print(
+    formatTable(
+      ['process', 'kind', 'state', 'heartbeat', 'loops (last error)'],
+      report.processes.map((p) => [
+        p.id,
+        p.kind,
+        p.alive ? 'alive' : 'silent',
+        `${formatDuration(p.heartbeatAgeMs)} ago`,
+        Object.entries(p.loops)
+          .map(([name, loop]) => `${name}: ${loop.last_error ? `${loop.last_error} (${loop.error_count} errors)` : 'ok'}`)
+          .join('; ') || '-',
+      ]),
+    ),
+  );
+  print();
+  print(
+    formatTable(
+      ['schedule', 'state', 'next tick (UTC)', 'last tick'],
+      schedules.map((s) => [s.name, s.enabled ? 'on' : 'off', s.nextTick?.toISOString() ?? '-', s.lastTick ? `${s.lastTick.tickAt.toISOString()} ${s.lastTick.status}` : 'never']),
+    ),
+  );
+  return 0;
+}
