@@ -8,6 +8,8 @@ import type { Runtime } from '../runtime.js';
 import { httpStatusFor } from './error-codes.js';
 import { registerAssetRoutes } from './routes/assets.js';
 import { registerBackfillRoutes } from './routes/backfills.js';
+import { registerMutationGuard } from './mutation-guard.js';
+import { registerRunActionRoutes } from './routes/run-actions.js';
 import { registerRunRoutes } from './routes/runs.js';
 
 export interface AppOptions {
@@ -17,7 +19,8 @@ export interface AppOptions {
 export async function buildApp({ runtime }: AppOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: runtime.logger.child({ component: 'http' }) as FastifyBaseLogger,
-    bodyLimit: 64 * 1024 });
+    bodyLimit: 64 * 1024,
+  });
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof StrataError) {
@@ -38,8 +41,10 @@ export async function buildApp({ runtime }: AppOptions): Promise<FastifyInstance
     return { status: 'ok', engine: runtime.database.engine };
   });
 
+  registerMutationGuard(app);
   registerAssetRoutes(app, runtime);
   registerRunRoutes(app, runtime);
+  registerRunActionRoutes(app, runtime);
   registerBackfillRoutes(app, runtime);
   return app;
 }

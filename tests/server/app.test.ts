@@ -107,4 +107,43 @@ describeEachBackend('HTTP API', (backend) => {
       expect(response.body).toMatch(message);
     }
   });
+
+  it('POST /api/runs queues a run; cancel ends it; a second cancel is a 409', async () => {
+    const launched = await app.inject({ method: 'POST', url: '/api/runs', payload: { selection: 'silver/market_snapshots', partition: PARTITION } });
+    expect(launched.statusCode).toBe(201);
+    const { run } = launched.json<{ run: { id: string; status: string; selection: string; partitionKey: string } }>();
+    expect(run).toMatchObject({ status: 'QUEUED', selection: 'silver/market_snapshots', partitionKey: PARTITION });
+
+    const canceled = await app.inject({ method: 'POST', url: `/api/runs/${run.id}/cancel` });
+    expect(canceled.statusCode).toBe(200);
+    expect(canceled.json<{ run: { status: string } }>().run.status).toBe('CANCELED');
+
+    const again = await app.inject({ method: 'POST', url: `/api/runs/${run.id}/cancel` });
+    expect(again.statusCode).toBe(409);
+  });
+
+  it('POST /api/runs/:id/reexecute queues a retry of a finished run', async () => {
+    const response = await app.inject({ method: 'POST', url: `/api/runs/${runId}/reexecute`, payload: { fromFailure: false } });
+    expect(response.statusCode).toBe(201);
+    expect(response.json<{ run: { parentRunId: string; trigger: string; status: string } }>().run).toMatchObject({ parentRunId: runId, status: 'QUEUED' });
+  });
+
+  it('rejects bad launch bodies with a 400 naming the field, and mutations from outside loopback with a 403', async () => {
+    const cases: [unknown, RegExp][] = [
+      [{ selection: 'gold/nope' }, /gold\/nope/],
+      [{ partition: '2025-02-09T13:00Z' }, /invalid six_hourly partition key/],
+      [{ selection: 42 }, /body\.selection/],
+      [{ surprise: true }, /surprise/],
+    ];
+    for (const [payload, message] of cases) {
+      const response = await app.inject({ method: 'POST', url: '/api/runs', payload: payload as object });
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toMatch(message);
+    }
+    const remote = await app.inject({ method: 'POST', url: '/api/runs', payload: {}, remoteAddress: '10.1.2.3' });
+    expect(remote.statusCode).toBe(403);
+    expect(remote.json()).toMatchObject({ error: 'MUTATION_FORBIDDEN' });
+    const remoteRead = await app.inject({ method: 'GET', url: '/api/runs', remoteAddress: '10.1.2.3' });
+    expect(remoteRead.statusCode).toBe(200);
+  });
 });
