@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MigrationError, coreMigrationProvider, migrateToLatest, openDatabase, sqlFileMigrationProvider } from '../../src/storage/index.js';
+import { MigrationError, coreMigrationProvider, getRun, migrateToLatest, openDatabase, sqlFileMigrationProvider } from '../../src/storage/index.js';
 import { describeEachBackend, postgresTestUrl, POSTGRES_SKIP_REASON } from '../helpers/test-backends.js';
 import { type TestDatabase, createTestDatabase } from '../helpers/test-database.js';
 
@@ -91,5 +91,41 @@ describePostgres(`concurrent migrations [postgres]${postgresTitle}`, () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describePostgres(`schema upgrade from the first release's schema [postgres]${postgresTitle}`, () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('schema_upgrade', { backend: 'postgres', migrate: false });
+  });
+  afterAll(async () => {
+    await database?.destroy();
+  });
+
+  it('keeps the runs of an older schema and gives them the new columns', async () => {
+    // Stop at 0001 on purpose: the older schema an existing deployment has.
+    const old = new Migrator({
+      db: database.db,
+      provider: coreMigrationProvider,
+      migrationTableName: 'strata_migrations',
+      migrationLockTableName: 'strata_migrations_lock',
+      migrationTableSchema: 'strata',
+    });
+    const first = await old.migrateTo('0001_runs_and_events');
+    expect(first.error).toBeUndefined();
+    await sql`INSERT INTO strata.runs (id, status, trigger, selection, partition_key, tags)
+      VALUES ('11111111-1111-4111-8111-111111111111', 'SUCCESS', 'manual', '*', '2025-02-09T12:00Z', '{"from":"0001"}')`.execute(database.db);
+
+    const upgrade = await migrateToLatest(database.db);
+    expect(upgrade.ran[0]).toBe('0002_run_queue');
+    expect(upgrade.ran.length).toBe(Object.keys(await coreMigrationProvider.getMigrations()).length - 1);
+
+    const run = await getRun(database.db, '11111111-1111-4111-8111-111111111111');
+    expect(run).toMatchObject({ status: 'SUCCESS', selection: '*', partitionKey: '2025-02-09T12:00Z', tags: { from: '0001' } });
+    const added = await sql<{ pools: string[]; skip_steps: string[]; backfill_id: string | null }>`
+      SELECT pools, skip_steps, backfill_id FROM strata.runs`.execute(database.db);
+    expect(added.rows).toEqual([{ pools: [], skip_steps: [], backfill_id: null }]);
   });
 });
