@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { runLoadBench } from './load.js';
+import { orchestrationBench } from './orchestration.js';
 import { runParquetBench } from './parquet.js';
 import { benchAdminUrl } from './scratch-database.js';
 
@@ -68,6 +69,7 @@ const BENCHES: Readonly<Record<string, Bench>> = {
       if (results.some((r) => !r.readBackOk)) process.exitCode = 1;
     },
   },
+  orchestration: orchestrationBench,
 };
 
 /** Accepts `1000000`, `1_000_000` and `1,000,000`. */
