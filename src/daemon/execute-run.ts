@@ -10,7 +10,7 @@ import { select } from '../core/selection.js';
 import type { AssetKey, RunEvent, RunTrigger } from '../core/types.js';
 import type { Logger } from '../logger.js';
 import type { Runtime } from '../runtime.js';
-import { createRun, latestMaterialization, recordEvent, setRunStatus, type CreateRunInput, type Run } from '../storage/index.js';
+import { createRun, latestMaterialization, recordEvents, setRunStatus, type CreateRunInput, type Run } from '../storage/index.js';
 import { announceQueueChanged } from './queue-signals.js';
 import { RunInterruptedError } from './run-errors.js';
 import { queueRetry } from './retry-run.js';
@@ -119,10 +119,23 @@ export async function executeStoredRun(
   if (signal.aborted) forward();
   else signal.addEventListener('abort', forward, { once: true });
   const stopWatching = watchRun(runtime, { runId: run.id, workerId, controller });
+  // run:started and asset:materialized are written together with the event that follows them
+  // (the first step:started, the step:succeeded): one commit instead of two, and a materialization
+  // is never recorded without its step's outcome.
+  let pending: RunEvent[] = [];
+  const flush = async (): Promise<void> => {
+    const events = pending;
+    pending = [];
+    if (events.length === 0) return;
+    await recordEvents(db, events);
+    for (const event of events) {
+      logEvent(log, event);
+      runtime.events.publish(event);
+    }
+  };
   const record = async (event: RunEvent): Promise<void> => {
-    await recordEvent(db, event);
-    logEvent(log, event);
-    runtime.events.publish(event);
+    pending.push(event);
+    if (event.type !== 'run:started' && event.type !== 'asset:materialized') await flush();
   };
   let startedAt = runtime.clock.now();
   let interrupted: StoredRunResult['interrupted'];
@@ -164,6 +177,7 @@ export async function executeStoredRun(
     await interrupt(error, runtime.clock.now().getTime() - startedAt.getTime());
     return { status: 'FAILURE', steps: [], ...(interrupted ? { interrupted } : {}) };
   } finally {
+    await flush().catch((error: unknown) => log.error({ err: error }, 'could not record the last events of the run'));
     stopWatching();
     signal.removeEventListener('abort', forward);
   }

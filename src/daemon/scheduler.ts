@@ -57,7 +57,7 @@ export const DEFAULT_SAFETY_INTERVAL_MS = 30_000;
 /** The loop name in `strata.processes` and in logs. */
 export const SCHEDULER_LOOP = 'scheduler';
 /** node-cron may fire a few ms before the tick by our clock; wait for it rather than 30 s. */
-const EARLY_WAKE_TOLERANCE_MS = 1_000;
+const EARLY_WAKE_TOLERANCE_MS = 100;
 
 export function isEvaluationError(result: ScheduleRoundResult): result is ScheduleEvaluationError {
   return 'error' in result;
@@ -136,10 +136,10 @@ export function createScheduler(runtime: Runtime, options: SchedulerOptions): Sc
 
   async function wake(schedule: ScheduleDefinition): Promise<void> {
     const now = clock.now();
-    // The tick this wake-up is for: just passed (evaluate now) or, if we woke early, just ahead.
-    const nearest = schedule.times.nextAfter(new Date(now.getTime() - EARLY_WAKE_TOLERANCE_MS));
-    const ahead = nearest.getTime() - now.getTime();
-    if (ahead > 0 && ahead < EARLY_WAKE_TOLERANCE_MS) await clock.sleep(ahead);
+    // node-cron can fire a few ms before the tick by our clock: then the tick is just ahead, and
+    // we wait for it rather than evaluate too early and leave it to the next wake-up.
+    const ahead = schedule.times.nextAfter(now).getTime() - now.getTime();
+    if (ahead < EARLY_WAKE_TOLERANCE_MS) await clock.sleep(ahead);
     const result = await evaluateOne(schedule, undefined);
     await round([result]);
   }

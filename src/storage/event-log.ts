@@ -32,6 +32,29 @@ export async function recordEvent(db: Kysely<Database>, event: RunEvent): Promis
   }
 }
 
+/**
+ * Appends several events of one run and applies them in order, in ONE transaction: a
+ * materialization and the step's success are then recorded together (and cost one commit).
+ */
+export async function recordEvents(db: Kysely<Database>, events: readonly RunEvent[]): Promise<number[]> {
+  if (events.length === 1) return [await recordEvent(db, events[0] as RunEvent)];
+  for (const event of events) if (!UUID_PATTERN.test(event.runId)) throw new RunNotFoundError(event.runId);
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const ids: number[] = [];
+      for (const event of events) {
+        const id = await appendEvent(trx, event);
+        await applyEvent(trx, event, id);
+        ids.push(id);
+      }
+      return ids;
+    });
+  } catch (error) {
+    if (hasCode(error, FOREIGN_KEY_VIOLATION)) throw new RunNotFoundError(events[0]?.runId ?? '');
+    throw error;
+  }
+}
+
 function hasCode(error: unknown, code: string): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
 }

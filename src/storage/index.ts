@@ -16,7 +16,7 @@ export {
   type RunPage,
   type SetRunStatusOptions,
 } from './runs.js';
-export { recordEvent, eventsForRun, type EventsForRunOptions, type StoredEvent } from './event-log.js';
+export { recordEvent, recordEvents, eventsForRun, type EventsForRunOptions, type StoredEvent } from './event-log.js';
 export { latestMaterialization, listMaterializations, type Materialization } from './materializations.js';
 export { canTransition, isTerminalRunStatus, RUN_STATUSES } from './run-status.js';
 export { IllegalRunTransitionError, MigrationError, RunNotFoundError } from './errors.js';
