@@ -47,6 +47,10 @@ export type InputsOf<D extends DepsSpec> = {
   readonly [K in keyof D]: D[K] extends ManyDep<infer T> ? T[] : D[K] extends AssetDefinition<infer T> ? T : never;
 };
 
+export interface FreshnessPolicy {
+  readonly maxLagMs: number;
+}
+
 export interface AssetSpec<T, D extends DepsSpec> {
   /** `layer/name`; the layer part must match `layer`. */
   readonly key: AssetKey;
@@ -66,6 +70,11 @@ export interface AssetSpec<T, D extends DepsSpec> {
    * never runs them for a partition they lack, and records the partition as skipped.
    */
   readonly canBackfill?: boolean;
+  /**
+   * How fresh the asset should be: at most `maxLagMs` since the last successful
+   * materialization of any of its partitions. Exported as metrics (lag, objective, stale).
+   */
+  readonly freshness?: FreshnessPolicy;
   materialize(ctx: AssetContext<InputsOf<D>>): Promise<MaterializeResult<T>>;
 }
 
@@ -104,6 +113,9 @@ export function defineAsset<T, D extends DepsSpec = Record<never, never>>(spec: 
   const [layer, name] = spec.key.split('/') as [Layer, string];
   if (layer !== spec.layer || !LAYERS.includes(spec.layer)) {
     throw new DefinitionError(`asset '${spec.key}' declares layer '${spec.layer}' but its key says '${layer}'`);
+  }
+  if (spec.freshness !== undefined && !(Number.isFinite(spec.freshness.maxLagMs) && spec.freshness.maxLagMs > 0)) {
+    throw new DefinitionError(`asset '${spec.key}': freshness.maxLagMs must be a positive number of milliseconds`);
   }
   const retry = { ...DEFAULT_RETRY, ...spec.retry };
   if (!Number.isInteger(retry.maxRetries) || retry.maxRetries < 0) {

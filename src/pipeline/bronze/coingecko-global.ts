@@ -1,5 +1,6 @@
 import { defineAsset } from '../../core/asset.js';
 import { sixHourlyPartitions } from '../../core/partitions.js';
+import { BRONZE_FRESHNESS } from '../freshness.js';
 import { BronzeOutputSchema, type BronzeOutput } from './bronze-output.js';
 import { MANIFEST_FILE, bronzePrefix, describeFile, encodeManifest } from './manifest.js';
 import { requirePartition } from './require-partition.js';
@@ -12,6 +13,7 @@ export const coingeckoGlobal = defineAsset<BronzeOutput>({
   layer: 'bronze',
   description: 'Raw CoinGecko /global response (JSON as received) and a manifest.',
   partitions: sixHourlyPartitions,
+  freshness: BRONZE_FRESHNESS,
   output: BronzeOutputSchema,
   pool: 'coingecko',
   // /coins/markets and /global serve only the current state: a past partition cannot be fetched.

@@ -1,5 +1,6 @@
 import { defineAsset } from '../../core/asset.js';
 import { sixHourlyPartitions } from '../../core/partitions.js';
+import { BRONZE_FRESHNESS } from '../freshness.js';
 import { MARKET_ROW_COLUMNS, type MarketRow } from '../parquet/index.js';
 import { parseMarketRow } from '../sources/index.js';
 import { BronzeOutputSchema, type BronzeOutput } from './bronze-output.js';
@@ -18,6 +19,7 @@ export const coingeckoMarkets = defineAsset<BronzeOutput>({
   layer: 'bronze',
   description: 'Raw CoinGecko /coins/markets pages (JSON as received) plus a Parquet copy and a manifest.',
   partitions: sixHourlyPartitions,
+  freshness: BRONZE_FRESHNESS,
   output: BronzeOutputSchema,
   pool: 'coingecko',
   // /coins/markets and /global serve only the current state: a past partition cannot be fetched.

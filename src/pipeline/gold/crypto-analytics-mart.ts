@@ -1,5 +1,6 @@
 import { defineAsset } from '../../core/asset.js';
 import { sixHourlyPartitions } from '../../core/partitions.js';
+import { GOLD_FRESHNESS } from '../freshness.js';
 import { requirePartition } from '../bronze/require-partition.js';
 import { globalSnapshots } from '../silver/global-snapshots.js';
 import { marketSnapshots } from '../silver/market-snapshots.js';
@@ -13,6 +14,7 @@ export const cryptoAnalyticsMart = defineAsset({
   description: 'Top N coins by market-cap rank per snapshot: dominance %, price trend, liquidity, volume/market-cap, 7d/30d return and volatility.',
   deps: { snapshots: marketSnapshots, global: globalSnapshots },
   partitions: sixHourlyPartitions,
+  freshness: GOLD_FRESHNESS,
   output: GoldOutputSchema,
   async materialize(ctx) {
     const partition = requirePartition(ctx);

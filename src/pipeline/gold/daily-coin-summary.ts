@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineAsset, many } from '../../core/asset.js';
 import { dailyPartitions, dailyToSixHourly } from '../../core/partitions.js';
+import { DAILY_FRESHNESS } from '../freshness.js';
 import { requirePartition } from '../bronze/require-partition.js';
 import { marketSnapshots } from '../silver/market-snapshots.js';
 import { loadSql } from '../sql-files.js';
@@ -23,6 +24,7 @@ export const dailyCoinSummary = defineAsset({
   description: 'Per coin per UTC day: OHLC of price over the six-hourly snapshots, average volume, market cap at close, snapshot count.',
   deps: { snapshots: many(marketSnapshots, dailyToSixHourly, { allowMissing: true }) },
   partitions: dailyPartitions,
+  freshness: DAILY_FRESHNESS,
   output: DailyOutputSchema,
   async materialize(ctx) {
     const partition = requirePartition(ctx);

@@ -1,5 +1,6 @@
 import { defineAsset } from '../../core/asset.js';
 import { sixHourlyPartitions } from '../../core/partitions.js';
+import { GOLD_FRESHNESS } from '../freshness.js';
 import { requirePartition } from '../bronze/require-partition.js';
 import { marketSnapshots } from '../silver/market-snapshots.js';
 import { GoldOutputSchema } from './gold-output.js';
@@ -12,6 +13,7 @@ export const marketSegmentAnalysis = defineAsset({
   description: 'Per market-cap category and snapshot: coin count, total market cap, market share, volume, average and median 24h change.',
   deps: { snapshots: marketSnapshots },
   partitions: sixHourlyPartitions,
+  freshness: GOLD_FRESHNESS,
   output: GoldOutputSchema,
   async materialize(ctx) {
     const partition = requirePartition(ctx);

@@ -1,5 +1,6 @@
 import { defineAsset } from '../../core/asset.js';
 import { sixHourlyPartitions } from '../../core/partitions.js';
+import { SILVER_FRESHNESS } from '../freshness.js';
 import { coingeckoGlobal } from '../bronze/coingecko-global.js';
 import { rawResponseFiles, readManifest, readVerifiedFile } from '../bronze/read-bronze.js';
 import { requirePartition } from '../bronze/require-partition.js';
@@ -18,6 +19,7 @@ export const globalSnapshots = defineAsset({
   description: 'Market-wide totals per snapshot (total market cap and volume in USD, BTC/ETH share) from /global.',
   deps: { global: coingeckoGlobal },
   partitions: sixHourlyPartitions,
+  freshness: SILVER_FRESHNESS,
   output: SilverOutputSchema,
   tags: { source: 'coingecko' },
   async materialize(ctx): Promise<{ value: SilverOutput; metadata: Record<string, number> }> {
@@ -51,6 +53,6 @@ export const globalSnapshots = defineAsset({
       await replaceQuarantine(session, ctx.assetKey, partition.key, quarantined);
     });
     if (!parsed.ok) ctx.log.warn('/global response quarantined', { reason: parsed.reason });
-    return { value: { snapshotAt, rows: parsed.ok ? 1 : 0 }, metadata: { rows: parsed.ok ? 1 : 0, quarantined: parsed.ok ? 0 : 1 } };
+    return { value: { snapshotAt, rows: parsed.ok ? 1 : 0 }, metadata: { rows: parsed.ok ? 1 : 0, quarantined: parsed.ok ? 0 : 1, quarantined_invalid: parsed.ok ? 0 : 1 } };
   },
 });
