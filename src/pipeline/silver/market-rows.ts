@@ -19,6 +19,8 @@ export interface QuarantinedRow {
   readonly rawJson: string;
   readonly sourceFile: string;
   readonly sourceRow: number;
+  /** True when the row was valid but repeated a coin already in the snapshot (metadata `quarantined_duplicate`). */
+  readonly duplicate?: boolean;
 }
 
 export interface SplitRows {
@@ -43,7 +45,13 @@ export function splitMarketRows(pages: readonly { name: string; body: Buffer }[]
         quarantined.push({ ...where, coinId: parsed.coinId ?? null, reason: parsed.reason, rawJson: stringifyLosslessJson(raw) });
       } else if (seen.has(parsed.row.id)) {
         // Pages can shift while they are fetched; one snapshot holds one row per coin.
-        quarantined.push({ ...where, coinId: parsed.row.id, reason: `duplicate coin id '${parsed.row.id}' in this snapshot`, rawJson: stringifyLosslessJson(raw) });
+        quarantined.push({
+          ...where,
+          coinId: parsed.row.id,
+          reason: `duplicate coin id '${parsed.row.id}' in this snapshot`,
+          rawJson: stringifyLosslessJson(raw),
+          duplicate: true,
+        });
       } else {
         seen.add(parsed.row.id);
         staged.push({ ...where, row: parsed.row });

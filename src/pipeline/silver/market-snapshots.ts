@@ -1,5 +1,6 @@
 import { defineAsset } from '../../core/asset.js';
 import { sixHourlyPartitions } from '../../core/partitions.js';
+import { SILVER_FRESHNESS } from '../freshness.js';
 import { coingeckoMarkets } from '../bronze/coingecko-markets.js';
 import { rawResponseFiles, readManifest, readVerifiedFile } from '../bronze/read-bronze.js';
 import { requirePartition } from '../bronze/require-partition.js';
@@ -19,6 +20,7 @@ export const marketSnapshots = defineAsset({
   description: 'One validated row per coin per six-hourly snapshot, exact NUMERIC values, derived columns; invalid rows quarantined.',
   deps: { markets: coingeckoMarkets },
   partitions: sixHourlyPartitions,
+  freshness: SILVER_FRESHNESS,
   output: SilverOutputSchema,
   tags: { source: 'coingecko' },
   async materialize(ctx): Promise<{ value: SilverOutput; metadata: Record<string, number> }> {
@@ -39,12 +41,19 @@ export const marketSnapshots = defineAsset({
       await loadMarketSnapshots(session, snapshotAt, staged);
       await replaceQuarantine(session, ctx.assetKey, partition.key, quarantined);
     });
+    const duplicates = quarantined.filter((row) => row.duplicate === true).length;
     if (quarantined.length > 0) {
       ctx.log.warn('rows quarantined', { quarantined: quarantined.length, first_reason: quarantined[0]?.reason });
     }
     return {
       value: { snapshotAt, rows: staged.length },
-      metadata: { rows: staged.length, quarantined: quarantined.length, bronze_rows: bronzeRows },
+      metadata: {
+        rows: staged.length,
+        quarantined: quarantined.length,
+        quarantined_invalid: quarantined.length - duplicates,
+        quarantined_duplicate: duplicates,
+        bronze_rows: bronzeRows,
+      },
     };
   },
 });
