@@ -10,6 +10,7 @@ import { RunEventBus } from './core/events.js';
 import type { AssetGraph } from './core/graph.js';
 import type { Clock, Resources } from './core/types.js';
 import type { Logger } from './logger.js';
+import { TelemetryBus } from './metrics/telemetry.js';
 import { pipelineGraph } from './pipeline/definitions.js';
 import { createParquetWriter } from './pipeline/parquet/index.js';
 import { PIPELINE_MIGRATIONS_DIR, PIPELINE_MIGRATION_TABLE } from './pipeline/sql-files.js';
@@ -26,6 +27,8 @@ export interface Runtime {
   readonly resources: Resources;
   /** Every run event, as it is recorded: progress displays, metrics and the UI subscribe. */
   readonly events: RunEventBus;
+  /** Source requests, rate-limit waits, schedule ticks, retention purges: counted by metrics. */
+  readonly telemetry: TelemetryBus;
   close(): Promise<void>;
 }
 
@@ -56,8 +59,15 @@ export async function openRuntime(config: Config, logger: Logger, overrides: Run
     if (ran.length > 0) logger.info({ migrations: ran }, 'database migrated');
     const bronze = new LocalBronzeStore(config.dataDir);
     await bronze.recover();
+    const telemetry = new TelemetryBus();
     const coingecko =
-      overrides.coingecko ?? createCoinGeckoClient(config.coingecko, { clock, logger: logger.child({ source: 'coingecko' }) });
+      overrides.coingecko ??
+      createCoinGeckoClient(config.coingecko, {
+        clock,
+        logger: logger.child({ source: 'coingecko' }),
+        onRequest: ({ endpoint, status, durationMs }) => telemetry.publish({ type: 'source:request', source: 'coingecko', endpoint, status, durationMs }),
+        onRateLimitWait: (ms) => telemetry.publish({ type: 'source:rate_limit_wait', source: 'coingecko', ms }),
+      });
     const base: Resources = {
       database,
       bronze,
@@ -73,6 +83,7 @@ export async function openRuntime(config: Config, logger: Logger, overrides: Run
       graph: pipelineGraph(),
       resources: overrides.resources ? overrides.resources(base) : base,
       events: new RunEventBus(),
+      telemetry,
       close: () => database.close(),
     };
   } catch (error) {

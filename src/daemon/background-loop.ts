@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../core/types.js';
 import type { Logger } from '../logger.js';
+import { signalLoopError } from '../metrics/loop-errors.js';
 import { type StrataDatabase, recordLoopResult } from '../storage/index.js';
 
 export interface BackgroundLoopOptions {
@@ -45,6 +46,7 @@ export function startBackgroundLoop(options: BackgroundLoopOptions): BackgroundL
         await reportSafely();
       } catch (error) {
         log.error({ err: error }, `${options.name} loop iteration failed; carrying on`);
+        signalLoopError(options.name);
         await reportSafely(error);
       }
       if (stopped || woken) continue;

@@ -68,6 +68,9 @@ export async function evaluateSchedule(runtime: Runtime, schedule: ScheduleDefin
   const ticks: TickOutcome[] = [];
   for (const planned of plan.ticks) ticks.push(await settleTick(runtime, schedule, planned, now, clock));
   const advanced = await advanceScheduleCursor(db, schedule.name, state.cursor, last.tickAt, clock.now());
+  for (const tick of ticks) {
+    if (tick.claimed && tick.runId !== null) runtime.telemetry.publish({ type: 'schedule:tick', schedule: tick.scheduleName, lagMs: tick.lagMs });
+  }
   return { ...base, cursorAfter: last.tickAt, advanced, ticks, notStored: plan.notStored };
 }
 

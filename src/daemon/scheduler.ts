@@ -16,6 +16,7 @@ import { describeError } from '../core/errors.js';
 import { assertUniqueScheduleNames, type ScheduleDefinition } from '../core/schedule.js';
 import { select } from '../core/selection.js';
 import type { Clock } from '../core/types.js';
+import { signalLoopError } from '../metrics/loop-errors.js';
 import type { Runtime } from '../runtime.js';
 import { loopReporter } from './background-loop.js';
 import { evaluateSchedule, type ScheduleEvaluation } from './evaluate-schedule.js';
@@ -98,6 +99,7 @@ export function createScheduler(runtime: Runtime, options: SchedulerOptions): Sc
         return evaluation;
       } catch (error) {
         log.error({ err: error, schedule: schedule.name }, `schedule evaluation failed (retried on the next wake-up): ${describeError(error)}`);
+        signalLoopError(SCHEDULER_LOOP);
         return { scheduleName: schedule.name, error: describeError(error) };
       }
     });

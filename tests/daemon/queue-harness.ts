@@ -10,6 +10,7 @@ import { buildGraph } from '../../src/core/graph.js';
 import type { Clock, Resources, RunEvent } from '../../src/core/types.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import { TelemetryBus } from '../../src/metrics/telemetry.js';
 import type { Runtime } from '../../src/runtime.js';
 import type { StrataDatabase } from '../../src/storage/index.js';
 
@@ -83,6 +84,7 @@ export function testRuntime(database: StrataDatabase, options: TestRuntimeOption
     // The test assets use no resources.
     resources: {} as Resources,
     events: new RunEventBus(),
+    telemetry: new TelemetryBus(),
     close: async () => {},
   };
 }
