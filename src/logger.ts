@@ -20,6 +20,16 @@ const REDACT_PATHS = [
   'headers.authorization',
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.headers["x-cg-demo-api-key"]',
+  'req.headers["x-cg-pro-api-key"]',
+  // A whole Config (or its coingecko part) logged by mistake; an environment dumped by mistake.
+  'config.databaseUrl',
+  'config.coingecko.apiKey',
+  'coingecko.apiKey',
+  'DATABASE_URL',
+  'COINGECKO_API_KEY',
+  '*.DATABASE_URL',
+  '*.COINGECKO_API_KEY',
 ];
 
 export interface LoggerOptions {

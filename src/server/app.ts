@@ -4,23 +4,29 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { StrataError } from '../core/errors.js';
+import { metricsFor, registerMetricsRoute, type Metrics } from '../metrics.js';
 import type { Runtime } from '../runtime.js';
 import { httpStatusFor } from './error-codes.js';
 import { registerAssetRoutes } from './routes/assets.js';
 import { registerBackfillRoutes } from './routes/backfills.js';
 import { registerMutationGuard } from './mutation-guard.js';
+import { echoRequestId, requestIdOptions } from './request-id.js';
 import { registerRunActionRoutes } from './routes/run-actions.js';
 import { registerRunRoutes } from './routes/runs.js';
 
 export interface AppOptions {
   readonly runtime: Runtime;
+  /** Served on `/metrics`; default the runtime's own (metricsFor). */
+  readonly metrics?: Metrics;
 }
 
-export async function buildApp({ runtime }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ runtime, metrics }: AppOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: runtime.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
+    ...requestIdOptions(),
   });
+  echoRequestId(app);
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof StrataError) {
@@ -41,6 +47,7 @@ export async function buildApp({ runtime }: AppOptions): Promise<FastifyInstance
     return { status: 'ok', engine: runtime.database.engine };
   });
 
+  registerMetricsRoute(app, metrics ?? metricsFor(runtime));
   registerMutationGuard(app);
   registerAssetRoutes(app, runtime);
   registerRunRoutes(app, runtime);
