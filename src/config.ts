@@ -52,6 +52,10 @@ export interface Config {
   readonly poolSizes: Readonly<Record<string, number>>;
   /** Operator overrides of schedules defined in code (`STRATA_SCHEDULE_<NAME>_CRON` / `_TZ`). */
   readonly scheduleOverrides: Readonly<Record<string, ScheduleOverride>>;
+  /** Runs (with their steps and events), ticks and ended processes older than this are purged. */
+  readonly retentionDays: number;
+  /** Bronze partitions whose day is older than this are deleted; undefined: bronze is kept forever. */
+  readonly bronzeRetentionDays: number | undefined;
 }
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -75,6 +79,11 @@ const EnvSchema = z.object({
   STRATA_MAX_CONCURRENT_RUNS: int(1, 1_000),
   STRATA_HEARTBEAT_TIMEOUT: int(1, 86_400),
   STRATA_SHUTDOWN_GRACE: int(0, 86_400),
+  STRATA_RETENTION_DAYS: int(1, 36_500),
+  STRATA_BRONZE_RETENTION_DAYS: z.preprocess(
+    (value) => (typeof value === 'string' ? emptyAsUndefined(value.trim().toLowerCase()) : value),
+    z.union([z.literal('keep'), z.coerce.number().int().min(1).max(36_500)], { error: "expected 'keep' or a number of days (1 to 36500)" }).optional(),
+  ),
 });
 
 /** Pools every deployment has unless overridden: two CoinGecko runs never hit the API at once. */
@@ -150,5 +159,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     shutdownGraceMs: (e.STRATA_SHUTDOWN_GRACE ?? 30) * 1000,
     poolSizes: Object.freeze(poolSizes),
     scheduleOverrides: Object.freeze(parseScheduleOverrides(env)),
+    retentionDays: e.STRATA_RETENTION_DAYS ?? 90,
+    bronzeRetentionDays: e.STRATA_BRONZE_RETENTION_DAYS === 'keep' ? undefined : e.STRATA_BRONZE_RETENTION_DAYS,
   });
 }

@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { startBackgroundLoop } from '../daemon/background-loop.js';
+import { startRetention } from '../daemon/retention.js';
 import { startRunMonitor } from '../daemon/run-monitor.js';
 import { createScheduler } from '../daemon/scheduler.js';
 import { createWorker, newProcessId } from '../daemon/worker.js';
@@ -18,7 +19,7 @@ export interface RunningRole {
   stop(): Promise<void>;
 }
 
-/** Scheduler and run monitor, with a heartbeated row in `strata.processes`. */
+/** Scheduler, run monitor and retention, with a heartbeated row in `strata.processes`. */
 export async function startDaemonRole(runtime: Runtime): Promise<RunningRole> {
   const { database, clock, config, logger } = runtime;
   const id = newProcessId('daemon');
@@ -33,12 +34,14 @@ export async function startDaemonRole(runtime: Runtime): Promise<RunningRole> {
   const scheduler = createScheduler(runtime, { schedules: configuredSchedules(config), processId: id });
   await scheduler.start();
   const monitor = startRunMonitor(runtime, { processId: id });
+  const retention = startRetention(runtime, { processId: id });
   logger.info({ daemonId: id, schedules: scheduler.schedules.map((schedule) => schedule.name) }, 'daemon ready');
   return {
     name: 'daemon',
     async stop() {
       await scheduler.stop();
       await monitor.stop();
+      await retention.stop();
       await heartbeat.stop();
       await markProcessStopped(database.db, id, clock.now()).catch((error: unknown) => logger.warn({ err: error }, 'could not mark the daemon stopped'));
     },

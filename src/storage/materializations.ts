@@ -11,7 +11,8 @@ export interface Materialization {
   readonly assetKey: AssetKey;
   /** null for an unpartitioned asset. */
   readonly partitionKey: string | null;
-  readonly runId: string;
+  /** null when retention has purged the run that produced it; the materialization itself stays. */
+  readonly runId: string | null;
   readonly at: Date;
   readonly value: unknown;
   readonly metadata: Metadata;

@@ -74,8 +74,9 @@ export interface MaterializationsTable {
   asset_key: string;
   /** '' for an unpartitioned asset. */
   partition_key: string;
-  run_id: string;
-  event_id: number;
+  /** NULL once retention has purged the run (and event) that produced it (migration 0005). */
+  run_id: string | null;
+  event_id: number | null;
   materialized_at: Timestamp;
   value: Json<unknown>;
   metadata: JsonDefault<Record<string, unknown>>;

@@ -7,12 +7,14 @@ import * as m0001 from './0001_runs_and_events.js';
 import * as m0002 from './0002_run_queue.js';
 import * as m0003 from './0003_schedules.js';
 import * as m0004 from './0004_backfills.js';
+import * as m0005 from './0005_retention.js';
 
 const CORE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_runs_and_events': m0001,
   '0002_run_queue': m0002,
   '0003_schedules': m0003,
   '0004_backfills': m0004,
+  '0005_retention': m0005,
 });
 
 export const coreMigrationProvider: MigrationProvider = {

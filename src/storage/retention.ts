@@ -1,0 +1,118 @@
+/**
+ * Retention queries: each deletes one bounded batch of history older than a cut-off, in one
+ * transaction, and returns how many rows it deleted per table. The caller loops until a batch
+ * comes back short (daemon/retention.ts).
+ *
+ * The cut-off is exclusive: a row exactly at the cut-off is kept, only older rows go.
+ * `strata.materializations` is never deleted here: it is the latest state of each asset
+ * partition; its run_id and event_id become NULL with the run (migration 0005).
+ */
+import type { Kysely } from 'kysely';
+import { RUN_STATUSES, isTerminalRunStatus } from './run-status.js';
+import { backfillDb } from './backfills.js';
+import { scheduleDb } from './schedule-tables.js';
+import type { Database } from './schema.js';
+
+/** Runs in these statuses are never purged, however old: a worker or the queue still owns them. */
+export const TERMINAL_RUN_STATUSES = RUN_STATUSES.filter(isTerminalRunStatus);
+
+export interface PurgedRuns {
+  readonly runs: number;
+  readonly steps: number;
+  readonly events: number;
+}
+
+/**
+ * Deletes up to `limit` terminal runs that ended before `cutoff` (a terminal run with no
+ * `ended_at` counts from `created_at`), with their steps and events. Events and steps are
+ * deleted explicitly first, though the FKs cascade, so the counts are known. Rows another
+ * process is deleting (locked) are skipped, not waited for.
+ */
+export async function purgeRunBatch(db: Kysely<Database>, cutoff: Date, limit: number): Promise<PurgedRuns> {
+  return db.transaction().execute(async (trx) => {
+    const batch = await trx
+      .selectFrom('strata.runs')
+      .select('id')
+      .where('status', 'in', TERMINAL_RUN_STATUSES)
+      .where((eb) => eb(eb.fn.coalesce('ended_at', 'created_at'), '<', cutoff))
+      // Implied by the line above (a run ends after it is created); lets runs_created_at_idx serve the scan.
+      .where('created_at', '<', cutoff)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    const ids = batch.map((row) => row.id);
+    if (ids.length === 0) return { runs: 0, steps: 0, events: 0 };
+    const events = await trx.deleteFrom('strata.events').where('run_id', 'in', ids).executeTakeFirst();
+    const steps = await trx.deleteFrom('strata.steps').where('run_id', 'in', ids).executeTakeFirst();
+    const runs = await trx.deleteFrom('strata.runs').where('id', 'in', ids).executeTakeFirst();
+    return { runs: Number(runs.numDeletedRows), steps: Number(steps.numDeletedRows), events: Number(events.numDeletedRows) };
+  });
+}
+
+/** Deletes up to `limit` ticks whose tick time is before `cutoff`. The schedule cursors are kept, so no tick is evaluated again. */
+export async function purgeTickBatch(db: Kysely<Database>, cutoff: Date, limit: number): Promise<number> {
+  const sdb = scheduleDb(db);
+  const result = await sdb
+    .deleteFrom('strata.ticks')
+    .where('id', 'in', sdb.selectFrom('strata.ticks').select('id').where('tick_at', '<', cutoff).orderBy('tick_at').limit(limit))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/**
+ * Deletes up to `limit` processes that ended before `cutoff`: stopped then, or silent since
+ * (a process that crashed never sets `stopped_at`; stopping also sets `heartbeat_at`).
+ */
+export async function purgeProcessBatch(db: Kysely<Database>, cutoff: Date, limit: number): Promise<number> {
+  const result = await db
+    .deleteFrom('strata.processes')
+    .where(
+      'id',
+      'in',
+      db
+        .selectFrom('strata.processes')
+        .select('id')
+        .where((eb) => eb(eb.fn.coalesce('stopped_at', 'heartbeat_at'), '<', cutoff))
+        .limit(limit),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/**
+ * Deletes up to `limit` backfills created before `cutoff` that have no run left: their progress
+ * is derived from their runs, so once those are purged the backfill would read as an empty,
+ * COMPLETED one. A backfill with any run left (an in-flight run is never purged) is kept.
+ */
+export async function purgeBackfillBatch(db: Kysely<Database>, cutoff: Date, limit: number): Promise<number> {
+  const bdb = backfillDb(db);
+  const result = await bdb
+    .deleteFrom('strata.backfills')
+    .where(
+      'id',
+      'in',
+      bdb
+        .selectFrom('strata.backfills as b')
+        .select('b.id')
+        .where('b.created_at', '<', cutoff)
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('strata.runs as r').select('r.id').whereRef('r.backfill_id', '=', 'b.id'))))
+        .limit(limit),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Partition keys that have a QUEUED, STARTING or STARTED run: their bronze may be being written or read. */
+export async function inFlightPartitionKeys(db: Kysely<Database>): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('strata.runs')
+    .select('partition_key')
+    .distinct()
+    .where('status', 'not in', TERMINAL_RUN_STATUSES)
+    .where('partition_key', 'is not', null)
+    .execute();
+  return new Set(rows.flatMap((row) => (row.partition_key === null ? [] : [row.partition_key])));
+}
