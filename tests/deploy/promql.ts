@@ -205,7 +205,7 @@ class Parser {
     }
     if (SET_OPERATORS.has(operator)) return left;
     if (COMPARISONS.has(operator)) return left;
-    return matching?.kind === 'on' ? new Set(matching.labels) : leftKey;
+    return matching?.kind === 'on' ? new Set(matching.labels) : new Set(leftKey);
   }
 
   private unary(): Labels {
