@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { startBackgroundLoop } from '../daemon/background-loop.js';
 import { startRetention } from '../daemon/retention.js';
+import { recordRetentionDeleted } from '../metrics.js';
 import { startRunMonitor } from '../daemon/run-monitor.js';
 import { createScheduler } from '../daemon/scheduler.js';
 import { createWorker, newProcessId } from '../daemon/worker.js';
@@ -34,7 +35,7 @@ export async function startDaemonRole(runtime: Runtime): Promise<RunningRole> {
   const scheduler = createScheduler(runtime, { schedules: configuredSchedules(config), processId: id });
   await scheduler.start();
   const monitor = startRunMonitor(runtime, { processId: id });
-  const retention = startRetention(runtime, { processId: id });
+  const retention = startRetention(runtime, { processId: id, onDeleted: (table, count) => recordRetentionDeleted(runtime, table, count) });
   logger.info({ daemonId: id, schedules: scheduler.schedules.map((schedule) => schedule.name) }, 'daemon ready');
   return {
     name: 'daemon',
