@@ -10,7 +10,7 @@ import { materializeCommand } from './cli/materialize-command.js';
 import { print } from './cli/output.js';
 import { runsCommand } from './cli/runs-command.js';
 import { schedulesCommand } from './cli/schedules-command.js';
-import { runRolesUntilSignal, startDaemonRole, startServeRole } from './cli/process-roles.js';
+import { runRolesUntilSignal, startDaemonRole, startMetricsRole, startServeRole } from './cli/process-roles.js';
 import { requirePostgres, startCommand } from './cli/start-command.js';
 import { statusCommand } from './cli/status-command.js';
 import { workerCommand } from './cli/worker-command.js';
@@ -84,7 +84,8 @@ async function main(argv: readonly string[]): Promise<number> {
       const logger = createLogger({ level: config.logLevel });
       return withRuntime(config, logger, async (runtime) => {
         requirePostgres(runtime, 'daemon');
-        return runRolesUntilSignal(runtime, [await startDaemonRole(runtime)]);
+        const metrics = await startMetricsRole(runtime);
+        return runRolesUntilSignal(runtime, [...(metrics ? [metrics] : []), await startDaemonRole(runtime)]);
       });
     }
     case 'serve': {

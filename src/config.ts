@@ -42,6 +42,8 @@ export interface Config {
   /** How many coins, by market-cap rank, gold/crypto_analytics_mart holds. */
   readonly martTopN: number;
   readonly coingecko: CoinGeckoConfig;
+  /** Port of the /metrics listener of `strata worker` and `strata daemon`; undefined: none. */
+  readonly metricsPort: number | undefined;
   /** Runs executing at once across all workers. */
   readonly maxConcurrentRuns: number;
   /** A run whose worker has not heartbeated for this long is failed by the monitor. */
@@ -76,6 +78,7 @@ const EnvSchema = z.object({
   COINGECKO_RATE_LIMIT_PER_MINUTE: int(1, 100_000),
   COINGECKO_TIMEOUT_MS: int(100, 600_000),
   COINGECKO_MAX_RETRIES: int(0, 20),
+  STRATA_METRICS_PORT: z.preprocess(emptyAsUndefined, z.union([z.literal('off'), z.coerce.number().int().min(0).max(65_535)]).optional()),
   STRATA_MAX_CONCURRENT_RUNS: int(1, 1_000),
   STRATA_HEARTBEAT_TIMEOUT: int(1, 86_400),
   STRATA_SHUTDOWN_GRACE: int(0, 86_400),
@@ -154,6 +157,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       timeoutMs: e.COINGECKO_TIMEOUT_MS ?? 30_000,
       maxRetries: e.COINGECKO_MAX_RETRIES ?? 5,
     }),
+    metricsPort: e.STRATA_METRICS_PORT === 'off' ? undefined : (e.STRATA_METRICS_PORT ?? 9464),
     maxConcurrentRuns: e.STRATA_MAX_CONCURRENT_RUNS ?? 4,
     heartbeatTimeoutMs: (e.STRATA_HEARTBEAT_TIMEOUT ?? 30) * 1000,
     shutdownGraceMs: (e.STRATA_SHUTDOWN_GRACE ?? 30) * 1000,

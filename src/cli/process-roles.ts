@@ -4,9 +4,11 @@
  * (the only mode on PGlite); on Postgres each can run alone, as many times as wanted.
  */
 import { hostname } from 'node:os';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { startBackgroundLoop } from '../daemon/background-loop.js';
 import { startRetention } from '../daemon/retention.js';
-import { recordRetentionDeleted } from '../metrics.js';
+import { metricsFor, recordRetentionDeleted } from '../metrics.js';
+import { registerMetricsRoute } from '../metrics/route.js';
 import { startRunMonitor } from '../daemon/run-monitor.js';
 import { createScheduler } from '../daemon/scheduler.js';
 import { createWorker, newProcessId } from '../daemon/worker.js';
@@ -17,6 +19,8 @@ import { heartbeatProcess, markProcessStopped, registerProcess } from '../storag
 
 export interface RunningRole {
   readonly name: string;
+  /** Where it listens, for roles that serve HTTP. */
+  readonly address?: string;
   stop(): Promise<void>;
 }
 
@@ -49,12 +53,37 @@ export async function startDaemonRole(runtime: Runtime): Promise<RunningRole> {
   };
 }
 
-/** Claims and executes queued runs; stops gracefully (see daemon/worker.ts). */
-export async function startWorkerRole(runtime: Runtime, options: { concurrency?: number | undefined } = {}): Promise<RunningRole> {
+/** Claims and executes queued runs (and, alone, watches its peers with the run monitor); stops gracefully. */
+export async function startWorkerRole(
+  runtime: Runtime,
+  options: { concurrency?: number | undefined; monitor?: boolean } = {},
+): Promise<RunningRole> {
   const worker = createWorker(runtime, options.concurrency === undefined ? {} : { concurrency: options.concurrency });
   await worker.start();
+  const monitor = options.monitor ? startRunMonitor(runtime, { processId: worker.id }) : undefined;
   runtime.logger.info({ workerId: worker.id }, 'worker ready');
-  return { name: 'worker', stop: () => worker.stop() };
+  return {
+    name: 'worker',
+    async stop() {
+      await monitor?.stop();
+      await worker.stop();
+    },
+  };
+}
+
+/**
+ * `/metrics` and `/healthz` on STRATA_METRICS_PORT, for processes that serve no API (`strata
+ * worker`, `strata daemon`): their counters (runs, steps, sources) live in their own process.
+ */
+export async function startMetricsRole(runtime: Runtime): Promise<RunningRole | undefined> {
+  const { config, logger } = runtime;
+  if (config.metricsPort === undefined) return undefined;
+  const app = Fastify({ loggerInstance: logger.child({ component: 'metrics' }) as FastifyBaseLogger });
+  registerMetricsRoute(app, metricsFor(runtime));
+  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
+  const address = await app.listen({ host: config.host, port: config.metricsPort });
+  logger.info(`metrics on ${address}/metrics`);
+  return { name: 'metrics', address, stop: () => app.close() };
 }
 
 /** The HTTP API on HOST:PORT. */

@@ -38,6 +38,7 @@ describePostgres(`daemon processes [postgres]${title}`, () => {
     DATABASE_URL: database.url ?? '',
     STRATA_DATA_DIR: dataDir,
     STRATA_SCHEDULE_EVERY_6_HOURS_CRON: '* * * * * *',
+    STRATA_METRICS_PORT: '0',
   });
 
   function strata(args: string[]): ChildProcess {

@@ -51,6 +51,7 @@ describePostgres(`worker processes [postgres]${title}`, () => {
         COINGECKO_RATE_LIMIT_PER_MINUTE: '100000',
         COINGECKO_MAX_RETRIES: '0',
         COINGECKO_TIMEOUT_MS: '600000',
+        STRATA_METRICS_PORT: '0',
         ...env,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
