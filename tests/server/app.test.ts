@@ -51,6 +51,9 @@ describeEachBackend('HTTP API', (backend) => {
       expect(asset.latestMaterialization).toMatchObject({ partitionKey: PARTITION, runId });
     }
     expect(body.edges).toContainEqual({ from: 'silver/market_snapshots', to: 'gold/crypto_analytics_mart' });
+    const freshness = new Map((body.assets as unknown as { key: string; freshness: { stale: boolean | null; objectiveSeconds: number | null } }[]).map((a) => [a.key, a.freshness]));
+    expect(freshness.get('bronze/coingecko_markets')).toMatchObject({ stale: false, objectiveSeconds: 23_400 });
+    expect(freshness.get('gold/daily_coin_summary')).toMatchObject({ stale: true, objectiveSeconds: 90_000 });
   });
 
   it('GET /api/assets/<key> shows one asset with its neighbours and materialization metadata', async () => {
