@@ -3,16 +3,16 @@
  * overridden to tick every second: every tick is stored once and makes exactly one run, with no
  * tick missed, and `strata status` sees both daemons alive. Then SIGTERM stops both cleanly.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outputOf, spawnStrata, until } from '../helpers/strata-process.js';
 import { POSTGRES_SKIP_REASON, postgresTestUrl } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const describePostgres = postgresTestUrl() === undefined ? describe.skip : describe;
 const title = postgresTestUrl() === undefined ? ` (skipped: ${POSTGRES_SKIP_REASON})` : '';
 
@@ -32,9 +32,6 @@ describePostgres(`daemon processes [postgres]${title}`, () => {
   });
 
   const env = () => ({
-    PATH: process.env['PATH'] ?? '',
-    HOME: process.env['HOME'] ?? '',
-    LOG_LEVEL: 'warn',
     DATABASE_URL: database.url ?? '',
     STRATA_DATA_DIR: dataDir,
     STRATA_SCHEDULE_EVERY_6_HOURS_CRON: '* * * * * *',
@@ -42,35 +39,14 @@ describePostgres(`daemon processes [postgres]${title}`, () => {
   });
 
   function strata(args: string[]): ChildProcess {
-    // node itself with tsx as a loader (not tsx's wrapper process), so signals reach Strata.
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), ...args], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnStrata(args, env());
     children.push(child);
     return child;
   }
 
-  const output = (child: ChildProcess) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      let stdout = '';
-      let stderr = '';
-      child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once('exit', (code) => resolve({ code, stdout, stderr }));
-    });
-
-  /** Cross-process: the daemons' progress is only visible in the database; bounded polling. */
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
-
   it('two daemons: each every-second tick stored once with exactly one run, none missed; status sees both; SIGTERM stops both', async () => {
     const daemons = [strata(['daemon']), strata(['daemon'])];
-    const exits = daemons.map(output);
+    const exits = daemons.map(outputOf);
 
     await until('both daemons to register', async () => {
       const rows = await sql<{ n: number }>`SELECT count(*)::int AS n FROM strata.processes WHERE kind = 'daemon' AND stopped_at IS NULL`.execute(database.db);
@@ -81,7 +57,7 @@ describePostgres(`daemon processes [postgres]${title}`, () => {
       return (rows.rows[0]?.n ?? 0) >= 10 ? true : undefined;
     });
 
-    const status = await output(strata(['status', '--json']));
+    const status = await outputOf(strata(['status', '--json']));
     expect(status.code).toBe(0);
     const report = JSON.parse(status.stdout) as { processes: { kind: string; alive: boolean }[]; queue: { queued: number } };
     expect(report.processes.filter((p) => p.kind === 'daemon' && p.alive)).toHaveLength(2);

@@ -3,20 +3,19 @@
  * fake CoinGecko: kill -9 mid-run, and SIGTERM mid-run. The markets fetch is scripted to hang,
  * so the run is blocked in a known step when the signal arrives.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queueRun } from '../../src/daemon/execute-run.js';
 import { runMonitorOnce } from '../../src/daemon/run-monitor.js';
 import { createWorker } from '../../src/daemon/worker.js';
 import { getRun, stepsForRun, type Run } from '../../src/storage/index.js';
+import { spawnStrata, until } from '../helpers/strata-process.js';
 import { POSTGRES_SKIP_REASON, postgresTestUrl } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { PARTITION, SNAPSHOT_AT, countSilver, dumpSilver, startPipeline, type Pipeline } from '../pipeline/pipeline-harness.js';
 import { waitForRunEnds } from './queue-harness.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const describePostgres = postgresTestUrl() === undefined ? describe.skip : describe;
 const title = postgresTestUrl() === undefined ? ` (skipped: ${POSTGRES_SKIP_REASON})` : '';
 
@@ -38,23 +37,15 @@ describePostgres(`worker processes [postgres]${title}`, () => {
   });
 
   function startWorkerProcess(env: Record<string, string> = {}): ChildProcess {
-    // node itself (tsx as a loader, not its wrapper process), so the signals reach the worker.
-    const started = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'worker'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        HOME: process.env['HOME'] ?? '',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: database.url ?? '',
-        STRATA_DATA_DIR: pipeline.dataDir,
-        COINGECKO_BASE_URL: pipeline.fake.url,
-        COINGECKO_RATE_LIMIT_PER_MINUTE: '100000',
-        COINGECKO_MAX_RETRIES: '0',
-        COINGECKO_TIMEOUT_MS: '600000',
-        STRATA_METRICS_PORT: '0',
-        ...env,
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const started = spawnStrata(['worker'], {
+      DATABASE_URL: database.url ?? '',
+      STRATA_DATA_DIR: pipeline.dataDir,
+      COINGECKO_BASE_URL: pipeline.fake.url,
+      COINGECKO_RATE_LIMIT_PER_MINUTE: '100000',
+      COINGECKO_MAX_RETRIES: '0',
+      COINGECKO_TIMEOUT_MS: '600000',
+      STRATA_METRICS_PORT: '0',
+      ...env,
     });
     let stderr = '';
     started.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -62,17 +53,6 @@ describePostgres(`worker processes [postgres]${title}`, () => {
       if (code !== 0 && signal !== 'SIGKILL') console.error(`worker process exited ${code ?? signal}: ${stderr}`);
     });
     return started;
-  }
-
-  /** Cross-process: the child's progress is only visible in the database. */
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`timed out waiting for ${what}`);
   }
 
   const marketsRunning = (run: Run) =>
