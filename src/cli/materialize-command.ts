@@ -1,4 +1,4 @@
-import type { RunResult } from '../core/executor.js';
+import type { RunResult, StepResult } from '../core/executor.js';
 import type { RunEvent } from '../core/types.js';
 import { materialize } from '../daemon/execute-run.js';
 import type { Runtime } from '../runtime.js';
@@ -48,6 +48,9 @@ function printProgress(event: RunEvent): void {
     case 'step:skipped':
       print(`  - ${where}  skipped: ${event.reason}`);
       return;
+    case 'check:evaluated':
+      if (!event.passed) print(`  ${event.severity === 'error' ? '✘' : '!'} ${where}  check '${event.check}' failed: ${event.message ?? ''}`);
+      return;
     default:
   }
 }
@@ -60,7 +63,7 @@ function formatMetadata(metadata: Readonly<Record<string, unknown>>): string {
 
 function summaryTable(result: RunResult): string {
   return formatTable(
-    ['asset', 'partition', 'status', 'attempts', 'duration', 'rows', 'detail'],
+    ['asset', 'partition', 'status', 'attempts', 'duration', 'rows', 'checks', 'detail'],
     result.steps.map((step) => [
       step.assetKey,
       step.partition ?? '-',
@@ -68,7 +71,17 @@ function summaryTable(result: RunResult): string {
       String(step.attempts),
       formatDuration(step.durationMs),
       step.metadata?.['rows'] === undefined ? '' : String(step.metadata['rows']),
+      formatChecks(step),
       step.error ?? (step.metadata?.['quarantined'] ? `${String(step.metadata['quarantined'])} quarantined` : ''),
     ]),
   );
+}
+
+/** `3/3 passed`, or the failed ones by name: `1 failed: price_in_range`. */
+export function formatChecks(step: Pick<StepResult, 'checks'>): string {
+  const checks = step.checks ?? [];
+  if (checks.length === 0) return '';
+  const failed = checks.filter((check) => !check.passed);
+  if (failed.length === 0) return `${checks.length}/${checks.length} passed`;
+  return `${failed.length} failed: ${failed.map((check) => `${check.check}${check.severity === 'warn' ? ' (warn)' : ''}`).join(', ')}`;
 }

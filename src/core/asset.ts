@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { type AssetCheck, assertUniqueCheckNames } from './check.js';
 import { DefinitionError } from './errors.js';
 import type {
   AssetContext,
@@ -75,6 +76,8 @@ export interface AssetSpec<T, D extends DepsSpec> {
    * materialization of any of its partitions. Exported as metrics (lag, objective, stale).
    */
   readonly freshness?: FreshnessPolicy;
+  /** Evaluated in order right after each materialization; see `defineCheck`. */
+  readonly checks?: readonly AssetCheck<T>[];
   materialize(ctx: AssetContext<InputsOf<D>>): Promise<MaterializeResult<T>>;
 }
 
@@ -83,6 +86,7 @@ export interface AssetDefinition<T = unknown, D extends DepsSpec = DepsSpec> ext
   readonly deps: D;
   readonly retry: RetryPolicy;
   readonly tags: Readonly<Record<string, string>>;
+  readonly checks: readonly AssetCheck<T>[];
 }
 
 export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
@@ -117,6 +121,8 @@ export function defineAsset<T, D extends DepsSpec = Record<never, never>>(spec: 
   if (spec.freshness !== undefined && !(Number.isFinite(spec.freshness.maxLagMs) && spec.freshness.maxLagMs > 0)) {
     throw new DefinitionError(`asset '${spec.key}': freshness.maxLagMs must be a positive number of milliseconds`);
   }
+  const checks = Object.freeze([...(spec.checks ?? [])]);
+  assertUniqueCheckNames(spec.key, checks as readonly AssetCheck<unknown>[]);
   const retry = { ...DEFAULT_RETRY, ...spec.retry };
   if (!Number.isInteger(retry.maxRetries) || retry.maxRetries < 0) {
     throw new DefinitionError(`asset '${spec.key}': retry.maxRetries must be a non-negative integer`);
@@ -130,6 +136,7 @@ export function defineAsset<T, D extends DepsSpec = Record<never, never>>(spec: 
     deps: (spec.deps ?? {}) as D,
     retry: Object.freeze(retry),
     tags: Object.freeze({ ...spec.tags }),
+    checks,
   });
 }
 

@@ -91,7 +91,10 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunResult>
     });
     results.push(result);
     if (result.status === 'SUCCESS') produced.set(key, value);
-    if (result.status === 'FAILURE') blockedBy.set(key, describeStep(step.assetKey, step.partition?.key));
+    if (result.status === 'FAILURE') {
+      const failed = describeStep(step.assetKey, step.partition?.key);
+      blockedBy.set(key, result.failedCheck === undefined ? failed : `${failed} (check '${result.failedCheck}')`);
+    }
     if (result.status === 'CANCELED') canceled = true;
   }
 

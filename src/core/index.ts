@@ -1,5 +1,8 @@
 export type { AnyAsset, AssetDefinition, AssetSpec, DepsSpec, InputsOf, ManyDep, ManyDepOptions, PartitionMapping } from './asset.js';
 export { DEFAULT_RETRY, defineAsset, depAsset, depMapping, isManyDep, many } from './asset.js';
+export { CHECK_SEVERITIES, defineCheck } from './check.js';
+export type { AssetCheck, AssetCheckSpec, CheckContext, CheckResult, CheckSeverity } from './check.js';
+export type { CheckOutcome } from './run-checks.js';
 export { ManualClock, systemClock } from './clock.js';
 export type { PendingSleep } from './clock.js';
 export {

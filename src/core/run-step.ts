@@ -4,6 +4,7 @@ import type { EventSink } from './event-sink.js';
 import { backoffDelay } from './retry.js';
 import type { PlannedStep } from './run-plan.js';
 import { type LoadInput, loadInputs } from './step-inputs.js';
+import { type CheckOutcome, evaluateChecks } from './run-checks.js';
 import { createStepLogger } from './step-logger.js';
 import type { AssetKey, Clock, Metadata, Resources, StepStatus } from './types.js';
 
@@ -16,6 +17,10 @@ export interface StepResult {
   readonly durationMs: number;
   readonly error?: string;
   readonly metadata?: Metadata;
+  /** The asset's checks as evaluated after its materialization, in definition order; absent when it has none. */
+  readonly checks?: readonly CheckOutcome[];
+  /** The `error` check that failed the step, if one did. */
+  readonly failedCheck?: string;
 }
 
 export interface StepRun {
@@ -60,8 +65,16 @@ export async function runStep(run: StepRun): Promise<{ result: StepResult; value
       const at = clock.now();
       const { value, metadata } = outcome;
       await sink.send({ type: 'asset:materialized', ...where, at, value, metadata, durationMs: at.getTime() - attemptStart });
-      const result = finish('SUCCESS', attempt, { metadata });
-      await sink.send({ type: 'step:succeeded', ...where, at, durationMs: result.durationMs });
+      const checks = await evaluateChecks(run, value, metadata);
+      const blocking = checks.find((check) => check.severity === 'error' && !check.passed);
+      if (blocking !== undefined) {
+        // The data is written but not trusted: a retry would produce the same, so none is made.
+        const message = `check '${blocking.check}' failed: ${blocking.message ?? 'no message'}`;
+        await sink.send({ type: 'step:failed', ...where, at: clock.now(), attempt, message, retryable: false, willRetry: false, retryInMs: null });
+        return { result: finish('FAILURE', attempt, { error: message, metadata, checks, failedCheck: blocking.check }) };
+      }
+      const result = finish('SUCCESS', attempt, checks.length > 0 ? { metadata, checks } : { metadata });
+      await sink.send({ type: 'step:succeeded', ...where, at: clock.now(), durationMs: result.durationMs });
       return { result, value };
     }
     // Whatever asset code throws once the run is aborted is the cancel surfacing.

@@ -14,6 +14,8 @@
  *   value (a small JSON handle, such as a manifest path) and metadata (rows, bytes, ...).
  * - Event: an append-only record of what happened in a run; the run log, UI and metrics
  *   all read the same typed events.
+ * - Check: a rule evaluated right after an asset partition materializes, against its output;
+ *   severity `error` fails the step (downstream skipped), `warn` is recorded and counted only.
  * - Resources: what asset code needs from the outside world (database, bronze store, API
  *   clients). The core declares an empty interface; the pipeline augments it.
  */
@@ -131,6 +133,18 @@ export type RunEvent =
       value: unknown;
       metadata: Metadata;
       durationMs: number;
+    }
+  | {
+      type: 'check:evaluated';
+      runId: string;
+      at: Date;
+      assetKey: AssetKey;
+      partition: string | null;
+      check: string;
+      severity: 'error' | 'warn';
+      passed: boolean;
+      message: string | null;
+      metadata: Metadata;
     }
   | {
       type: 'log';

@@ -119,9 +119,9 @@ export async function executeStoredRun(
   if (signal.aborted) forward();
   else signal.addEventListener('abort', forward, { once: true });
   const stopWatching = watchRun(runtime, { runId: run.id, workerId, controller });
-  // run:started and asset:materialized are written together with the event that follows them
-  // (the first step:started, the step:succeeded): one commit instead of two, and a materialization
-  // is never recorded without its step's outcome.
+  // run:started, asset:materialized and check:evaluated are written together with the event that
+  // follows them (the first step:started, the step's outcome): fewer commits, and a
+  // materialization is never recorded without its checks and its step's outcome.
   let pending: RunEvent[] = [];
   const flush = async (): Promise<void> => {
     const events = pending;
@@ -135,7 +135,7 @@ export async function executeStoredRun(
   };
   const record = async (event: RunEvent): Promise<void> => {
     pending.push(event);
-    if (event.type !== 'run:started' && event.type !== 'asset:materialized') await flush();
+    if (event.type !== 'run:started' && event.type !== 'asset:materialized' && event.type !== 'check:evaluated') await flush();
   };
   let startedAt = runtime.clock.now();
   let interrupted: StoredRunResult['interrupted'];
@@ -209,6 +209,10 @@ function logEvent(log: Logger, event: RunEvent): void {
       return;
     case 'asset:materialized':
       log.info({ ...where, durationMs: event.durationMs, ...event.metadata }, 'asset materialized');
+      return;
+    case 'check:evaluated':
+      if (event.passed) log.debug({ ...where, check: event.check }, 'check passed');
+      else log[event.severity === 'error' ? 'error' : 'warn']({ ...where, check: event.check, ...event.metadata }, `check '${event.check}' failed: ${event.message ?? ''}`);
       return;
     default:
       log.debug(where, event.type);

@@ -206,6 +206,9 @@ export function createMetrics(source: MetricsSource, options: MetricsOptions = {
         }
         return;
       }
+      case 'check:evaluated':
+        counter('strata_check_results_total').inc({ asset: event.assetKey, check: event.check, outcome: event.passed ? 'passed' : 'failed' });
+        return;
       default:
         return;
     }

@@ -88,6 +88,9 @@ function levelOf(event: RunEvent): EventLevel {
       return 'error';
     case 'step:skipped':
       return 'warn';
+    case 'check:evaluated':
+      if (event.passed) return 'info';
+      return event.severity === 'error' ? 'error' : 'warn';
     default:
       return 'info';
   }
@@ -101,6 +104,8 @@ function messageOf(event: RunEvent): string | null {
       return event.message;
     case 'step:skipped':
       return event.reason;
+    case 'check:evaluated':
+      return `check '${event.check}' ${event.passed ? 'passed' : 'failed'}${event.message === null ? '' : `: ${event.message}`}`;
     default:
       return null;
   }
@@ -149,6 +154,22 @@ async function applyEvent(trx: Transaction<Database>, event: RunEvent, eventId: 
     case 'asset:materialized':
       await upsertStep(trx, event, { status: 'RUNNING', metadata: JSON.stringify(event.metadata) }, { keepStatus: true });
       await upsertLatestMaterialization(trx, event, eventId);
+      return;
+    case 'check:evaluated':
+      await trx
+        .insertInto('strata.check_results')
+        .values({
+          run_id: event.runId,
+          asset_key: event.assetKey,
+          partition_key: event.partition ?? '',
+          check_name: event.check,
+          severity: event.severity,
+          passed: event.passed,
+          message: event.message,
+          metadata: JSON.stringify(event.metadata),
+          evaluated_at: event.at,
+        })
+        .execute();
       return;
     case 'log':
       return;

@@ -18,10 +18,11 @@ export {
 } from './runs.js';
 export { recordEvent, recordEvents, eventsForRun, type EventsForRunOptions, type StoredEvent } from './event-log.js';
 export { latestMaterialization, listMaterializations, type Materialization } from './materializations.js';
+export { latestCheckResults, type StoredCheckResult } from './check-results.js';
 export { canTransition, isTerminalRunStatus, RUN_STATUSES } from './run-status.js';
 export { IllegalRunTransitionError, MigrationError, RunNotFoundError } from './errors.js';
 export { TEXT_PARSERS, pgTypeOverrides, PG_TYPE_OIDS } from './type-parsers.js';
-export type { Database, EventLevel, EventsTable, MaterializationsTable, RunsTable, StepsTable } from './schema.js';
+export type { CheckResultsTable, Database, EventLevel, EventsTable, MaterializationsTable, RunsTable, StepsTable } from './schema.js';
 export type { SqlSession, SqlSessionRunner } from './sql-session.js';
 export { csvLine, csvField, type CsvValue } from './csv.js';
 export { stepsForRun, type Step } from './steps.js';

@@ -82,6 +82,22 @@ export interface MaterializationsTable {
   metadata: JsonDefault<Record<string, unknown>>;
 }
 
+/** One evaluated asset check (event `check:evaluated`), migration 0006. */
+export interface CheckResultsTable {
+  id: Generated<number>;
+  /** NULL once retention has purged the run. */
+  run_id: string | null;
+  asset_key: string;
+  /** '' for an unpartitioned asset. */
+  partition_key: string;
+  check_name: string;
+  severity: 'error' | 'warn';
+  passed: boolean;
+  message: string | null;
+  metadata: JsonDefault<Record<string, unknown>>;
+  evaluated_at: Timestamp;
+}
+
 /** Daemons and workers: one row per process, heartbeated; `loops` holds each background loop's last result. */
 export interface ProcessesTable {
   id: string;
@@ -108,4 +124,5 @@ export interface Database {
   'strata.events': EventsTable;
   'strata.materializations': MaterializationsTable;
   'strata.processes': ProcessesTable;
+  'strata.check_results': CheckResultsTable;
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { StrataError } from '../../core/errors.js';
 import type { Runtime } from '../../runtime.js';
-import { listMaterializations } from '../../storage/index.js';
+import { latestCheckResults, listMaterializations } from '../../storage/index.js';
 import { parseInput } from '../parse-input.js';
 
 const AssetParams = z.object({ '*': z.string().min(1) });
@@ -43,12 +43,15 @@ export function registerAssetRoutes(app: FastifyInstance, runtime: Runtime): voi
     const node = graph.nodes.find((candidate) => candidate.key === key);
     if (node === undefined) throw new StrataError('ASSET_NOT_FOUND', `no asset '${key}'`);
     const materializations = await listMaterializations(runtime.database.db, key, 20);
+    const checks = await latestCheckResults(runtime.database.db, key);
     return {
       ...node,
       upstream: graph.upstream.get(key) ?? [],
       downstream: graph.downstream.get(key) ?? [],
       freshness: freshnessOf(runtime, key, materializations[0]?.at),
       materializations,
+      /** The newest result of each of the asset's checks. */
+      checks,
     };
   });
 }

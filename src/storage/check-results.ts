@@ -1,0 +1,42 @@
+/** Reading stored asset check results (table strata.check_results, written from `check:evaluated`). */
+import type { Kysely } from 'kysely';
+import type { AssetKey, Metadata } from '../core/types.js';
+import type { Database } from './schema.js';
+
+export interface StoredCheckResult {
+  readonly assetKey: AssetKey;
+  /** null for an unpartitioned asset. */
+  readonly partitionKey: string | null;
+  /** null when retention has purged the run. */
+  readonly runId: string | null;
+  readonly check: string;
+  readonly severity: 'error' | 'warn';
+  readonly passed: boolean;
+  readonly message: string | null;
+  readonly metadata: Metadata;
+  readonly at: Date;
+}
+
+/** The newest result of each check of an asset (any partition), by check name. */
+export async function latestCheckResults(db: Kysely<Database>, assetKey: AssetKey): Promise<StoredCheckResult[]> {
+  const rows = await db
+    .selectFrom('strata.check_results')
+    .selectAll()
+    .distinctOn('check_name')
+    .where('asset_key', '=', assetKey)
+    .orderBy('check_name')
+    .orderBy('evaluated_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+  return rows.map((row) => ({
+    assetKey: row.asset_key,
+    partitionKey: row.partition_key === '' ? null : row.partition_key,
+    runId: row.run_id,
+    check: row.check_name,
+    severity: row.severity,
+    passed: row.passed,
+    message: row.message,
+    metadata: row.metadata as Metadata,
+    at: row.evaluated_at,
+  }));
+}
