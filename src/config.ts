@@ -41,6 +41,8 @@ export interface Config {
   readonly coins: number;
   /** How many coins, by market-cap rank, gold/crypto_analytics_mart holds. */
   readonly martTopN: number;
+  /** The most rows silver/market_snapshots may quarantine, in percent of a partition, before its check fails the run. */
+  readonly maxQuarantinePct: number;
   readonly coingecko: CoinGeckoConfig;
   /** Port of the /metrics listener of `strata worker` and `strata daemon`; undefined: none. */
   readonly metricsPort: number | undefined;
@@ -72,6 +74,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
   STRATA_COINS: int(1, 100_000),
   STRATA_MART_TOP_N: int(1, 10_000),
+  STRATA_MAX_QUARANTINE_PCT: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(100).optional()),
   COINGECKO_PLAN: z.preprocess(emptyAsUndefined, z.enum(['public', 'demo', 'pro']).optional()),
   COINGECKO_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
   COINGECKO_API_KEY: optionalString,
@@ -149,6 +152,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: e.LOG_LEVEL ?? 'info',
     coins: e.STRATA_COINS ?? 250,
     martTopN: e.STRATA_MART_TOP_N ?? 50,
+    maxQuarantinePct: e.STRATA_MAX_QUARANTINE_PCT ?? 1,
     coingecko: Object.freeze({
       plan,
       baseUrl: (e.COINGECKO_BASE_URL ?? defaults.baseUrl).replace(/\/+$/, ''),

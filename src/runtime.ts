@@ -73,7 +73,7 @@ export async function openRuntime(config: Config, logger: Logger, overrides: Run
       bronze,
       coingecko,
       parquet: createParquetWriter(),
-      settings: { coins: config.coins, martTopN: config.martTopN },
+      settings: { coins: config.coins, martTopN: config.martTopN, maxQuarantinePct: config.maxQuarantinePct },
     };
     return {
       config,

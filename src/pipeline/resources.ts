@@ -12,6 +12,8 @@ export interface PipelineSettings {
   readonly coins: number;
   /** How many coins, by market_cap_rank, the analytics mart holds. */
   readonly martTopN: number;
+  /** silver/market_snapshots' `quarantine_ratio` check fails above this share of a partition, in percent. */
+  readonly maxQuarantinePct: number;
 }
 
 export interface PipelineResources {

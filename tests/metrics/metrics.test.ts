@@ -53,6 +53,14 @@ describeEachBackend('/metrics after a pipeline run', (backend) => {
     }
   });
 
+  it('counts check results by asset, check and outcome', async () => {
+    const { samples } = await scrape();
+    expect(valueOf(samples, 'strata_check_results_total', { asset: 'silver/market_snapshots', check: 'primary_key_unique', outcome: 'passed' })).toBe(1);
+    expect(valueOf(samples, 'strata_check_results_total', { asset: 'bronze/coingecko_markets', check: 'manifest_checksums', outcome: 'passed' })).toBe(1);
+    // The recorded page has stablecoins priced a hair outside their 24h range: a warn check.
+    expect(valueOf(samples, 'strata_check_results_total', { asset: 'silver/market_snapshots', check: 'price_within_24h_range', outcome: 'failed' })).toBe(1);
+  });
+
   it('counts the run, its steps, materializations and rows', async () => {
     const { samples } = await scrape();
     expect(valueOf(samples, 'strata_runs_total', { status: 'SUCCESS', trigger: 'manual' })).toBe(1);

@@ -6,6 +6,7 @@ import { parseMarketRow } from '../sources/index.js';
 import { BronzeOutputSchema, type BronzeOutput } from './bronze-output.js';
 import { MANIFEST_FILE, bronzePrefix, describeFile, encodeManifest, type ManifestFile } from './manifest.js';
 import { requirePartition } from './require-partition.js';
+import { BRONZE_MARKETS_CHECKS } from '../checks/bronze-markets-checks.js';
 
 export const MARKETS_PARQUET_FILE = 'markets.parquet';
 
@@ -26,6 +27,7 @@ export const coingeckoMarkets = defineAsset<BronzeOutput>({
   canBackfill: false,
   retry: { maxRetries: 1, initialDelayMs: 5_000 },
   tags: { source: 'coingecko' },
+  checks: BRONZE_MARKETS_CHECKS,
   async materialize(ctx) {
     const partition = requirePartition(ctx);
     const { bronze, coingecko, parquet, settings } = ctx.resources;

@@ -6,6 +6,7 @@ import { globalSnapshots } from '../silver/global-snapshots.js';
 import { marketSnapshots } from '../silver/market-snapshots.js';
 import { GoldOutputSchema } from './gold-output.js';
 import { rebuildSnapshot } from './rebuild-snapshot.js';
+import { dominanceInRange, dominanceSumAtMost100, topNComplete } from '../checks/gold-checks.js';
 
 /** The top N coins by market-cap rank at each snapshot, with dominance, trend, liquidity and 7d/30d statistics. */
 export const cryptoAnalyticsMart = defineAsset({
@@ -16,6 +17,7 @@ export const cryptoAnalyticsMart = defineAsset({
   partitions: sixHourlyPartitions,
   freshness: GOLD_FRESHNESS,
   output: GoldOutputSchema,
+  checks: [dominanceInRange, dominanceSumAtMost100, topNComplete],
   async materialize(ctx) {
     const partition = requirePartition(ctx);
     const { database, settings } = ctx.resources;

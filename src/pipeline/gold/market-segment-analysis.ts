@@ -5,6 +5,7 @@ import { requirePartition } from '../bronze/require-partition.js';
 import { marketSnapshots } from '../silver/market-snapshots.js';
 import { GoldOutputSchema } from './gold-output.js';
 import { rebuildSnapshot } from './rebuild-snapshot.js';
+import { segmentsSumToTotal } from '../checks/gold-checks.js';
 
 /** One row per market-cap category present at each snapshot. */
 export const marketSegmentAnalysis = defineAsset({
@@ -15,6 +16,7 @@ export const marketSegmentAnalysis = defineAsset({
   partitions: sixHourlyPartitions,
   freshness: GOLD_FRESHNESS,
   output: GoldOutputSchema,
+  checks: [segmentsSumToTotal],
   async materialize(ctx) {
     const partition = requirePartition(ctx);
     const snapshotAt = partition.start.toISOString();

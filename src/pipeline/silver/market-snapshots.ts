@@ -8,6 +8,7 @@ import { loadMarketSnapshots } from './load-market-snapshots.js';
 import { splitMarketRows } from './market-rows.js';
 import { replaceQuarantine } from './quarantine.js';
 import { SilverOutputSchema, type SilverOutput } from './silver-output.js';
+import { SILVER_MARKET_CHECKS } from '../checks/silver-market-checks.js';
 
 /**
  * Validated, typed market rows, one per coin per snapshot. One transaction per partition: the
@@ -23,6 +24,7 @@ export const marketSnapshots = defineAsset({
   freshness: SILVER_FRESHNESS,
   output: SilverOutputSchema,
   tags: { source: 'coingecko' },
+  checks: SILVER_MARKET_CHECKS,
   async materialize(ctx): Promise<{ value: SilverOutput; metadata: Record<string, number> }> {
     const partition = requirePartition(ctx);
     const { bronze, database } = ctx.resources;

@@ -1,0 +1,33 @@
+import type { BronzeStore } from '../../storage/bronze/index.js';
+import { describeError } from '../../core/errors.js';
+import { readManifest, readVerifiedFile } from './read-bronze.js';
+import type { Manifest } from './manifest.js';
+
+/** A bronze file that is missing or whose bytes differ from its manifest entry. */
+export interface BronzeMismatch {
+  /** The bronze key, e.g. `raw/2025-02-09/2025-02-09T12:00Z/coingecko_markets/page-001.json`. */
+  readonly path: string;
+  readonly problem: string;
+}
+
+/**
+ * Re-reads every file the partition's manifest lists and compares size and sha256 with it
+ * (the same proof silver makes before loading). An unreadable manifest is one mismatch.
+ */
+export async function verifyBronzePartition(bronze: BronzeStore, prefix: string): Promise<{ manifest: Manifest | undefined; mismatches: BronzeMismatch[] }> {
+  let manifest: Manifest;
+  try {
+    manifest = await readManifest(bronze, prefix);
+  } catch (error) {
+    return { manifest: undefined, mismatches: [{ path: `${prefix}/_manifest.json`, problem: describeError(error) }] };
+  }
+  const mismatches: BronzeMismatch[] = [];
+  for (const file of manifest.files) {
+    try {
+      await readVerifiedFile(bronze, prefix, file);
+    } catch (error) {
+      mismatches.push({ path: `${prefix}/${file.name}`, problem: describeError(error) });
+    }
+  }
+  return { manifest, mismatches };
+}
