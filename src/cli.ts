@@ -13,6 +13,7 @@ import { schedulesCommand } from './cli/schedules-command.js';
 import { runRolesUntilSignal, startDaemonRole, startMetricsRole, startServeRole } from './cli/process-roles.js';
 import { requirePostgres, startCommand } from './cli/start-command.js';
 import { statusCommand } from './cli/status-command.js';
+import { verifyCommand } from './cli/verify-command.js';
 import { workerCommand } from './cli/worker-command.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { StrataError } from './core/errors.js';
@@ -34,6 +35,8 @@ Commands:
   assets [--json]                        list the asset graph in topological order
   runs [--json] [--limit N] [--status S] list recent runs, newest first
   migrate                                apply database migrations and exit
+  verify                                 re-hash every bronze file against its manifest and check
+                                         silver + quarantine = bronze rows per partition; exit 1 on a mismatch
   worker [--concurrency N]               claim and execute queued runs until SIGTERM (graceful; Postgres)
   cancel <run-id>                        cancel a queued or running run
   schedules [--json]                     list schedules: cron, timezone, on/off, catch-up, next 3 ticks, last tick
@@ -137,6 +140,10 @@ async function main(argv: readonly string[]): Promise<number> {
       if (rest.length !== 1) throw new UsageError('cancel takes one run id');
       const logger = createLogger({ level: 'warn', destination: process.stderr });
       return withRuntime(config, logger, (runtime) => cancelCommand(runtime, rest[0] as string));
+    }
+    case 'verify': {
+      const logger = createLogger({ level: 'warn', destination: process.stderr });
+      return withRuntime(config, logger, (runtime) => verifyCommand(runtime));
     }
     case 'migrate': {
       const logger = createLogger({ level: config.logLevel, destination: process.stderr });
