@@ -218,3 +218,40 @@ describeEachBackend('shipped asset checks on the recorded fixture', (backend) =>
     expect(await evaluate(pipeline, SILVER, target, silverValue)).toMatchObject({ passed: false, metadata: { duplicated: 1, examples: 'ethereum' } });
   });
 });
+
+describeEachBackend('a blocking check in the pipeline', (backend) => {
+  let database: TestDatabase;
+  let pipeline: Pipeline;
+  let result: RunResult;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('pipeline-blocking-check', { backend });
+    pipeline = await startPipeline(database);
+    // Three string prices in 250 rows: 1.2% quarantined, over the 1% limit.
+    const rows = fixtureRows();
+    for (const index of [10, 11, 12]) (rows[index] as Record<string, unknown>)['current_price'] = 'n/a';
+    pipeline.fake.script({ path: '/coins/markets', status: 200, body: pageBody(rows) });
+    result = (await pipeline.materialize(PARTITION)).result;
+  });
+
+  afterAll(async () => {
+    await pipeline?.stop();
+    await database?.destroy();
+  });
+
+  it('fails silver with the check named, skips the gold steps that read it, and fails the run', async () => {
+    expect(result.status).toBe('FAILURE');
+    const byKey = new Map(result.steps.map((step) => [step.assetKey, step]));
+    expect(byKey.get(SILVER)).toMatchObject({ status: 'FAILURE', failedCheck: 'quarantine_ratio' });
+    expect(byKey.get(SILVER)?.error).toBe("check 'quarantine_ratio' failed: 3 of 250 rows quarantined (1.20%, limit 1%)");
+    for (const key of [MART, SEGMENTS]) {
+      expect(byKey.get(key)?.status).toBe('SKIPPED');
+      expect(byKey.get(key)?.error).toBe(`upstream ${SILVER} [${PARTITION}] (check 'quarantine_ratio') failed`);
+    }
+    // Silver is written (and the rows quarantined): the check says it must not be trusted.
+    const [stored] = await querySql<{ n: number }>(database, 'SELECT count(*)::int AS n FROM silver.market_snapshots');
+    expect(stored?.n).toBe(247);
+    const [latest] = (await latestCheckResults(database.db, SILVER)).filter((row) => row.check === 'quarantine_ratio');
+    expect(latest).toMatchObject({ passed: false, severity: 'error' });
+  });
+});
