@@ -18,6 +18,8 @@ type Defaulted<T> = ColumnType<T, T | undefined, T>;
 
 export interface RunsTable {
   id: Generated<string>;
+  /** Insertion order: the queue's FIFO tie-break after priority. */
+  queue_seq: Generated<number>;
   status: Defaulted<RunStatus>;
   trigger: RunTrigger;
   selection: string;
