@@ -1,6 +1,8 @@
 /** Checks of silver/market_snapshots, on the rows of the snapshot just loaded. */
 import { defineCheck } from '../../core/check.js';
 import type { SilverOutput } from '../silver/silver-output.js';
+import type { RawBuilder } from 'kysely';
+import type { Resources } from '../../core/types.js';
 import { firstRow, sql } from './check-sql.js';
 
 const EXAMPLES = 5;
@@ -10,6 +12,16 @@ export const LAST_UPDATED_MAX_AGE_HOURS = 24;
 interface Offenders {
   n: number;
   examples: string | null;
+}
+
+/** Rows of the snapshot matching `condition`: how many, and the first few coin ids. */
+function offenders(resources: Resources, snapshotAt: string, condition: RawBuilder<unknown>): Promise<Offenders> {
+  return firstRow(
+    resources,
+    sql<Offenders>`SELECT count(*)::int AS n, (array_agg(coin_id ORDER BY coin_id))[1:${sql.lit(EXAMPLES)}]::text AS examples
+      FROM silver.market_snapshots
+      WHERE snapshot_at = ${snapshotAt}::timestamptz AND (${condition})`,
+  );
 }
 
 export const silverPrimaryKeyUnique = defineCheck<SilverOutput>({
@@ -32,13 +44,11 @@ export const silverNonNegative = defineCheck<SilverOutput>({
   severity: 'error',
   description: 'Prices, market caps and volumes are never negative.',
   async evaluate({ value, resources }) {
-    const row = await firstRow(
+    const row = await offenders(
       resources,
-      sql<Offenders>`SELECT count(*)::int AS n, (array_agg(coin_id ORDER BY coin_id))[1:${sql.lit(EXAMPLES)}]::text AS examples
-        FROM silver.market_snapshots
-        WHERE snapshot_at = ${value.snapshotAt}::timestamptz
-          AND (current_price < 0 OR high_24h < 0 OR low_24h < 0 OR ath < 0 OR atl < 0
-            OR market_cap < 0 OR fully_diluted_valuation < 0 OR total_volume < 0)`,
+      value.snapshotAt,
+      sql`current_price < 0 OR high_24h < 0 OR low_24h < 0 OR ath < 0 OR atl < 0
+        OR market_cap < 0 OR fully_diluted_valuation < 0 OR total_volume < 0`,
     );
     return { passed: row.n === 0, message: `${row.n} rows with a negative price, market cap or volume`, metadata: { rows: row.n, examples: row.examples } };
   },
@@ -49,13 +59,7 @@ export const silverPriceInDayRange = defineCheck<SilverOutput>({
   severity: 'warn',
   description: 'current_price inside [low_24h, high_24h]; real data breaks this for stablecoins, so it only warns.',
   async evaluate({ value, resources }) {
-    const row = await firstRow(
-      resources,
-      sql<Offenders>`SELECT count(*)::int AS n, (array_agg(coin_id ORDER BY coin_id))[1:${sql.lit(EXAMPLES)}]::text AS examples
-        FROM silver.market_snapshots
-        WHERE snapshot_at = ${value.snapshotAt}::timestamptz
-          AND (current_price < low_24h OR current_price > high_24h)`,
-    );
+    const row = await offenders(resources, value.snapshotAt, sql`current_price < low_24h OR current_price > high_24h`);
     return { passed: row.n === 0, message: `${row.n} rows priced outside their 24h range`, metadata: { rows: row.n, examples: row.examples } };
   },
 });
@@ -87,13 +91,10 @@ export const silverLastUpdatedFresh = defineCheck<SilverOutput>({
   severity: 'warn',
   description: `last_updated within ${LAST_UPDATED_MAX_AGE_HOURS} h of the snapshot time.`,
   async evaluate({ value, resources }) {
-    const row = await firstRow(
+    const row = await offenders(
       resources,
-      sql<Offenders>`SELECT count(*)::int AS n, (array_agg(coin_id ORDER BY coin_id))[1:${sql.lit(EXAMPLES)}]::text AS examples
-        FROM silver.market_snapshots
-        WHERE snapshot_at = ${value.snapshotAt}::timestamptz
-          AND (last_updated IS NULL
-            OR abs(extract(epoch FROM last_updated - snapshot_at)) > ${sql.lit(LAST_UPDATED_MAX_AGE_HOURS * 3600)})`,
+      value.snapshotAt,
+      sql`last_updated IS NULL OR abs(extract(epoch FROM last_updated - snapshot_at)) > ${sql.lit(LAST_UPDATED_MAX_AGE_HOURS * 3600)}`,
     );
     return { passed: row.n === 0, message: `${row.n} rows not updated within ${LAST_UPDATED_MAX_AGE_HOURS} h of the snapshot`, metadata: { rows: row.n, examples: row.examples } };
   },
