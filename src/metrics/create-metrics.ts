@@ -77,6 +77,11 @@ export function createMetrics(source: MetricsSource, options: MetricsOptions = {
   for (const [name, definition] of Object.entries(STRATA_METRICS)) {
     if (definition.type === 'counter') counter(name as CounterName);
   }
+  // Every (status, trigger) series exists from the start at 0, so an alert's increase() also
+  // sees the first failure of a pair (a series that appears already at 1 has no increase).
+  for (const status of ['SUCCESS', 'FAILURE', 'CANCELED']) {
+    for (const trigger of ['manual', 'schedule', 'backfill', 'retry']) counter('strata_runs_total').inc({ status, trigger }, 0);
+  }
   const runDuration = histogram('strata_run_duration_seconds');
   const stepDuration = histogram('strata_step_duration_seconds');
   const requestDuration = histogram('strata_source_request_duration_seconds');
