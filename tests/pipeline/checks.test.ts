@@ -71,7 +71,7 @@ describeEachBackend('shipped asset checks on the recorded fixture', (backend) =>
     const outcomes = Object.fromEntries(result.steps.map((step) => [step.assetKey, Object.fromEntries((step.checks ?? []).map((c) => [c.check, c.passed]))]));
     expect(outcomes).toEqual({
       'bronze/coingecko_global': {},
-      [MARKETS]: { not_empty: true, row_count_in_range: true, unique_coin_ids: true, manifest_checksums: true },
+      [MARKETS]: { not_empty: true, row_count_in_range: true, unique_coin_ids: true, manifest_checksums: true, no_missing_fields: true },
       'silver/global_snapshots': {},
       [SILVER]: { primary_key_unique: true, non_negative_values: true, price_within_24h_range: false, quarantine_ratio: true, last_updated_fresh: false },
       [MART]: { dominance_in_range: true, dominance_sum_at_most_100: false, top_n_complete: true },

@@ -3,6 +3,7 @@ import { defineCheck } from '../../core/check.js';
 import type { BronzeOutput } from '../bronze/bronze-output.js';
 import { rawResponseFiles, readManifest, readVerifiedFile } from '../bronze/read-bronze.js';
 import { verifyBronzePartition } from '../bronze/verify-bronze.js';
+import { detectMarketsDrift, recordDrift } from '../silver/schema-drift.js';
 
 /** CoinGecko's page size for /coins/markets. */
 const PAGE_SIZE = 250;
@@ -75,4 +76,26 @@ export const marketsManifestChecksums = defineCheck<BronzeOutput>({
   },
 });
 
-export const BRONZE_MARKETS_CHECKS = [marketsNotEmpty, marketsRowCountInRange, marketsUniqueCoinIds, marketsManifestChecksums];
+export const marketsNoMissingFields = defineCheck<BronzeOutput>({
+  name: 'no_missing_fields',
+  severity: 'error',
+  description: 'No required /coins/markets field is missing from every row of a page (a changed API); recorded in silver.schema_drift.',
+  async evaluate({ value, resources, partition, clock }) {
+    const { bronze, database } = resources;
+    const manifest = await readManifest(bronze, value.prefix);
+    const pages = [];
+    for (const file of rawResponseFiles(manifest)) pages.push({ body: await readVerifiedFile(bronze, value.prefix, file) });
+    const drift = detectMarketsDrift(pages);
+    const missing = drift.filter((entry) => entry.kind === 'missing_field');
+    // Silver (which records drift in its load transaction) is blocked when this fails: record it here.
+    if (missing.length > 0) await database.withSession((session) => recordDrift(session, drift, partition?.key ?? '', clock.now()));
+    const fields = missing.map((entry) => entry.field).join(', ');
+    return {
+      passed: missing.length === 0,
+      message: missing.length === 0 ? 'every required field present' : `missing required field(s): ${fields}`,
+      metadata: { missing_fields: missing.length, fields },
+    };
+  },
+});
+
+export const BRONZE_MARKETS_CHECKS = [marketsNotEmpty, marketsRowCountInRange, marketsUniqueCoinIds, marketsManifestChecksums, marketsNoMissingFields];

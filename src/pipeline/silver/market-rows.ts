@@ -4,7 +4,8 @@
  */
 import { roiToJson } from '../parquet/index.js';
 import { csvField } from '../../storage/index.js';
-import { parseLosslessJson, parseMarketRow, stringifyLosslessJson, type MarketRow } from '../sources/index.js';
+import { typeChanges } from './schema-drift.js';
+import { isJsonObject, parseLosslessJson, parseMarketRow, stringifyLosslessJson, type MarketRow } from '../sources/index.js';
 
 export interface StagedMarketRow {
   readonly sourceFile: string;
@@ -42,7 +43,7 @@ export function splitMarketRows(pages: readonly { name: string; body: Buffer }[]
       const where = { sourceFile: page.name, sourceRow: index };
       const parsed = parseMarketRow(raw);
       if (!parsed.ok) {
-        quarantined.push({ ...where, coinId: parsed.coinId ?? null, reason: parsed.reason, rawJson: stringifyLosslessJson(raw) });
+        quarantined.push({ ...where, coinId: parsed.coinId ?? null, reason: typeChangedPrefix(raw) + parsed.reason, rawJson: stringifyLosslessJson(raw) });
       } else if (seen.has(parsed.row.id)) {
         // Pages can shift while they are fetched; one snapshot holds one row per coin.
         quarantined.push({
@@ -59,6 +60,13 @@ export function splitMarketRows(pages: readonly { name: string; body: Buffer }[]
     });
   }
   return { staged, quarantined, bronzeRows };
+}
+
+/** `type changed: market_cap (string, expected number); ` when a field's JSON type changed, else ''. */
+function typeChangedPrefix(raw: unknown): string {
+  const changes = isJsonObject(raw) ? typeChanges(raw) : [];
+  if (changes.length === 0) return '';
+  return `type changed: ${changes.map((c) => `${c.field} (${c.actual}, expected ${c.expected})`).join(', ')}; `;
 }
 
 /** Column order of `stage_market_snapshots` as COPY receives it (sql/silver/create_market_stage.sql). */

@@ -7,6 +7,7 @@ import { requirePartition } from '../bronze/require-partition.js';
 import { loadMarketSnapshots } from './load-market-snapshots.js';
 import { splitMarketRows } from './market-rows.js';
 import { replaceQuarantine } from './quarantine.js';
+import { detectMarketsDrift, recordDrift } from './schema-drift.js';
 import { SilverOutputSchema, type SilverOutput } from './silver-output.js';
 import { SILVER_MARKET_CHECKS } from '../checks/silver-market-checks.js';
 
@@ -38,11 +39,14 @@ export const marketSnapshots = defineAsset({
     if (bronzeRows !== manifest.rows) {
       throw new Error(`${prefix}: the pages hold ${bronzeRows} rows but the manifest says ${manifest.rows}`);
     }
+    const drift = detectMarketsDrift(pages);
     const snapshotAt = partition.start.toISOString();
     await database.withSession(async (session) => {
       await loadMarketSnapshots(session, snapshotAt, staged);
       await replaceQuarantine(session, ctx.assetKey, partition.key, quarantined);
+      await recordDrift(session, drift, partition.key, ctx.clock.now());
     });
+    if (drift.length > 0) ctx.log.warn('schema drift', { drift: drift.map((entry) => entry.detail).join('; ') });
     const duplicates = quarantined.filter((row) => row.duplicate === true).length;
     if (quarantined.length > 0) {
       ctx.log.warn('rows quarantined', { quarantined: quarantined.length, first_reason: quarantined[0]?.reason });
@@ -55,6 +59,7 @@ export const marketSnapshots = defineAsset({
         quarantined_invalid: quarantined.length - duplicates,
         quarantined_duplicate: duplicates,
         bronze_rows: bronzeRows,
+        schema_drift: drift.length,
       },
     };
   },
