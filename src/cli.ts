@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { assetsCommand } from './cli/assets-command.js';
 import { backfillCommand } from './cli/backfill-command.js';
 import { cancelCommand } from './cli/cancel-command.js';
+import { driftCommand } from './cli/drift-command.js';
 import { materializeCommand } from './cli/materialize-command.js';
 import { print } from './cli/output.js';
 import { runsCommand } from './cli/runs-command.js';
@@ -34,6 +35,7 @@ Commands:
                                          run assets now (selection: key, 'gold/*', '+key', 'key+'; default all)
   assets [--json]                        list the asset graph in topological order
   runs [--json] [--limit N] [--status S] list recent runs, newest first
+  drift [--json]                         schema drift of the sources: new, missing and retyped fields, first/last seen
   migrate                                apply database migrations and exit
   verify                                 re-hash every bronze file against its manifest and check
                                          silver + quarantine = bronze rows per partition; exit 1 on a mismatch
@@ -140,6 +142,10 @@ async function main(argv: readonly string[]): Promise<number> {
       if (rest.length !== 1) throw new UsageError('cancel takes one run id');
       const logger = createLogger({ level: 'warn', destination: process.stderr });
       return withRuntime(config, logger, (runtime) => cancelCommand(runtime, rest[0] as string));
+    }
+    case 'drift': {
+      const logger = createLogger({ level: 'warn', destination: process.stderr });
+      return withRuntime(config, logger, (runtime) => driftCommand(runtime, { json: values.json }));
     }
     case 'verify': {
       const logger = createLogger({ level: 'warn', destination: process.stderr });

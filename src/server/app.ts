@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime.js';
 import { httpStatusFor } from './error-codes.js';
 import { registerAssetRoutes } from './routes/assets.js';
 import { registerBackfillRoutes } from './routes/backfills.js';
+import { registerDriftRoutes } from './routes/drift.js';
 import { registerMutationGuard } from './mutation-guard.js';
 import { echoRequestId, requestIdOptions } from './request-id.js';
 import { registerRunActionRoutes } from './routes/run-actions.js';
@@ -53,5 +54,6 @@ export async function buildApp({ runtime, metrics }: AppOptions): Promise<Fastif
   registerRunRoutes(app, runtime);
   registerRunActionRoutes(app, runtime);
   registerBackfillRoutes(app, runtime);
+  registerDriftRoutes(app, runtime);
   return app;
 }
