@@ -60,6 +60,10 @@ export interface Config {
   readonly retentionDays: number;
   /** Bronze partitions whose day is older than this are deleted; undefined: bronze is kept forever. */
   readonly bronzeRetentionDays: number | undefined;
+  /** Required for every mutation (API: Bearer; UI: login). Undefined: mutations from loopback only. */
+  readonly adminToken: string | undefined;
+  /** Mutations (and login attempts) each client may make per minute. */
+  readonly mutationsPerMinute: number;
 }
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -86,6 +90,8 @@ const EnvSchema = z.object({
   STRATA_HEARTBEAT_TIMEOUT: int(1, 86_400),
   STRATA_SHUTDOWN_GRACE: int(0, 86_400),
   STRATA_RETENTION_DAYS: int(1, 36_500),
+  STRATA_MUTATIONS_PER_MINUTE: int(1, 1_000_000),
+  STRATA_ADMIN_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, { error: 'must be at least 16 characters' }).max(512).optional()),
   STRATA_BRONZE_RETENTION_DAYS: z.preprocess(
     (value) => (typeof value === 'string' ? emptyAsUndefined(value.trim().toLowerCase()) : value),
     z.union([z.literal('keep'), z.coerce.number().int().min(1).max(36_500)], { error: "expected 'keep' or a number of days (1 to 36500)" }).optional(),
@@ -169,5 +175,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     scheduleOverrides: Object.freeze(parseScheduleOverrides(env)),
     retentionDays: e.STRATA_RETENTION_DAYS ?? 90,
     bronzeRetentionDays: e.STRATA_BRONZE_RETENTION_DAYS === 'keep' ? undefined : e.STRATA_BRONZE_RETENTION_DAYS,
+    adminToken: e.STRATA_ADMIN_TOKEN,
+    mutationsPerMinute: e.STRATA_MUTATIONS_PER_MINUTE ?? 120,
   });
 }

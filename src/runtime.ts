@@ -16,7 +16,7 @@ import { createParquetWriter } from './pipeline/parquet/index.js';
 import { PIPELINE_MIGRATIONS_DIR, PIPELINE_MIGRATION_TABLE } from './pipeline/sql-files.js';
 import { createCoinGeckoClient, type CoinGeckoClient } from './pipeline/sources/index.js';
 import { LocalBronzeStore } from './storage/bronze/index.js';
-import { migrateToLatest, openDatabase, sqlFileMigrationProvider, type StrataDatabase } from './storage/index.js';
+import { migrateToLatest, openDatabase, pendingMigrations as pendingMigrationsOf, sqlFileMigrationProvider, type StrataDatabase } from './storage/index.js';
 
 export interface Runtime {
   readonly config: Config;
@@ -40,13 +40,17 @@ export interface RuntimeOverrides {
   readonly resources?: (resources: Resources) => Resources;
 }
 
+const PIPELINE_MIGRATIONS = { provider: sqlFileMigrationProvider(PIPELINE_MIGRATIONS_DIR), tableName: PIPELINE_MIGRATION_TABLE };
+
 export async function migrateAll(database: StrataDatabase): Promise<string[]> {
   const core = await migrateToLatest(database.db);
-  const pipeline = await migrateToLatest(database.db, {
-    provider: sqlFileMigrationProvider(PIPELINE_MIGRATIONS_DIR),
-    tableName: PIPELINE_MIGRATION_TABLE,
-  });
+  const pipeline = await migrateToLatest(database.db, PIPELINE_MIGRATIONS);
   return [...core.ran, ...pipeline.ran];
+}
+
+/** Core and pipeline migrations not yet run: a server is ready only when this is empty. */
+export async function pendingMigrations(database: StrataDatabase): Promise<string[]> {
+  return [...(await pendingMigrationsOf(database.db)), ...(await pendingMigrationsOf(database.db, PIPELINE_MIGRATIONS))];
 }
 
 export async function openRuntime(config: Config, logger: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {

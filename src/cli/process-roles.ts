@@ -91,7 +91,10 @@ export async function startServeRole(runtime: Runtime): Promise<RunningRole> {
   const { config, logger } = runtime;
   const app = await buildApp({ runtime });
   await app.listen({ host: config.host, port: config.port });
-  logger.info(`Strata is serving on http://${config.host}:${config.port} (API: /api/assets, /api/runs; health: /healthz)`);
+  if (config.adminToken === undefined) {
+    logger.warn(`no STRATA_ADMIN_TOKEN: changes (launch, cancel, toggles) are accepted from loopback only`);
+  }
+  logger.info(`Strata is serving on http://${config.host}:${config.port} (UI: /, API: /api/v1, docs: /docs, health: /healthz, /readyz)`);
   return { name: 'serve', stop: () => app.close() };
 }
 

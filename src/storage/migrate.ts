@@ -28,15 +28,25 @@ export interface MigrateResult {
  * await migrateToLatest(db); // core tables
  * await migrateToLatest(db, { provider: sqlFileMigrationProvider('sql/migrations'), tableName: 'pipeline_migrations' });
  */
-export async function migrateToLatest<DB>(db: Kysely<DB>, options: MigrateOptions = {}): Promise<MigrateResult> {
+function migratorFor<DB>(db: Kysely<DB>, options: MigrateOptions): Migrator {
   const tableName = options.tableName ?? CORE_MIGRATION_TABLE.tableName;
-  const migrator = new Migrator({
+  return new Migrator({
     db,
     provider: options.provider ?? coreMigrationProvider,
     migrationTableName: tableName,
     migrationLockTableName: `${tableName}_lock`,
     migrationTableSchema: options.schema ?? CORE_MIGRATION_TABLE.schema,
   });
+}
+
+/** Names of the provider's migrations that have not run yet (for readiness). */
+export async function pendingMigrations<DB>(db: Kysely<DB>, options: MigrateOptions = {}): Promise<string[]> {
+  const migrations = await migratorFor(db, options).getMigrations();
+  return migrations.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+}
+
+export async function migrateToLatest<DB>(db: Kysely<DB>, options: MigrateOptions = {}): Promise<MigrateResult> {
+  const migrator = migratorFor(db, options);
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results.find((result) => result.status === 'Error');

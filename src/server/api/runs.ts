@@ -16,7 +16,7 @@ export function registerRunRoutes(app: FastifyInstance, runtime: Runtime): void 
   const { db } = runtime.database;
 
   /** Newest first; pass `nextCursor` back as `cursor` for the next page. */
-  app.get('/api/runs', async (request) => {
+  app.get('/runs', async (request) => {
     const query = parseInput(ListQuery, request.query, 'query');
     return listRuns(db, {
       limit: query.limit,
@@ -25,7 +25,7 @@ export function registerRunRoutes(app: FastifyInstance, runtime: Runtime): void 
     });
   });
 
-  app.get('/api/runs/:id', async (request) => {
+  app.get('/runs/:id', async (request) => {
     const { id } = parseInput(RunParams, request.params, 'params');
     const run = await getRun(db, id);
     if (run === undefined) throw new RunNotFoundError(id);

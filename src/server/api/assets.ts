@@ -22,7 +22,7 @@ export function registerAssetRoutes(app: FastifyInstance, runtime: Runtime): voi
   const { graph } = runtime;
 
   /** Every asset in topological order, with its latest materialization. */
-  app.get('/api/assets', async () => {
+  app.get('/assets', async () => {
     const assets = await Promise.all(
       graph.nodes.map(async (node) => {
         const [latest] = await listMaterializations(runtime.database.db, node.key, 1);
@@ -38,7 +38,7 @@ export function registerAssetRoutes(app: FastifyInstance, runtime: Runtime): voi
     return { assets, edges: graph.edges };
   });
 
-  app.get('/api/assets/*', async (request) => {
+  app.get('/assets/*', async (request) => {
     const { '*': key } = parseInput(AssetParams, request.params, 'params');
     const node = graph.nodes.find((candidate) => candidate.key === key);
     if (node === undefined) throw new StrataError('ASSET_NOT_FOUND', `no asset '${key}'`);

@@ -17,7 +17,7 @@ const RunParams = z.object({ id: z.string().min(1).max(100) });
 
 /** Launch, cancel and re-execute: every run is queued and executed by a worker. */
 export function registerRunActionRoutes(app: FastifyInstance, runtime: Runtime): void {
-  app.post('/api/runs', async (request, reply) => {
+  app.post('/runs', async (request, reply) => {
     const body = parseInput(LaunchBody, request.body ?? {}, 'body');
     const run = await queueRun(runtime, {
       selection: body.selection,
@@ -27,12 +27,12 @@ export function registerRunActionRoutes(app: FastifyInstance, runtime: Runtime):
     return reply.status(201).send({ run });
   });
 
-  app.post('/api/runs/:id/cancel', async (request) => {
+  app.post('/runs/:id/cancel', async (request) => {
     const { id } = parseInput(RunParams, request.params, 'params');
     return { run: await requestCancel(runtime, id) };
   });
 
-  app.post('/api/runs/:id/reexecute', async (request, reply) => {
+  app.post('/runs/:id/reexecute', async (request, reply) => {
     const { id } = parseInput(RunParams, request.params, 'params');
     const body = parseInput(ReexecuteBody, request.body ?? {}, 'body');
     return reply.status(201).send({ run: await reexecute(runtime, id, { fromFailure: body.fromFailure }) });

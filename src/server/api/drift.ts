@@ -11,7 +11,7 @@ const DriftQuery = z.object({
 
 /** `GET /api/drift?source=&kind=`: the schema drift history, newest last-seen first. */
 export function registerDriftRoutes(app: FastifyInstance, runtime: Runtime): void {
-  app.get('/api/drift', async (request) => {
+  app.get('/drift', async (request) => {
     const { source, kind } = parseInput(DriftQuery, request.query, 'query');
     const drift = await runtime.database.withSession((session) =>
       listDrift(session, { ...(source === undefined ? {} : { source }), ...(kind === undefined ? {} : { kind }) }),

@@ -19,7 +19,7 @@ const BackfillParams = z.object({ id: z.string().min(1).max(100) });
  * re-execute the failed partitions. Bad selection or partition keys answer 400 naming them.
  */
 export function registerBackfillRoutes(app: FastifyInstance, runtime: Runtime): void {
-  app.post('/api/backfills', async (request, reply) => {
+  app.post('/backfills', async (request, reply) => {
     const body = parseInput(CreateBody, request.body ?? {}, 'body');
     const created = await createBackfill(runtime, {
       selection: body.selection,
@@ -31,22 +31,22 @@ export function registerBackfillRoutes(app: FastifyInstance, runtime: Runtime): 
   });
 
   /** Newest first, each with its status and progress. */
-  app.get('/api/backfills', async (request) => {
+  app.get('/backfills', async (request) => {
     const { limit } = parseInput(ListQuery, request.query, 'query');
     return { backfills: await listBackfillDetails(runtime, limit) };
   });
 
-  app.get('/api/backfills/:id', async (request) => {
+  app.get('/backfills/:id', async (request) => {
     const { id } = parseInput(BackfillParams, request.params, 'params');
     return { backfill: await getBackfillDetail(runtime, id) };
   });
 
-  app.post('/api/backfills/:id/cancel', async (request) => {
+  app.post('/backfills/:id/cancel', async (request) => {
     const { id } = parseInput(BackfillParams, request.params, 'params');
     return cancelBackfill(runtime, id);
   });
 
-  app.post('/api/backfills/:id/reexecute-failed', async (request) => {
+  app.post('/backfills/:id/reexecute-failed', async (request) => {
     const { id } = parseInput(BackfillParams, request.params, 'params');
     const result = await reexecuteFailedBackfill(runtime, id);
     return { backfill: result.backfill, runIds: result.runs.map((run) => run.id), skipped: result.skipped };
