@@ -36,6 +36,8 @@ export interface RuntimeOverrides {
   readonly clock?: Clock;
   readonly database?: StrataDatabase;
   readonly coingecko?: CoinGeckoClient;
+  /** Another asset graph, e.g. a synthetic 500-asset graph for the lineage benchmark. */
+  readonly graph?: AssetGraph;
   /** Change the resources the assets see, e.g. wrap the database to inject a failure. */
   readonly resources?: (resources: Resources) => Resources;
 }
@@ -84,7 +86,7 @@ export async function openRuntime(config: Config, logger: Logger, overrides: Run
       logger,
       clock,
       database,
-      graph: pipelineGraph(),
+      graph: overrides.graph ?? pipelineGraph(),
       resources: overrides.resources ? overrides.resources(base) : base,
       events: new RunEventBus(),
       telemetry,
