@@ -23,6 +23,9 @@ const REDACT_PATHS = [
   'req.headers["x-cg-demo-api-key"]',
   'req.headers["x-cg-pro-api-key"]',
   // A whole Config (or its coingecko part) logged by mistake; an environment dumped by mistake.
+  'adminToken',
+  '*.adminToken',
+  'STRATA_ADMIN_TOKEN',
   'config.databaseUrl',
   'config.coingecko.apiKey',
   'coingecko.apiKey',
