@@ -1,6 +1,7 @@
 /**
  * Retention: the daemon purges history older than STRATA_RETENTION_DAYS (runs with their steps
- * and events, ticks, ended processes, backfills left without runs) and, when
+ * and events, ticks, ended processes, backfills left without runs, check results other than the
+ * newest of each check) and, when
  * STRATA_BRONZE_RETENTION_DAYS is set, bronze partitions whose day is older than that.
  *
  * Deletes go in bounded batches (one transaction each) with a pause between them, so a first
@@ -24,6 +25,7 @@ import type { StrataDatabase } from '../storage/index.js';
 import {
   inFlightPartitionKeys,
   purgeBackfillBatch,
+  purgeCheckResultBatch,
   purgeProcessBatch,
   purgeRunBatch,
   purgeTickBatch,
@@ -31,8 +33,8 @@ import {
 import { type BackgroundLoop, loopReporter, startBackgroundLoop } from './background-loop.js';
 
 /** The `table` label of `strata_retention_deleted_total`; bronze partitions count as one table. */
-export type RetentionTable = 'runs' | 'steps' | 'events' | 'ticks' | 'processes' | 'backfills' | 'bronze_partitions';
-export const RETENTION_TABLES: readonly RetentionTable[] = ['runs', 'steps', 'events', 'ticks', 'processes', 'backfills', 'bronze_partitions'];
+export type RetentionTable = 'runs' | 'steps' | 'events' | 'ticks' | 'processes' | 'backfills' | 'check_results' | 'bronze_partitions';
+export const RETENTION_TABLES: readonly RetentionTable[] = ['runs', 'steps', 'events', 'ticks', 'processes', 'backfills', 'check_results', 'bronze_partitions'];
 
 /** The loop name in `strata.processes` and in logs. */
 export const RETENTION_LOOP = 'retention';
@@ -144,6 +146,11 @@ export async function runRetentionPass(
     (await drain(async () => {
       const n = await purgeBackfillBatch(db, cutoff, batchSize);
       count('backfills', n);
+      return n;
+    })) &&
+    (await drain(async () => {
+      const n = await purgeCheckResultBatch(db, cutoff, batchSize);
+      count('check_results', n);
       return n;
     })) &&
     (await drain(async () => {

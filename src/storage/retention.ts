@@ -105,6 +105,37 @@ export async function purgeBackfillBatch(db: Kysely<Database>, cutoff: Date, lim
   return Number(result.numDeletedRows);
 }
 
+/**
+ * Deletes up to `limit` check results evaluated before `cutoff` that are not the newest result
+ * of their asset's check: "latest results of this asset's checks" survive any retention, as
+ * materializations do, while the history of older evaluations goes with its runs.
+ */
+export async function purgeCheckResultBatch(db: Kysely<Database>, cutoff: Date, limit: number): Promise<number> {
+  const result = await db
+    .deleteFrom('strata.check_results')
+    .where(
+      'id',
+      'in',
+      db
+        .selectFrom('strata.check_results as old')
+        .select('old.id')
+        .where('old.evaluated_at', '<', cutoff)
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('strata.check_results as newer')
+              .select('newer.id')
+              .whereRef('newer.asset_key', '=', 'old.asset_key')
+              .whereRef('newer.check_name', '=', 'old.check_name')
+              .where((eb) => eb(eb.refTuple('newer.evaluated_at', 'newer.id'), '>', eb.refTuple('old.evaluated_at', 'old.id'))),
+          ),
+        )
+        .orderBy('old.evaluated_at')
+        .limit(limit),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /** Partition keys that have a QUEUED, STARTING or STARTED run: their bronze may be being written or read. */
 export async function inFlightPartitionKeys(db: Kysely<Database>): Promise<Set<string>> {
   const rows = await db

@@ -94,7 +94,7 @@ describeEachBackend('retention', (backend) => {
 
     expect(result.cutoff).toEqual(CUTOFF);
     expect(result.completed).toBe(true);
-    expect(result.deleted).toEqual({ runs: 4, steps: 8, events: 12, ticks: 1, processes: 2, backfills: 1, bronze_partitions: 0 });
+    expect(result.deleted).toEqual({ runs: 4, steps: 8, events: 12, ticks: 1, processes: 2, backfills: 1, check_results: 0, bronze_partitions: 0 });
     expect(await ids(database, 'strata.runs')).toEqual([...Object.values(kept), recentBackfillRun].sort());
     for (const runId of [...Object.values(deleted), emptiedBackfillRun]) {
       expect(await countRows(database, 'strata.steps', `run_id = '${runId}'`)).toBe(0);
@@ -114,10 +114,34 @@ describeEachBackend('retention', (backend) => {
 
     const line = lines.find((candidate) => candidate.msg.startsWith('retention pass'));
     expect(line).toMatchObject({ level: 30, loop: 'retention', cutoff: CUTOFF.toISOString(), bronzeCutoff: 'keep', deleted: result.deleted });
-    expect(line?.msg).toBe('retention pass done: deleted 4 runs, 8 steps, 12 events, 1 ticks, 2 processes, 1 backfills, 0 bronze_partitions');
+    expect(line?.msg).toBe('retention pass done: deleted 4 runs, 8 steps, 12 events, 1 ticks, 2 processes, 1 backfills, 0 check_results, 0 bronze_partitions');
 
     // A second pass finds nothing left to delete.
     expect((await runRetentionPass(context, POLICY)).deleted.runs).toBe(0);
+  });
+
+  it('deletes old check results but keeps the newest result of every check, however old', async () => {
+    const insert = (checkName: string, at: Date) =>
+      database.db
+        .insertInto('strata.check_results')
+        .values({ asset_key: 'silver/market_snapshots', check_name: checkName, severity: 'warn', passed: true, metadata: '{}', evaluated_at: at })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+        .then((row) => Number(row.id));
+    const supersededOld = await insert('superseded', before(2 * DAY));
+    const newestButOld = await insert('superseded', before(DAY));
+    const onlyResult = await insert('only_result', before(30 * DAY));
+    const replaced = await insert('recently_run', before(HOUR));
+    const atCutoff = await insert('recently_run', CUTOFF);
+    const recent = await insert('recently_run', after(DAY));
+
+    const result = await runRetentionPass(context, POLICY, { batchSize: 1, pauseMs: 0 });
+
+    expect(result.deleted.check_results).toBe(2);
+    const left = await database.db.selectFrom('strata.check_results').select('id').orderBy('id').execute();
+    expect(left.map((row) => Number(row.id))).toEqual([newestButOld, onlyResult, atCutoff, recent]);
+    expect(left.map((row) => Number(row.id))).not.toContain(supersededOld);
+    expect(left.map((row) => Number(row.id))).not.toContain(replaced);
   });
 
   it('never deletes a QUEUED, STARTING or STARTED run, however old', async () => {
