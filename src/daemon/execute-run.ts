@@ -65,6 +65,7 @@ export function prepareRun(runtime: Runtime, request: RunRequest): CreateRunInpu
     priority: request.priority ?? 0,
     maxRetries: request.maxRetries ?? defaultMaxRetries(trigger),
     pools: poolsOf(runtime.graph, keys),
+    assetKeys: keys,
   };
 }
 

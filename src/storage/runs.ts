@@ -44,6 +44,11 @@ export interface CreateRunInput {
   readonly attempt?: number;
   readonly pools?: readonly string[];
   readonly skipSteps?: readonly string[];
+  /**
+   * The assets the selection resolves to, recorded in strata.run_assets with the run (the runs
+   * list's asset filter). Omitted: a run with a parent copies the parent's, else none.
+   */
+  readonly assetKeys?: readonly string[];
 }
 
 export function toRun(row: Selectable<RunsTable>): Run {
@@ -72,10 +77,12 @@ export function toRun(row: Selectable<RunsTable>): Run {
 }
 
 /**
- * Creates a QUEUED run. With a `runKey` that already exists, returns the existing run
- * instead: a schedule tick evaluated twice (restart, two daemons) still makes one run.
+ * Creates a QUEUED run and its run_assets rows, in one transaction. With a `runKey` that already
+ * exists, returns the existing run instead: a schedule tick evaluated twice (restart, two
+ * daemons) still makes one run.
  */
 export async function createRun(db: Kysely<Database>, input: CreateRunInput): Promise<Run> {
+  if (!db.isTransaction) return db.transaction().execute((trx) => createRun(trx, input));
   const inserted = await db
     .insertInto('strata.runs')
     .values({
@@ -95,10 +102,38 @@ export async function createRun(db: Kysely<Database>, input: CreateRunInput): Pr
     .onConflict((oc) => oc.column('run_key').doNothing())
     .returningAll()
     .executeTakeFirst();
-  if (inserted !== undefined) return toRun(inserted);
+  if (inserted !== undefined) {
+    const run = toRun(inserted);
+    await recordRunAssets(db, run, input);
+    return run;
+  }
   const existing = await db.selectFrom('strata.runs').selectAll().where('run_key', '=', input.runKey ?? null).executeTakeFirst();
   if (existing === undefined) throw new Error(`createRun: run_key ${input.runKey} conflicted but no run has it`);
   return toRun(existing);
+}
+
+async function recordRunAssets(trx: Kysely<Database>, run: Run, input: CreateRunInput): Promise<void> {
+  if (input.assetKeys !== undefined) {
+    const keys = [...new Set(input.assetKeys)];
+    if (keys.length === 0) return;
+    await trx
+      .insertInto('strata.run_assets')
+      .values(keys.map((assetKey) => ({ run_id: run.id, asset_key: assetKey, created_at: run.createdAt })))
+      .execute();
+    return;
+  }
+  // Retries and re-executions repeat their parent's selection.
+  if (input.parentRunId === undefined || input.parentRunId === null) return;
+  await trx
+    .insertInto('strata.run_assets')
+    .columns(['run_id', 'asset_key', 'created_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('strata.run_assets')
+        .select([eb.val(run.id).as('run_id'), 'asset_key', eb.val(run.createdAt).as('created_at')])
+        .where('run_id', '=', run.parentRunId ?? ''),
+    )
+    .execute();
 }
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -112,6 +147,13 @@ export async function getRun(db: Kysely<Database>, runId: string): Promise<Run |
 
 export interface ListRunsOptions {
   readonly status?: RunStatus | readonly RunStatus[];
+  /** Only runs that selected this asset (strata.run_assets). */
+  readonly assetKey?: string;
+  readonly trigger?: RunTrigger;
+  /** Created at or after. */
+  readonly from?: Date;
+  /** Created before. */
+  readonly to?: Date;
   /** Default 50, at most 1000. */
   readonly limit?: number;
   /** `nextCursor` of the previous page. */
@@ -129,29 +171,61 @@ function encodeCursor(run: Run): string {
   return `${run.createdAt.toISOString()}_${run.id}`;
 }
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [iso, id] = cursor.split('_');
+export function decodeRunCursor(cursor: string): { createdAt: Date; id: string } {
+  const [iso, id, extra] = cursor.split('_');
   const createdAt = new Date(iso ?? '');
-  if (id === undefined || !UUID_PATTERN.test(id) || Number.isNaN(createdAt.getTime())) {
-    throw new ValidationError(`invalid run cursor: ${cursor}`);
+  if (extra !== undefined || id === undefined || !UUID_PATTERN.test(id) || Number.isNaN(createdAt.getTime())) {
+    throw new ValidationError(`invalid run cursor '${cursor.slice(0, 100)}': pass back the nextCursor of the previous page`);
   }
   return { createdAt, id };
 }
 
-/** Newest first, keyset-paginated on (created_at, id): no gaps or duplicates while runs are added. */
+/**
+ * Newest first, keyset-paginated on (created_at, id): no gaps or duplicates while runs are added.
+ * Each filter has an index that starts with it and continues (created_at DESC, id DESC): status
+ * (runs_status_created_at_idx), trigger (runs_trigger_created_at_idx), asset
+ * (run_assets_asset_created_idx, read first and joined to runs); a time range narrows any of them.
+ */
 export async function listRuns(db: Kysely<Database>, options: ListRunsOptions = {}): Promise<RunPage> {
   const limit = Math.min(Math.max(options.limit ?? 50, 1), 1000);
-  const statuses = options.status === undefined ? [] : [options.status].flat();
-  let query = db.selectFrom('strata.runs').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1);
-  if (statuses.length > 0) query = query.where('status', 'in', statuses);
-  if (options.before !== undefined) {
-    const cursor = decodeCursor(options.before);
-    query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(cursor.createdAt, cursor.id)));
-  }
-  const rows = await query.execute();
+  const statuses = options.status === undefined ? [] : [...new Set([options.status].flat())];
+  const cursor = options.before === undefined ? undefined : decodeRunCursor(options.before);
+  const rows =
+    options.assetKey === undefined
+      ? await runsByCreatedAt(db, options, statuses, cursor, limit + 1)
+      : await runsOfAsset(db, options.assetKey, options, statuses, cursor, limit + 1);
   const runs = rows.slice(0, limit).map(toRun);
   const last = runs.at(-1);
   return { runs, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last) : undefined };
+}
+
+type Cursor = { createdAt: Date; id: string } | undefined;
+
+function runsByCreatedAt(db: Kysely<Database>, options: ListRunsOptions, statuses: readonly RunStatus[], cursor: Cursor, take: number) {
+  let query = db.selectFrom('strata.runs').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(take);
+  if (statuses.length > 0) query = query.where('status', 'in', statuses);
+  if (options.trigger !== undefined) query = query.where('trigger', '=', options.trigger);
+  if (options.from !== undefined) query = query.where('created_at', '>=', options.from);
+  if (options.to !== undefined) query = query.where('created_at', '<', options.to);
+  if (cursor !== undefined) query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(cursor.createdAt, cursor.id)));
+  return query.execute();
+}
+
+function runsOfAsset(db: Kysely<Database>, assetKey: string, options: ListRunsOptions, statuses: readonly RunStatus[], cursor: Cursor, take: number) {
+  let query = db
+    .selectFrom('strata.run_assets as ra')
+    .innerJoin('strata.runs as r', 'r.id', 'ra.run_id')
+    .selectAll('r')
+    .where('ra.asset_key', '=', assetKey)
+    .orderBy('ra.created_at', 'desc')
+    .orderBy('ra.run_id', 'desc')
+    .limit(take);
+  if (statuses.length > 0) query = query.where('r.status', 'in', statuses);
+  if (options.trigger !== undefined) query = query.where('r.trigger', '=', options.trigger);
+  if (options.from !== undefined) query = query.where('ra.created_at', '>=', options.from);
+  if (options.to !== undefined) query = query.where('ra.created_at', '<', options.to);
+  if (cursor !== undefined) query = query.where((eb) => eb(eb.refTuple('ra.created_at', 'ra.run_id'), '<', eb.tuple(cursor.createdAt, cursor.id)));
+  return query.execute();
 }
 
 export interface SetRunStatusOptions {

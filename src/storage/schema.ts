@@ -100,6 +100,14 @@ export interface CheckResultsTable {
   evaluated_at: Timestamp;
 }
 
+/** The assets a run selected, recorded when it is queued (migration 0008): the runs list's asset filter. */
+export interface RunAssetsTable {
+  run_id: string;
+  asset_key: string;
+  /** The run's created_at, so the asset filter pages without reading runs. */
+  created_at: Timestamp;
+}
+
 /** Daemons and workers: one row per process, heartbeated; `loops` holds each background loop's last result. */
 export interface ProcessesTable {
   id: string;
@@ -127,4 +135,5 @@ export interface Database {
   'strata.materializations': MaterializationsTable;
   'strata.processes': ProcessesTable;
   'strata.check_results': CheckResultsTable;
+  'strata.run_assets': RunAssetsTable;
 }

@@ -10,6 +10,7 @@ import * as m0004 from './0004_backfills.js';
 import * as m0005 from './0005_retention.js';
 import * as m0006 from './0006_check_results.js';
 import * as m0007 from './0007_run_queue_order.js';
+import * as m0008 from './0008_run_list.js';
 
 const CORE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_runs_and_events': m0001,
@@ -19,6 +20,7 @@ const CORE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0005_retention': m0005,
   '0006_check_results': m0006,
   '0007_run_queue_order': m0007,
+  '0008_run_list': m0008,
 });
 
 export const coreMigrationProvider: MigrationProvider = {
