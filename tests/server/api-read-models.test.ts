@@ -1,0 +1,102 @@
+/** The read models shared by the API and the UI, over a runtime that materialized one partition. */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { queueRun } from '../../src/daemon/execute-run.js';
+import { assetDetail, assetList, partitionStatus } from '../../src/server/read-models/assets.js';
+import { assetGraph } from '../../src/server/read-models/graph.js';
+import { listRunsPage, runDetail, runEventsPage } from '../../src/server/read-models/runs.js';
+import { describeEachBackend } from '../helpers/test-backends.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { PARTITION, startPipeline, type Pipeline } from '../pipeline/pipeline-harness.js';
+
+describeEachBackend('read models', (backend) => {
+  let database: TestDatabase;
+  let pipeline: Pipeline;
+  let runId: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('read_models', { backend });
+    pipeline = await startPipeline(database);
+    const { run, result } = await pipeline.materialize(PARTITION);
+    expect(result.status).toBe('SUCCESS');
+    runId = run.id;
+  });
+
+  afterAll(async () => {
+    await pipeline?.stop();
+    await database?.destroy();
+  });
+
+  it('assetList gives each asset its latest materialization, freshness and last run', async () => {
+    const assets = await assetList(pipeline.runtime);
+    const markets = assets.find((asset) => asset.key === 'silver/market_snapshots');
+    expect(markets?.latestMaterialization).toMatchObject({ partitionKey: PARTITION, runId, rows: 250 });
+    expect(markets?.latestMaterialization?.durationMs).toBeGreaterThanOrEqual(0);
+    expect(markets?.lastRun).toMatchObject({ id: runId, status: 'SUCCESS', stepStatus: 'SUCCESS', partitionKey: PARTITION });
+    const daily = assets.find((asset) => asset.key === 'gold/daily_coin_summary');
+    expect(daily?.lastRun).toBeNull();
+    expect(daily?.freshness.stale).toBe(true);
+  });
+
+  it('assetDetail has the definition, history, partition status and checks', async () => {
+    const detail = await assetDetail(pipeline.runtime, 'silver/market_snapshots');
+    expect(detail.definition).toMatchObject({ key: 'silver/market_snapshots', layer: 'silver', group: 'silver', partitions: 'six_hourly' });
+    expect(detail.definition.deps).toEqual([expect.objectContaining({ assetKey: 'bronze/coingecko_markets' })]);
+    expect(detail.definition.checks.length).toBeGreaterThan(0);
+    expect(detail.materializations.map((entry) => entry.runId)).toEqual([runId]);
+    expect(detail.checks.map((check) => check.name)).toEqual(detail.definition.checks.map((check) => check.name));
+    expect(detail.checks.every((check) => check.latest?.runId === runId)).toBe(true);
+    expect(detail.partitionStatus.kind).toBe('six_hourly');
+    await expect(assetDetail(pipeline.runtime, 'gold/nope')).rejects.toMatchObject({ code: 'ASSET_NOT_FOUND' });
+  });
+
+  it('partitionStatus marks materialized, failed and missing partitions of the window', async () => {
+    const status = await partitionStatus(pipeline.runtime, 'silver/market_snapshots', 28);
+    expect(status.partitions).toHaveLength(28 * 4);
+    expect(status.to).toBe(pipeline.runtime.graph.assets.get('silver/market_snapshots')?.partitions?.keyFor(pipeline.runtime.clock.now()));
+    expect(status.counts.failed).toBe(0);
+    expect(status.counts.materialized + status.counts.missing).toBe(28 * 4);
+  });
+
+  it('assetGraph colours nodes by last run and staleness', async () => {
+    const graph = await assetGraph(pipeline.runtime);
+    expect(graph.nodes).toHaveLength(7);
+    expect(graph.nodes.find((node) => node.key === 'gold/crypto_analytics_mart')).toMatchObject({ lastRunStatus: 'SUCCESS', lastStepStatus: 'SUCCESS' });
+    expect(graph.edges).toContainEqual({ from: 'silver/market_snapshots', to: 'gold/crypto_analytics_mart' });
+  });
+
+  it('runs list filters by asset, status and trigger; queued runs are found by asset', async () => {
+    const queued = await queueRun(pipeline.runtime, { selection: 'bronze/coingecko_global', partitionKey: PARTITION });
+    const byAsset = await listRunsPage(pipeline.runtime, { assetKey: 'bronze/coingecko_global' });
+    expect(byAsset.runs.map((run) => run.id)).toEqual([queued.id, runId]);
+    const marketsOnly = await listRunsPage(pipeline.runtime, { assetKey: 'silver/market_snapshots' });
+    expect(marketsOnly.runs.map((run) => run.id)).toEqual([runId]);
+    const queuedOnly = await listRunsPage(pipeline.runtime, { assetKey: 'bronze/coingecko_global', statuses: ['QUEUED'] });
+    expect(queuedOnly.runs.map((run) => run.id)).toEqual([queued.id]);
+    expect((await listRunsPage(pipeline.runtime, { trigger: 'backfill' })).runs).toEqual([]);
+    const page = await listRunsPage(pipeline.runtime, { assetKey: 'bronze/coingecko_global', limit: 1 });
+    expect(page.nextCursor).toBeDefined();
+    const next = await listRunsPage(pipeline.runtime, { assetKey: 'bronze/coingecko_global', limit: 1, cursor: page.nextCursor as string });
+    expect(next.runs.map((run) => run.id)).toEqual([runId]);
+    expect(next.nextCursor).toBeUndefined();
+    const later = await listRunsPage(pipeline.runtime, { from: queued.createdAt });
+    expect(later.runs.map((run) => run.id)).toEqual([queued.id]);
+    expect((await listRunsPage(pipeline.runtime, { to: queued.createdAt })).runs.map((run) => run.id)).toEqual([runId]);
+  });
+
+  it('runDetail pages events: newest page first, then before/after', async () => {
+    const detail = await runDetail(pipeline.runtime, runId);
+    expect(detail.steps.length).toBe(6);
+    const ids = detail.events.events.map((stored) => stored.id);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(detail.events.hasOlder).toBe(false);
+    const firstTwo = await runEventsPage(pipeline.runtime, runId, { after: 0, limit: 2 });
+    expect(firstTwo.events.map((stored) => stored.id)).toEqual(ids.slice(0, 2));
+    expect(firstTwo.hasNewer).toBe(true);
+    const newestTwo = await runEventsPage(pipeline.runtime, runId, { limit: 2 });
+    expect(newestTwo.events.map((stored) => stored.id)).toEqual(ids.slice(-2));
+    expect(newestTwo.hasOlder).toBe(true);
+    const back = await runEventsPage(pipeline.runtime, runId, { before: ids.at(-2) as number, limit: 1 });
+    expect(back.events.map((stored) => stored.id)).toEqual([ids.at(-3)]);
+    await expect(runDetail(pipeline.runtime, '00000000-0000-0000-0000-000000000000')).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
+  });
+});
