@@ -4,6 +4,7 @@
  * auth, as an admin connection that may create and drop scratch databases.
  */
 import { parseArgs } from 'node:util';
+import { apiBench } from './api.js';
 import { runLoadBench } from './load.js';
 import { orchestrationBench } from './orchestration.js';
 import { runParquetBench } from './parquet.js';
@@ -70,6 +71,7 @@ const BENCHES: Readonly<Record<string, Bench>> = {
     },
   },
   orchestration: orchestrationBench,
+  api: apiBench,
 };
 
 /** Accepts `1000000`, `1_000_000` and `1,000,000`. */
@@ -88,7 +90,7 @@ function help(): string {
     'benches:',
     ...Object.entries(BENCHES).map(([name, bench]) => `  ${name.padEnd(width)}  ${bench.summary}`),
     '',
-    'Postgres (load): BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres',
+    'Postgres (load, orchestration, api): BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres',
   ].join('\n');
 }
 
