@@ -4,6 +4,10 @@ import { queueRun } from '../../src/daemon/execute-run.js';
 import { assetDetail, assetList, partitionStatus } from '../../src/server/read-models/assets.js';
 import { assetGraph } from '../../src/server/read-models/graph.js';
 import { listRunsPage, runDetail, runEventsPage } from '../../src/server/read-models/runs.js';
+import { martList, martRows } from '../../src/server/read-models/marts.js';
+import { scheduleDetail, scheduleList, setScheduleOn } from '../../src/server/read-models/schedules.js';
+import { backfillList, backfillView } from '../../src/server/read-models/backfills.js';
+import { createBackfill } from '../../src/daemon/backfill.js';
 import { describeEachBackend } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { PARTITION, startPipeline, type Pipeline } from '../pipeline/pipeline-harness.js';
@@ -98,5 +102,51 @@ describeEachBackend('read models', (backend) => {
     const back = await runEventsPage(pipeline.runtime, runId, { before: ids.at(-2) as number, limit: 1 });
     expect(back.events.map((stored) => stored.id)).toEqual([ids.at(-3)]);
     await expect(runDetail(pipeline.runtime, '00000000-0000-0000-0000-000000000000')).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
+  });
+
+  it('schedules: cron in words, next ticks, on/off, unknown name', async () => {
+    const schedules = await scheduleList(pipeline.runtime);
+    expect(schedules.map((schedule) => schedule.name)).toEqual(['every_6_hours', 'daily']);
+    const six = schedules[0];
+    expect(six?.cronDescription).toBe('On the hour, every 6 hours');
+    expect(six?.nextTicks).toHaveLength(5);
+    expect(six?.enabled).toBe(true);
+    const off = await setScheduleOn(pipeline.runtime, 'daily', false);
+    expect(off.enabled).toBe(false);
+    const detail = await scheduleDetail(pipeline.runtime, 'daily');
+    expect(detail).toMatchObject({ enabled: false, ticks: [], nextBefore: null, tickCounts: { SUCCESS: 0, SKIPPED: 0, FAILURE: 0 } });
+    await setScheduleOn(pipeline.runtime, 'daily', true);
+    await expect(scheduleDetail(pipeline.runtime, 'nope')).rejects.toMatchObject({ code: 'SCHEDULE_NOT_FOUND' });
+  });
+
+  it('backfills: progress counts and percent', async () => {
+    // Gold over the stored partition: rebuilt from silver, so it gets a run (bronze cannot backfill).
+    const created = await createBackfill(pipeline.runtime, { selection: 'gold/market_segment_analysis', from: PARTITION, to: PARTITION });
+    const view = await backfillView(pipeline.runtime, created.backfill.id);
+    expect(view).toMatchObject({ status: 'REQUESTED', percentDone: 0, partitions: { total: 1, pending: 1 }, runCounts: { QUEUED: 1 } });
+    expect(view.latestRuns).toHaveLength(1);
+    const list = await backfillList(pipeline.runtime);
+    expect(list.map((backfill) => backfill.id)).toContain(created.backfill.id);
+    const byTrigger = await listRunsPage(pipeline.runtime, { trigger: 'backfill', assetKey: 'gold/market_segment_analysis' });
+    expect(byTrigger.runs.map((run) => run.id)).toEqual(view.latestRuns.map((run) => run.id));
+  });
+
+  it('marts: latest partition, sorted rows with a whitelist, offset pages', async () => {
+    const marts = await martList(pipeline.runtime);
+    expect(marts.find((mart) => mart.name === 'crypto_analytics_mart')?.latestPartition).toBe(PARTITION);
+    expect(marts.find((mart) => mart.name === 'daily_coin_summary')?.latestPartition).toBeNull();
+    const page = await martRows(pipeline.runtime, 'crypto_analytics_mart', { limit: 3 });
+    expect(page.rows.map((row) => row['market_cap_rank'])).toEqual([1, 2, 3]);
+    expect(page).toMatchObject({ partition: PARTITION, sort: 'market_cap_rank', order: 'asc', nextOffset: 3 });
+    const byPrice = await martRows(pipeline.runtime, 'crypto_analytics_mart', { sort: 'current_price', order: 'desc', limit: 2, offset: 1 });
+    const prices = byPrice.rows.map((row) => Number(row['current_price']));
+    expect(prices[0]).toBeGreaterThanOrEqual(prices[1] as number);
+    const segments = await martRows(pipeline.runtime, 'market_segment_analysis', { partition: PARTITION });
+    expect(segments.total).toBeGreaterThan(0);
+    await expect(martRows(pipeline.runtime, 'crypto_analytics_mart', { sort: 'coin_id; DROP TABLE x' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(martRows(pipeline.runtime, 'crypto_analytics_mart', { partition: '2025-02-09' })).rejects.toMatchObject({ code: 'PARTITION_KEY_INVALID' });
+    await expect(martRows(pipeline.runtime, 'nope')).rejects.toMatchObject({ code: 'MART_NOT_FOUND' });
+    const empty = await martRows(pipeline.runtime, 'daily_coin_summary');
+    expect(empty).toMatchObject({ partition: null, rows: [], total: 0 });
   });
 });
