@@ -1,0 +1,59 @@
+/**
+ * Left-to-right layout of the asset graph with dagre, computed on the server once per graph
+ * (the graph is immutable for a process's life, so a WeakMap keyed by it is the whole cache).
+ */
+import dagre from '@dagrejs/dagre';
+import type { AssetGraph } from '../../core/graph.js';
+
+export const NODE_WIDTH = 240;
+export const NODE_HEIGHT = 46;
+
+export interface PlacedNode {
+  readonly key: string;
+  readonly layer: string;
+  /** Top-left corner. */
+  readonly x: number;
+  readonly y: number;
+}
+
+export interface PlacedEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly points: readonly { readonly x: number; readonly y: number }[];
+}
+
+export interface LineageLayout {
+  readonly width: number;
+  readonly height: number;
+  readonly nodes: readonly PlacedNode[];
+  readonly edges: readonly PlacedEdge[];
+}
+
+const cache = new WeakMap<AssetGraph, LineageLayout>();
+
+export function lineageLayout(graph: AssetGraph): LineageLayout {
+  let layout = cache.get(graph);
+  if (layout === undefined) {
+    layout = computeLayout(graph);
+    cache.set(graph, layout);
+  }
+  return layout;
+}
+
+function computeLayout(graph: AssetGraph): LineageLayout {
+  const g = new dagre.graphlib.Graph();
+  g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 80, marginx: 16, marginy: 16 });
+  g.setDefaultEdgeLabel(() => ({}));
+  for (const node of graph.nodes) g.setNode(node.key, { width: NODE_WIDTH, height: NODE_HEIGHT });
+  for (const edge of graph.edges) g.setEdge(edge.from, edge.to);
+  dagre.layout(g);
+  const nodes = graph.nodes.map((node) => {
+    const placed = g.node(node.key);
+    return Object.freeze({ key: node.key, layer: node.layer, x: placed.x - NODE_WIDTH / 2, y: placed.y - NODE_HEIGHT / 2 });
+  });
+  const edges = graph.edges.map((edge) =>
+    Object.freeze({ from: edge.from, to: edge.to, points: Object.freeze((g.edge(edge.from, edge.to)?.points ?? []).map((point: { x: number; y: number }) => ({ x: point.x, y: point.y }))) }),
+  );
+  const label = g.graph();
+  return Object.freeze({ width: Math.ceil(label.width ?? NODE_WIDTH), height: Math.ceil(label.height ?? NODE_HEIGHT), nodes: Object.freeze(nodes), edges: Object.freeze(edges) });
+}

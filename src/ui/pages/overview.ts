@@ -1,0 +1,99 @@
+/** `/`: asset health by layer, failing checks, recent runs, next ticks, daemon status. */
+import type { FastifyInstance } from 'fastify';
+import { LAYERS } from '../../core/types.js';
+import type { Runtime } from '../../runtime.js';
+import { listRunsPage } from '../../server/read-models/runs.js';
+import { listProcesses, type ProcessInfo, type StoredCheckResult } from '../../storage/index.js';
+import { assetLink, emptyState, layerTag, statusBadge } from '../components.js';
+import { formatDuration, formatRelative, formatTime } from '../format.js';
+import { html, type Html } from '../html.js';
+import { assetStates, type AssetHealth, type AssetState } from '../queries/asset-states.js';
+import { failingChecks } from '../queries/failing-checks.js';
+import { scheduleViews, type ScheduleView } from '../queries/schedules.js';
+import { sendPage } from '../respond.js';
+import { runsTable } from './runs-table.js';
+
+const HEALTH_LABELS: readonly { health: AssetHealth; label: string; tone: string }[] = [
+  { health: 'ok', label: 'ok', tone: 'success' },
+  { health: 'failed', label: 'failed', tone: 'failure' },
+  { health: 'stale', label: 'stale', tone: 'queued' },
+  { health: 'running', label: 'running', tone: 'running' },
+  { health: 'missing', label: 'never materialized', tone: 'missing' },
+];
+
+function layerCards(states: readonly AssetState[]): Html {
+  return html`<div class="grid">${LAYERS.map((layer) => {
+    const assets = states.filter((state) => state.summary.layer === layer);
+    const problems = assets.filter((state) => state.health !== 'ok');
+    return html`<section class="card layer-card layer-${layer}" data-testid="layer-card" data-layer="${layer}">
+      <h2>${layerTag(layer)} <span class="muted">${assets.length} assets</span></h2>
+      <ul class="counts">${HEALTH_LABELS.map(({ health, label, tone }) => {
+        const count = assets.filter((state) => state.health === health).length;
+        return html`<li data-health="${health}"><span class="n ${count > 0 ? tone : ''}">${count}</span><span class="label">${label}</span></li>`;
+      })}</ul>
+      ${problems.length > 0
+        ? html`<ul class="problems">${problems.map((state) => html`<li>${assetLink(state.summary.key)} <span class="muted">${state.caption}</span></li>`)}</ul>`
+        : ''}
+    </section>`;
+  })}</div>`;
+}
+
+function checksSection(checks: readonly StoredCheckResult[]): Html {
+  if (checks.length === 0) return emptyState('Every check passed on its latest evaluation.');
+  return html`<div class="table-wrap"><table data-testid="failing-checks"><thead><tr><th>asset</th><th>check</th><th>severity</th><th>partition</th><th>message</th><th>when</th></tr></thead><tbody>
+    ${checks.map(
+      (check) => html`<tr><td>${assetLink(check.assetKey)}</td><td>${check.check}</td><td>${statusBadge(check.severity === 'error' ? 'FAILURE' : 'warn')}</td>
+        <td class="mono">${check.partitionKey ?? '–'}</td><td>${check.message ?? ''}</td><td>${formatTime(check.at)}</td></tr>`,
+    )}</tbody></table></div>`;
+}
+
+function ticksSection(schedules: readonly ScheduleView[], now: Date): Html {
+  if (schedules.length === 0) return emptyState('No schedules are defined.');
+  return html`<div class="table-wrap"><table><thead><tr><th>schedule</th><th>state</th><th>next ticks (UTC)</th></tr></thead><tbody>
+    ${schedules.map(
+      (view) => html`<tr><td><a href="/schedules/${encodeURIComponent(view.definition.name)}">${view.definition.name}</a></td>
+        <td>${statusBadge(view.enabled ? 'on' : 'off')}</td>
+        <td>${view.enabled ? view.nextTicks.map((tick, index) => html`${index > 0 ? ', ' : ''}<span title="${formatRelative(tick, now)}">${formatTime(tick)}</span>`) : html`<span class="muted">off</span>`}</td></tr>`,
+    )}</tbody></table></div>`;
+}
+
+function daemonSection(processes: readonly ProcessInfo[], now: Date, timeoutMs: number): Html {
+  const fresh = processes.filter((process) => now.getTime() - process.heartbeatAt.getTime() <= timeoutMs);
+  const daemons = fresh.filter((process) => process.kind !== 'worker');
+  const warning =
+    daemons.length === 0
+      ? html`<p class="warning" data-testid="daemon-warning">No daemon running: schedules do not tick and lost runs are not retried. Start one with <code>strata daemon</code> (or <code>strata start</code>).</p>`
+      : '';
+  if (processes.length === 0) return html`${warning}`;
+  return html`${warning}<div class="table-wrap"><table data-testid="processes"><thead><tr><th>process</th><th>kind</th><th>state</th><th>last heartbeat</th><th>loop errors</th></tr></thead><tbody>
+    ${processes.map((process) => {
+      const age = now.getTime() - process.heartbeatAt.getTime();
+      const alive = age <= timeoutMs;
+      const errors = Object.entries(process.loops).filter(([, loop]) => loop.last_error !== null && loop.last_error !== undefined);
+      return html`<tr><td class="mono">${process.hostname}:${process.pid}</td><td>${process.kind}</td><td>${statusBadge(alive ? 'ok' : 'stale')}</td>
+        <td>${formatDuration(age)} ago</td><td>${errors.length === 0 ? '–' : errors.map(([name, loop]) => html`<div><strong>${name}</strong>: ${String(loop.last_error)}</div>`)}</td></tr>`;
+    })}</tbody></table></div>`;
+}
+
+export function registerOverviewPage(ui: FastifyInstance, runtime: Runtime): void {
+  ui.get('/', { schema: { hide: true } }, async (request, reply) => {
+    const now = runtime.clock.now();
+    const [states, checks, runs, schedules, processes] = await Promise.all([
+      assetStates(runtime),
+      failingChecks(runtime),
+      listRunsPage(runtime, { limit: 10 }),
+      scheduleViews(runtime),
+      listProcesses(runtime.database.db),
+    ]);
+    const body = html`<div class="page-head"><h1>Overview</h1><span class="muted">${runtime.graph.nodes.length} assets · ${formatTime(now)}</span></div>
+      ${layerCards([...states.values()])}
+      <div class="grid-2">
+        <section><h2>Failing checks</h2>${checksSection(checks)}</section>
+        <section><h2>Next ticks</h2>${ticksSection(schedules, now)}</section>
+      </div>
+      <section><h2>Recent runs <a class="hint" href="/runs">all runs →</a></h2>${runs.runs.length === 0 ? emptyState('No runs yet.') : runsTable(runs.runs, now)}</section>
+      <section><h2>Daemon and workers</h2>${daemonSection(processes, now, runtime.config.heartbeatTimeoutMs)}</section>`;
+    return sendPage(request, reply, { title: 'Overview', body });
+  });
+}
+

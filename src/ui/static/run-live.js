@@ -1,0 +1,94 @@
+// Follows a running run: appends streamed events to the log and keeps the status badge current.
+// The page works without it (reload to see progress); the server sends it only while the run is going.
+(function () {
+  'use strict';
+  var log = document.querySelector('[data-testid="event-log"]');
+  var badge = document.querySelector('[data-testid="run-status"]');
+  if (!log || !badge || log.getAttribute('data-terminal') === 'true' || typeof EventSource === 'undefined') return;
+  var runId = log.getAttribute('data-run-id');
+  var after = log.getAttribute('data-after') || '0';
+  var live = document.querySelector('[data-testid="live-indicator"]');
+  var TONES = { SUCCESS: 'success', FAILURE: 'failure', STARTED: 'running', STARTING: 'running', QUEUED: 'queued', CANCELED: 'muted' };
+
+  function setStatus(status) {
+    badge.textContent = status;
+    badge.setAttribute('data-status', status);
+    badge.className = 'badge badge-' + (TONES[status] || 'missing');
+  }
+
+  function describe(event) {
+    if (event.message) return event.message;
+    var payload = event.payload || {};
+    switch (event.type) {
+      case 'run:started': return 'run started';
+      case 'run:succeeded': return 'run succeeded in ' + payload.durationMs + ' ms';
+      case 'run:canceled': return 'run canceled';
+      case 'step:started': return 'attempt ' + (payload.attempt || 1);
+      case 'step:succeeded': return 'succeeded in ' + payload.durationMs + ' ms';
+      case 'asset:materialized': {
+        var metadata = payload.metadata || {};
+        var parts = Object.keys(metadata).slice(0, 6).map(function (name) { return name + '=' + metadata[name]; });
+        return 'materialized in ' + payload.durationMs + ' ms' + (parts.length ? ' · ' + parts.join(' ') : '');
+      }
+      default: return '';
+    }
+  }
+
+  function cell(tag, text, className) {
+    var element = document.createElement(tag);
+    element.textContent = text;
+    if (className) element.className = className;
+    return element;
+  }
+
+  function append(event) {
+    if (log.querySelector('[data-event-id="' + event.id + '"]')) return;
+    var at = new Date(event.at);
+    var item = document.createElement('li');
+    item.setAttribute('data-event-id', String(event.id));
+    item.setAttribute('data-type', event.type);
+    item.className = 'new';
+    var time = cell('time', at.toISOString().slice(11, 19) + 'Z');
+    time.setAttribute('datetime', at.toISOString());
+    item.appendChild(time);
+    item.appendChild(cell('span', event.level || 'info', 'level-' + (event.level || 'info')));
+    item.appendChild(cell('span', event.type, 'mono'));
+    var asset = document.createElement('span');
+    if (event.assetKey) {
+      var link = cell('a', event.assetKey, 'asset-link');
+      link.href = '/assets/' + event.assetKey.split('/').map(encodeURIComponent).join('/');
+      asset.appendChild(link);
+    }
+    item.appendChild(asset);
+    item.appendChild(cell('span', describe(event), 'message'));
+    log.appendChild(item);
+    log.setAttribute('data-after', String(event.id));
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function parse(message) {
+    try { return JSON.parse(message.data); } catch (error) { return null; }
+  }
+
+  var source = new EventSource('/api/v1/runs/' + encodeURIComponent(runId) + '/events/stream?after=' + encodeURIComponent(after));
+  source.addEventListener('open', function () { if (live) live.hidden = false; });
+  source.addEventListener('run-event', function (message) { var event = parse(message); if (event) append(event); });
+  source.addEventListener('run-status', function (message) { var data = parse(message); if (data && data.status) setStatus(data.status); });
+  source.addEventListener('end', function (message) {
+    var data = parse(message);
+    source.close();
+    if (live) live.hidden = true;
+    if (data && data.status) setStatus(data.status);
+    log.setAttribute('data-terminal', 'true');
+    // Reload once so the server redraws the timeline and the buttons for the ended run.
+    var key = 'strata-reloaded-' + runId;
+    if (!window.sessionStorage || window.sessionStorage.getItem(key) === null) {
+      if (window.sessionStorage) window.sessionStorage.setItem(key, '1');
+      window.location.reload();
+    }
+  });
+  source.addEventListener('error', function () {
+    // EventSource reconnects by itself; resume after the last event shown.
+    if (live) live.hidden = true;
+  });
+})();
