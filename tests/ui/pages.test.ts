@@ -164,7 +164,7 @@ describeEachBackend('HTML UI pages', (backend) => {
       ['/runs?cursor=garbage', 400, 'invalid run cursor'],
       ['/backfills/00000000-0000-4000-8000-000000000000', 404, 'not found'],
       ['/schedules/nope', 404, 'no schedule'],
-      ['/schedules/daily?page=0', 400, 'query.page'],
+      ['/schedules/daily?before=yesterday', 400, 'query.before'],
     ])('%s → %i', async (url, expected, message) => {
       const { status, body, headers } = await page(url);
       expect(status).toBe(expected);

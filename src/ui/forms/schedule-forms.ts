@@ -2,9 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Runtime } from '../../runtime.js';
-import { setScheduleEnabled } from '../../storage/index.js';
+import { setScheduleOn } from '../../server/read-models/schedules.js';
 import { ScheduleParams } from '../pages/schedules.js';
-import { requireSchedule } from '../queries/schedules.js';
 import { parseOrThrow, redirectWithNotice } from '../respond.js';
 
 const ToggleBody = z.object({ enabled: z.enum(['true', 'false']) });
@@ -13,9 +12,9 @@ export function registerScheduleForms(ui: FastifyInstance, runtime: Runtime): vo
   ui.post('/schedules/:name/toggle', { schema: { hide: true } }, async (request, reply) => {
     const { name } = parseOrThrow(ScheduleParams, request.params, 'params');
     const body = parseOrThrow(ToggleBody, request.body, 'body');
-    requireSchedule(runtime, name);
-    const state = await setScheduleEnabled(runtime.database.db, name, body.enabled === 'true', runtime.clock.now());
-    const back = request.headers.referer?.includes(`/schedules/${name}`) ? `/schedules/${encodeURIComponent(name)}` : '/schedules';
-    return redirectWithNotice(reply, back, `Schedule ${name} is ${state.enabled ? 'on' : 'off'}.`);
+    const schedule = await setScheduleOn(runtime, name, body.enabled === 'true');
+    // Back to the page the form was on: the schedule's own page or the list.
+    const fromDetail = request.headers.referer?.includes(`/schedules/${name}`) === true;
+    return redirectWithNotice(reply, fromDetail ? `/schedules/${encodeURIComponent(name)}` : '/schedules', `Schedule ${name} is ${schedule.enabled ? 'on' : 'off'}.`);
   });
 }

@@ -8,7 +8,8 @@ import { assetLink, csrfField, emptyState, layerTag, loginHint, runHref, runLink
 import { formatDuration, formatNumber, formatTime, formatValue } from '../format.js';
 import { html, raw, type Html } from '../html.js';
 import { healthOf } from '../queries/asset-states.js';
-import { hasMartTable, latestMartRows, martChartData } from '../queries/marts.js';
+import { martRows } from '../../server/read-models/marts.js';
+import { martChartData, martNameOf } from '../queries/marts.js';
 import { isAdmin, parseOrThrow, sendPage } from '../respond.js';
 import { martCharts, martTable } from './mart-view.js';
 
@@ -104,8 +105,8 @@ export function registerAssetPage(ui: FastifyInstance, runtime: Runtime): void {
   ui.get('/assets/*', { schema: { hide: true } }, async (request, reply) => {
     const { '*': key } = parseOrThrow(AssetParams, request.params, 'params');
     const detail = await assetDetail(runtime, key);
-    const isGold = detail.layer === 'gold' && hasMartTable(key);
-    const [charts, rows] = isGold ? await Promise.all([martChartData(runtime), latestMartRows(runtime, key, 20)]) : [undefined, undefined];
+    const mart = martNameOf(key);
+    const [charts, rows] = mart === undefined ? [undefined, undefined] : await Promise.all([martChartData(runtime), martRows(runtime, mart, { limit: 20 })]);
     const partitions = runtime.graph.assets.get(key)?.partitions;
     const defaultPartition = detail.latestMaterialization?.partitionKey ?? partitions?.keyFor(runtime.clock.now());
     const health = healthOf(detail);
@@ -118,7 +119,7 @@ export function registerAssetPage(ui: FastifyInstance, runtime: Runtime): void {
         <section class="card"><h2>Definition</h2>${definitionFacts(detail)}</section>
         <section class="card"><h2>Latest materialization</h2>${metadataTable(detail.latestMaterialization)}</section>
       </div>
-      ${isGold && charts && rows ? html`<h2>Data</h2>${martCharts(charts)}<h3>First rows of ${key}</h3>${martTable(rows)}` : ''}
+      ${charts && rows ? html`<h2>Data</h2>${martCharts(charts)}<h3>First rows of ${key}</h3>${martTable(rows)}` : ''}
       <h2>Materialization history</h2>${historyCharts(detail.materializations)}
       <h2>Partitions</h2>${partitionSection(detail.partitionStatus)}
       <h2>Checks</h2>${checksTable(detail.checks)}

@@ -4,7 +4,7 @@ import { seriesColor, STATUS_COLORS } from '../charts/svg.js';
 import { emptyState } from '../components.js';
 import { formatCompactUsd, formatValue } from '../format.js';
 import { html, raw, type Html } from '../html.js';
-import type { MartCharts, MartRow, MartSnapshot } from '../queries/marts.js';
+import type { MartCharts, MartRow, MartRowsPage } from '../queries/marts.js';
 
 function num(value: unknown): number | null {
   if (value === null || value === undefined || value === '') return null;
@@ -69,7 +69,7 @@ export function topPricesChart(coins: readonly MartRow[]): string {
 
 export function martCharts(data: MartCharts): Html {
   if (data.coins.length === 0 && data.segments.length === 0) return emptyState('The gold marts are empty: materialize a partition to see the charts.');
-  return html`<p class="muted">Snapshot ${data.snapshot ?? '–'}</p>
+  return html`<p class="muted">Partition <span class="mono">${data.partition ?? '–'}</span></p>
     <div class="grid-2">
       <section class="card chart-card"><h3>Market share</h3>${raw(marketShareChart(data.coins))}</section>
       <section class="card chart-card"><h3>Segments</h3>${raw(segmentChart(data.segments))}</section>
@@ -78,18 +78,20 @@ export function martCharts(data: MartCharts): Html {
 }
 
 /** The first rows of the mart, every column. */
-export function martTable(snapshot: MartSnapshot): Html {
-  const first = snapshot.rows[0];
+export function martTable(page: MartRowsPage): Html {
+  const first = page.rows[0];
   if (first === undefined) return emptyState('This mart has no rows yet.');
   const columns = Object.keys(first);
   return html`<div class="table-wrap"><table data-testid="mart-rows"><thead><tr>${columns.map((column) => html`<th>${column}</th>`)}</tr></thead><tbody>
-    ${snapshot.rows.map(
+    ${page.rows.map(
       (row) => html`<tr>${columns.map((column) => {
         const value = row[column];
         const numeric = typeof value === 'number' || (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value));
         return html`<td class="${numeric ? 'num' : ''}">${value instanceof Date ? value.toISOString() : formatCell(value)}</td>`;
       })}</tr>`,
-    )}</tbody></table></div>`;
+    )}</tbody></table></div>
+    <p class="muted">${page.rows.length} of ${page.total} rows of partition <span class="mono">${page.partition ?? ''}</span> ·
+      <a href="/api/v1/marts/${page.mart}/rows?partition=${encodeURIComponent(page.partition ?? '')}">all rows (JSON API)</a></p>`;
 }
 
 function formatCell(value: unknown): string {

@@ -3,13 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import { LAYERS } from '../../core/types.js';
 import type { Runtime } from '../../runtime.js';
 import { listRunsPage } from '../../server/read-models/runs.js';
+import { scheduleList, type ScheduleSummary } from '../../server/read-models/schedules.js';
 import { listProcesses, type ProcessInfo, type StoredCheckResult } from '../../storage/index.js';
 import { assetLink, emptyState, layerTag, statusBadge } from '../components.js';
 import { formatDuration, formatRelative, formatTime } from '../format.js';
 import { html, type Html } from '../html.js';
 import { assetStates, type AssetHealth, type AssetState } from '../queries/asset-states.js';
 import { failingChecks } from '../queries/failing-checks.js';
-import { scheduleViews, type ScheduleView } from '../queries/schedules.js';
 import { sendPage } from '../respond.js';
 import { runsTable } from './runs-table.js';
 
@@ -47,13 +47,13 @@ function checksSection(checks: readonly StoredCheckResult[]): Html {
     )}</tbody></table></div>`;
 }
 
-function ticksSection(schedules: readonly ScheduleView[], now: Date): Html {
+function ticksSection(schedules: readonly ScheduleSummary[], now: Date): Html {
   if (schedules.length === 0) return emptyState('No schedules are defined.');
   return html`<div class="table-wrap"><table><thead><tr><th>schedule</th><th>state</th><th>next ticks (UTC)</th></tr></thead><tbody>
     ${schedules.map(
-      (view) => html`<tr><td><a href="/schedules/${encodeURIComponent(view.definition.name)}">${view.definition.name}</a></td>
-        <td>${statusBadge(view.enabled ? 'on' : 'off')}</td>
-        <td>${view.enabled ? view.nextTicks.map((tick, index) => html`${index > 0 ? ', ' : ''}<span title="${formatRelative(tick, now)}">${formatTime(tick)}</span>`) : html`<span class="muted">off</span>`}</td></tr>`,
+      (schedule) => html`<tr><td><a href="/schedules/${encodeURIComponent(schedule.name)}">${schedule.name}</a></td>
+        <td>${statusBadge(schedule.enabled ? 'on' : 'off')}</td>
+        <td>${schedule.enabled ? schedule.nextTicks.slice(0, 3).map((tick, index) => html`${index > 0 ? ', ' : ''}<span title="${formatRelative(tick, now)}">${formatTime(tick)}</span>`) : html`<span class="muted">off</span>`}</td></tr>`,
     )}</tbody></table></div>`;
 }
 
@@ -82,7 +82,7 @@ export function registerOverviewPage(ui: FastifyInstance, runtime: Runtime): voi
       assetStates(runtime),
       failingChecks(runtime),
       listRunsPage(runtime, { limit: 10 }),
-      scheduleViews(runtime),
+      scheduleList(runtime),
       listProcesses(runtime.database.db),
     ]);
     const body = html`<div class="page-head"><h1>Overview</h1><span class="muted">${runtime.graph.nodes.length} assets · ${formatTime(now)}</span></div>
