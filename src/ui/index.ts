@@ -14,6 +14,7 @@ import { registerBackfillForms } from './forms/backfill-forms.js';
 import { registerRunForms } from './forms/run-forms.js';
 import { registerScheduleForms } from './forms/schedule-forms.js';
 import { renderErrorPage } from './layout.js';
+import { lineageLayout } from './lineage/layout.js';
 import { registerAssetPage } from './pages/asset.js';
 import { registerBackfillPages } from './pages/backfills.js';
 import { registerLineagePage } from './pages/lineage.js';
@@ -47,6 +48,11 @@ export async function registerUi(ui: FastifyInstance, runtime: Runtime): Promise
     const { status, message } = describeUiError(error);
     if (status >= 500) request.log.error({ err: error }, 'page failed');
     return reply.status(status).type('text/html; charset=utf-8').send(renderErrorPage(request, status, message));
+  });
+
+  // Lay the graph out before the server listens, so the first lineage page is as fast as the rest.
+  ui.addHook('onReady', async () => {
+    lineageLayout(runtime.graph);
   });
 
   registerOverviewPage(ui, runtime);

@@ -31,6 +31,13 @@ export interface LineageLayout {
 
 const cache = new WeakMap<AssetGraph, LineageLayout>();
 
+/**
+ * Above this many assets dagre's network-simplex ranking and crossing minimisation take seconds
+ * (18 s for a 500-asset warehouse graph); longest-path ranking with the initial order takes
+ * about half a second and still reads left to right.
+ */
+export const FAST_LAYOUT_ABOVE = 150;
+
 export function lineageLayout(graph: AssetGraph): LineageLayout {
   let layout = cache.get(graph);
   if (layout === undefined) {
@@ -42,11 +49,12 @@ export function lineageLayout(graph: AssetGraph): LineageLayout {
 
 function computeLayout(graph: AssetGraph): LineageLayout {
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 80, marginx: 16, marginy: 16 });
+  const large = graph.nodes.length > FAST_LAYOUT_ABOVE;
+  g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 80, marginx: 16, marginy: 16, ...(large ? { ranker: 'longest-path' as const } : {}) });
   g.setDefaultEdgeLabel(() => ({}));
   for (const node of graph.nodes) g.setNode(node.key, { width: NODE_WIDTH, height: NODE_HEIGHT });
   for (const edge of graph.edges) g.setEdge(edge.from, edge.to);
-  dagre.layout(g);
+  dagre.layout(g, large ? { disableOptimalOrderHeuristic: true } : {});
   const nodes = graph.nodes.map((node) => {
     const placed = g.node(node.key);
     return Object.freeze({ key: node.key, layer: node.layer, x: placed.x - NODE_WIDTH / 2, y: placed.y - NODE_HEIGHT / 2 });
