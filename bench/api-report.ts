@@ -61,8 +61,8 @@ const INTRO = `# API and lineage bench
   migrations' own definitions, then VACUUM ANALYZE.
 - **Requests**: \`buildApp\` over \`openRuntime\` on that database, listening on 127.0.0.1:0; each request
   is a keep-alive \`fetch\` timed from send to the last byte of the body, one at a time, after a
-  warm-up. The deep page and the typical run page vary per request (a random run among the oldest
-  10% for the cursor, a random run for the page), so they are not one cached row.
+  warm-up. The deep page and the typical run page vary per request (the cursor of a run 85–95% of
+  the way down the list, i.e. ~900,000 runs in; a random run for the page), so they are not one cached row.
 - **Lineage**: a synthetic 500-asset warehouse graph (\`bench/api-lineage-graph.ts\`: bronze sources,
   silver staging and intermediate models, gold facts and reports; fan-in 1–6, fan-out up to ~10)
   served by \`buildApp\`; Debian's chromium (playwright-core, headless) opens \`/lineage\` in a fresh

@@ -134,7 +134,8 @@ function requestCases(plan: SeedPlan, heaviestRunId: string): RequestCase[] {
     return plan.run(heavy.has(index) ? index + 1 : index).id;
   };
   const deepCursor = (i: number) => {
-    const run = plan.run(spread(i, 0, Math.max(1, Math.floor(runs / 10))));
+    // 85-95% of the way down the list: about 900,000 runs in, with full pages after it.
+    const run = plan.run(spread(i, Math.floor(runs * 0.05), Math.floor(runs * 0.15)));
     return encodeURIComponent(`${run.createdAt.toISOString()}_${run.id}`);
   };
   const yearAgo = new Date(plan.endAt.getTime() - 365 * 24 * 3600 * 1000);
@@ -143,7 +144,7 @@ function requestCases(plan: SeedPlan, heaviestRunId: string): RequestCase[] {
   const fixed = (name: string, path: string): RequestCase => ({ name, path: () => path });
   return [
     fixed('runs, first page', '/api/v1/runs'),
-    { name: 'runs, deep page (cursor among the oldest 10%)', path: (i) => `/api/v1/runs?cursor=${deepCursor(i)}` },
+    { name: 'runs, deep page (cursor 85–95% down the list)', path: (i) => `/api/v1/runs?cursor=${deepCursor(i)}` },
     fixed('runs ?status=FAILURE', '/api/v1/runs?status=FAILURE'),
     fixed('runs ?asset=gold/crypto_analytics_mart', '/api/v1/runs?asset=gold%2Fcrypto_analytics_mart'),
     fixed('runs ?trigger=retry', '/api/v1/runs?trigger=retry'),
