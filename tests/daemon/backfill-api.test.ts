@@ -12,7 +12,7 @@ const STORED = '2025-02-09T12:00Z';
 const MISSING = '2025-02-09T18:00Z';
 
 interface BackfillBody {
-  backfill: { id: string; status: string; skipped: { partition: string; reason: string }[]; progress: { partitions: Record<string, number> } };
+  backfill: { id: string; status: string; skipped: { partition: string; reason: string }[]; partitions: Record<string, number> };
   runIds: string[];
 }
 
@@ -36,8 +36,8 @@ describeEachBackend('backfill API', (backend) => {
 
   const post = (url: string, payload?: object) => app.inject({ method: 'POST', url, ...(payload ? { payload } : {}) });
 
-  it('POST /api/backfills queues runs, GET shows it with progress, re-execute-failed finds nothing, and a finished one cannot be canceled', async () => {
-    const created = await post('/api/backfills', { selection: 'silver/*,gold/*', from: STORED, to: MISSING });
+  it('POST /api/v1/backfills queues runs, GET shows it with progress, re-execute-failed finds nothing, and a finished one cannot be canceled', async () => {
+    const created = await post('/api/v1/backfills', { selection: 'silver/*,gold/*', from: STORED, to: MISSING });
     expect(created.statusCode).toBe(201);
     const body = created.json<BackfillBody>();
     expect(body.runIds).toHaveLength(1);
@@ -46,7 +46,7 @@ describeEachBackend('backfill API', (backend) => {
       { partition: MISSING, reason: expect.stringMatching(/not materialized and not in the selection/) as unknown as string },
     ]);
 
-    const list = await app.inject({ method: 'GET', url: '/api/backfills' });
+    const list = await app.inject({ method: 'GET', url: '/api/v1/backfills' });
     expect(list.statusCode).toBe(200);
     expect(list.json<{ backfills: { id: string }[] }>().backfills.map((b) => b.id)).toContain(body.backfill.id);
 
@@ -55,29 +55,31 @@ describeEachBackend('backfill API', (backend) => {
     expect(run.selection).toBe('silver/global_snapshots,silver/market_snapshots,gold/crypto_analytics_mart,gold/market_segment_analysis');
     expect((await executeStoredRun(pipeline.runtime, run)).status).toBe('SUCCESS');
 
-    const shown = await app.inject({ method: 'GET', url: `/api/backfills/${body.backfill.id}` });
+    const shown = await app.inject({ method: 'GET', url: `/api/v1/backfills/${body.backfill.id}` });
     expect(shown.statusCode).toBe(200);
     expect(shown.json<{ backfill: BackfillBody['backfill'] }>().backfill).toMatchObject({
       status: 'COMPLETED',
-      progress: { partitions: { total: 2, skipped: 1, succeeded: 1, pending: 0, failed: 0, canceled: 0 } },
+      partitions: { total: 2, skipped: 1, succeeded: 1, pending: 0, failed: 0, canceled: 0 },
+      percentDone: 100,
+      percentSucceeded: 50,
     });
 
-    const again = await post(`/api/backfills/${body.backfill.id}/reexecute-failed`);
+    const again = await post(`/api/v1/backfills/${body.backfill.id}/reexecute-failed`);
     expect(again.statusCode).toBe(200);
     expect(again.json<{ runIds: string[] }>().runIds).toEqual([]);
 
-    const cancel = await post(`/api/backfills/${body.backfill.id}/cancel`);
+    const cancel = await post(`/api/v1/backfills/${body.backfill.id}/cancel`);
     expect(cancel.statusCode).toBe(409);
     expect(cancel.json()).toMatchObject({ error: 'BACKFILL_STATE_INVALID', message: expect.stringMatching(/is COMPLETED/) as unknown as string });
   });
 
-  it('POST /api/backfills/:id/cancel cancels the queued runs', async () => {
-    const created = (await post('/api/backfills', { selection: 'gold/market_segment_analysis', from: STORED, to: STORED })).json<BackfillBody>();
-    const cancel = await post(`/api/backfills/${created.backfill.id}/cancel`);
+  it('POST /api/v1/backfills/:id/cancel cancels the queued runs', async () => {
+    const created = (await post('/api/v1/backfills', { selection: 'gold/market_segment_analysis', from: STORED, to: STORED })).json<BackfillBody>();
+    const cancel = await post(`/api/v1/backfills/${created.backfill.id}/cancel`);
     expect(cancel.statusCode).toBe(200);
     expect(cancel.json()).toMatchObject({ canceledRuns: created.runIds, cancelRequestedRuns: [], backfill: { status: 'CANCELED' } });
     expect((await getRun(database.db, created.runIds[0] ?? ''))?.status).toBe('CANCELED');
-    const reexecute = await post(`/api/backfills/${created.backfill.id}/reexecute-failed`);
+    const reexecute = await post(`/api/v1/backfills/${created.backfill.id}/reexecute-failed`);
     expect(reexecute.statusCode).toBe(409);
   });
 
@@ -91,15 +93,17 @@ describeEachBackend('backfill API', (backend) => {
       [{ selection: '*', from: STORED, to: STORED, chunk: 0 }, 'VALIDATION_FAILED', /body\.chunk/],
     ];
     for (const [payload, code, message] of cases) {
-      const response = await post('/api/backfills', payload);
+      const response = await post('/api/v1/backfills', payload);
       expect([JSON.stringify(payload), response.statusCode]).toEqual([JSON.stringify(payload), 400]);
       const body = response.json<{ error: string; message: string }>();
       expect(body.error).toBe(code);
       expect(body.message).toMatch(message);
     }
-    const missing = await app.inject({ method: 'GET', url: '/api/backfills/00000000-0000-4000-8000-000000000000' });
+    const missing = await app.inject({ method: 'GET', url: '/api/v1/backfills/00000000-0000-4000-8000-000000000000' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ error: 'BACKFILL_NOT_FOUND' });
-    expect((await post('/api/backfills/nope/cancel')).statusCode).toBe(404);
+    const bad = await post('/api/v1/backfills/nope/cancel');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: 'VALIDATION_FAILED', message: expect.stringMatching(/params\.id: expected a backfill id/) as unknown as string });
   });
 });

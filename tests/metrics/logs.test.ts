@@ -62,8 +62,8 @@ describeEachBackend('logs of a run and of HTTP requests', (backend) => {
 
     const { result } = await materialize(runtime, { selection: '*', partitionKey: PARTITION });
     expect(result.status).toBe('SUCCESS');
-    await app.inject({ method: 'GET', url: '/api/runs', headers: { authorization: `Bearer ${BEARER}`, 'x-request-id': 'req-logs-1' } });
-    await app.inject({ method: 'GET', url: '/api/runs/not-a-run', headers: { cookie: `session=${BEARER}` } });
+    await app.inject({ method: 'GET', url: '/api/v1/runs', headers: { authorization: `Bearer ${BEARER}`, 'x-request-id': 'req-logs-1' } });
+    await app.inject({ method: 'GET', url: '/api/v1/runs/not-a-run', headers: { cookie: `session=${BEARER}` } });
     await app.inject({ method: 'GET', url: '/metrics' });
     // What a careless log call would do.
     logger.info({ config }, 'configuration');

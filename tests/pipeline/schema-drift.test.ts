@@ -3,7 +3,7 @@
  * a new_field warning, a required field gone from every row fails the bronze check
  * no_missing_fields (blocking silver), a renamed field is both, a changed type is recorded and
  * its rows quarantined. One row per (source, field, kind): first seen kept, last seen advanced.
- * Served by `strata drift --json` and GET /api/drift.
+ * Served by `strata drift --json` and GET /api/v1/drift.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -131,7 +131,7 @@ describeEachBackend('schema drift through the pipeline', (backend) => {
     expect(rows).toEqual(expect.arrayContaining(['missing_field current_price', 'new_field price']));
   });
 
-  it('strata drift --json and GET /api/drift list the history', async () => {
+  it('strata drift --json and GET /api/v1/drift list the history', async () => {
     const lines: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
       lines.push(String(chunk));
@@ -148,12 +148,12 @@ describeEachBackend('schema drift through the pipeline', (backend) => {
     );
     const app = await buildApp({ runtime: pipeline.runtime });
     try {
-      const all = await app.inject({ method: 'GET', url: '/api/drift' });
+      const all = await app.inject({ method: 'GET', url: '/api/v1/drift' });
       expect(all.statusCode).toBe(200);
       expect((all.json() as { drift: unknown[] }).drift).toHaveLength(5);
-      const missing = await app.inject({ method: 'GET', url: '/api/drift?source=coingecko/markets&kind=missing_field' });
+      const missing = await app.inject({ method: 'GET', url: '/api/v1/drift?source=coingecko/markets&kind=missing_field' });
       expect((missing.json() as { drift: { field: string }[] }).drift.map((d) => d.field).sort()).toEqual(['current_price', 'total_volume']);
-      const bad = await app.inject({ method: 'GET', url: '/api/drift?kind=renamed' });
+      const bad = await app.inject({ method: 'GET', url: '/api/v1/drift?kind=renamed' });
       expect(bad.statusCode).toBe(400);
     } finally {
       await app.close();

@@ -33,10 +33,10 @@ describeEachBackend('HTTP API', (backend) => {
     expect(response.json()).toEqual({ status: 'ok', engine: backend });
   });
 
-  it('GET /api/assets lists the graph in topological order with latest materializations', async () => {
-    const response = await app.inject({ method: 'GET', url: '/api/assets' });
+  it('GET /api/v1/assets lists the graph in topological order with latest materializations', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/v1/assets' });
     expect(response.statusCode).toBe(200);
-    const body = response.json<{ assets: { key: string; latestMaterialization: { partitionKey: string; runId: string } | null }[]; edges: unknown[] }>();
+    const body = response.json<{ assets: { key: string; latestMaterialization: { partitionKey: string; runId: string } | null }[] }>();
     expect(body.assets.map((asset) => asset.key)).toEqual([
       'bronze/coingecko_global',
       'bronze/coingecko_markets',
@@ -50,59 +50,60 @@ describeEachBackend('HTTP API', (backend) => {
     for (const asset of body.assets.filter((a) => a.key !== 'gold/daily_coin_summary')) {
       expect(asset.latestMaterialization).toMatchObject({ partitionKey: PARTITION, runId });
     }
-    expect(body.edges).toContainEqual({ from: 'silver/market_snapshots', to: 'gold/crypto_analytics_mart' });
+    const graph = (await app.inject({ method: 'GET', url: '/api/v1/graph' })).json<{ edges: unknown[] }>();
+    expect(graph.edges).toContainEqual({ from: 'silver/market_snapshots', to: 'gold/crypto_analytics_mart' });
     const freshness = new Map((body.assets as unknown as { key: string; freshness: { stale: boolean | null; objectiveSeconds: number | null } }[]).map((a) => [a.key, a.freshness]));
     expect(freshness.get('bronze/coingecko_markets')).toMatchObject({ stale: false, objectiveSeconds: 23_400 });
     expect(freshness.get('gold/daily_coin_summary')).toMatchObject({ stale: true, objectiveSeconds: 90_000 });
   });
 
-  it('GET /api/assets/<key> shows one asset with its neighbours and materialization metadata', async () => {
-    const response = await app.inject({ method: 'GET', url: '/api/assets/silver/market_snapshots' });
+  it('GET /api/v1/assets/<key> shows one asset with its neighbours and materialization metadata', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/v1/assets/silver/market_snapshots' });
     expect(response.statusCode).toBe(200);
     const body = response.json<{ upstream: string[]; downstream: string[]; materializations: { metadata: Record<string, number> }[] }>();
     expect(body.upstream).toEqual(['bronze/coingecko_markets']);
     expect(body.downstream).toEqual(['gold/crypto_analytics_mart', 'gold/daily_coin_summary', 'gold/market_segment_analysis']);
     expect(body.materializations[0]?.metadata).toMatchObject({ rows: 250, quarantined: 0, bronze_rows: 250 });
 
-    const missing = await app.inject({ method: 'GET', url: '/api/assets/gold/nope' });
+    const missing = await app.inject({ method: 'GET', url: '/api/v1/assets/gold/nope' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ error: 'ASSET_NOT_FOUND', message: "no asset 'gold/nope'" });
   });
 
-  it('GET /api/runs pages newest first and filters by status', async () => {
+  it('GET /api/v1/runs pages newest first and filters by status', async () => {
     const second = await pipeline.materialize('2025-02-09T18:00Z', 'bronze/coingecko_global');
-    const firstPage = await app.inject({ method: 'GET', url: '/api/runs?limit=1' });
+    const firstPage = await app.inject({ method: 'GET', url: '/api/v1/runs?limit=1' });
     expect(firstPage.statusCode).toBe(200);
     const page = firstPage.json<{ runs: { id: string }[]; nextCursor: string }>();
     expect(page.runs.map((run) => run.id)).toEqual([second.run.id]);
-    const nextPage = await app.inject({ method: 'GET', url: `/api/runs?limit=1&cursor=${encodeURIComponent(page.nextCursor)}` });
+    const nextPage = await app.inject({ method: 'GET', url: `/api/v1/runs?limit=1&cursor=${encodeURIComponent(page.nextCursor)}` });
     expect(nextPage.json<{ runs: { id: string }[] }>().runs.map((run) => run.id)).toEqual([runId]);
 
-    const failed = await app.inject({ method: 'GET', url: '/api/runs?status=FAILURE' });
+    const failed = await app.inject({ method: 'GET', url: '/api/v1/runs?status=FAILURE' });
     expect(failed.json<{ runs: unknown[] }>().runs).toEqual([]);
   });
 
-  it('GET /api/runs/:id returns the run with its steps and events', async () => {
-    const response = await app.inject({ method: 'GET', url: `/api/runs/${runId}` });
+  it('GET /api/v1/runs/:id returns the run with its steps and events', async () => {
+    const response = await app.inject({ method: 'GET', url: `/api/v1/runs/${runId}` });
     expect(response.statusCode).toBe(200);
-    const body = response.json<{ run: { status: string }; steps: { assetKey: string; status: string }[]; events: { event: { type: string } }[] }>();
+    const body = response.json<{ run: { status: string }; steps: { assetKey: string; status: string }[]; events: { events: { event: { type: string } }[] } }>();
     expect(body.run.status).toBe('SUCCESS');
     expect(body.steps).toHaveLength(6);
     expect(body.steps.every((step) => step.status === 'SUCCESS')).toBe(true);
-    expect(body.events[0]?.event.type).toBe('run:started');
-    expect(body.events.at(-1)?.event.type).toBe('run:succeeded');
-    expect(body.events.filter((e) => e.event.type === 'asset:materialized')).toHaveLength(6);
+    expect(body.events.events[0]?.event.type).toBe('run:started');
+    expect(body.events.events.at(-1)?.event.type).toBe('run:succeeded');
+    expect(body.events.events.filter((e) => e.event.type === 'asset:materialized')).toHaveLength(6);
   });
 
   it('answers bad input with a 4xx that says what was wrong', async () => {
     const cases: [string, number, RegExp][] = [
-      ['/api/runs?limit=abc', 400, /query\.limit/],
-      ['/api/runs?limit=0', 400, /query\.limit/],
-      ['/api/runs?status=DONE', 400, /query\.status/],
-      ['/api/runs?cursor=garbage', 400, /invalid run cursor/],
-      ['/api/runs/not-a-run', 404, /run not-a-run not found/],
-      ['/api/runs/00000000-0000-4000-8000-000000000000', 404, /not found/],
-      ['/api/nothing-here', 404, /not found/i],
+      ['/api/v1/runs?limit=abc', 400, /querystring\.limit/],
+      ['/api/v1/runs?limit=0', 400, /querystring\.limit/],
+      ['/api/v1/runs?status=DONE', 400, /querystring\.status/],
+      ['/api/v1/runs?cursor=garbage', 400, /querystring\.cursor: not a runs cursor/],
+      ['/api/v1/runs/not-a-run', 400, /params\.id: expected a run id/],
+      ['/api/v1/runs/00000000-0000-4000-8000-000000000000', 404, /not found/],
+      ['/api/v1/nothing-here', 404, /no route GET \/api\/v1\/nothing-here/],
     ];
     for (const [url, status, message] of cases) {
       const response = await app.inject({ method: 'GET', url });
@@ -111,22 +112,22 @@ describeEachBackend('HTTP API', (backend) => {
     }
   });
 
-  it('POST /api/runs queues a run; cancel ends it; a second cancel is a 409', async () => {
-    const launched = await app.inject({ method: 'POST', url: '/api/runs', payload: { selection: 'silver/market_snapshots', partition: PARTITION } });
+  it('POST /api/v1/runs queues a run; cancel ends it; a second cancel is a 409', async () => {
+    const launched = await app.inject({ method: 'POST', url: '/api/v1/runs', payload: { selection: 'silver/market_snapshots', partition: PARTITION } });
     expect(launched.statusCode).toBe(201);
     const { run } = launched.json<{ run: { id: string; status: string; selection: string; partitionKey: string } }>();
     expect(run).toMatchObject({ status: 'QUEUED', selection: 'silver/market_snapshots', partitionKey: PARTITION });
 
-    const canceled = await app.inject({ method: 'POST', url: `/api/runs/${run.id}/cancel` });
+    const canceled = await app.inject({ method: 'POST', url: `/api/v1/runs/${run.id}/cancel` });
     expect(canceled.statusCode).toBe(200);
     expect(canceled.json<{ run: { status: string } }>().run.status).toBe('CANCELED');
 
-    const again = await app.inject({ method: 'POST', url: `/api/runs/${run.id}/cancel` });
+    const again = await app.inject({ method: 'POST', url: `/api/v1/runs/${run.id}/cancel` });
     expect(again.statusCode).toBe(409);
   });
 
-  it('POST /api/runs/:id/reexecute queues a retry of a finished run', async () => {
-    const response = await app.inject({ method: 'POST', url: `/api/runs/${runId}/reexecute`, payload: { fromFailure: false } });
+  it('POST /api/v1/runs/:id/reexecute queues a retry of a finished run', async () => {
+    const response = await app.inject({ method: 'POST', url: `/api/v1/runs/${runId}/reexecute`, payload: { fromFailure: false } });
     expect(response.statusCode).toBe(201);
     expect(response.json<{ run: { parentRunId: string; trigger: string; status: string } }>().run).toMatchObject({ parentRunId: runId, status: 'QUEUED' });
   });
@@ -139,14 +140,14 @@ describeEachBackend('HTTP API', (backend) => {
       [{ surprise: true }, /surprise/],
     ];
     for (const [payload, message] of cases) {
-      const response = await app.inject({ method: 'POST', url: '/api/runs', payload: payload as object });
+      const response = await app.inject({ method: 'POST', url: '/api/v1/runs', payload: payload as object });
       expect(response.statusCode).toBe(400);
       expect(response.body).toMatch(message);
     }
-    const remote = await app.inject({ method: 'POST', url: '/api/runs', payload: {}, remoteAddress: '10.1.2.3' });
+    const remote = await app.inject({ method: 'POST', url: '/api/v1/runs', payload: {}, remoteAddress: '10.1.2.3' });
     expect(remote.statusCode).toBe(403);
     expect(remote.json()).toMatchObject({ error: 'MUTATION_FORBIDDEN' });
-    const remoteRead = await app.inject({ method: 'GET', url: '/api/runs', remoteAddress: '10.1.2.3' });
+    const remoteRead = await app.inject({ method: 'GET', url: '/api/v1/runs', remoteAddress: '10.1.2.3' });
     expect(remoteRead.statusCode).toBe(200);
   });
 });

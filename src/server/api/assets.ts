@@ -1,57 +1,103 @@
+/** Assets and the asset graph: `GET /assets`, `/assets/:layer/:name[/materializations|/partitions|/checks]`, `/graph`. */
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { StrataError } from '../../core/errors.js';
 import type { Runtime } from '../../runtime.js';
-import { latestCheckResults, listMaterializations } from '../../storage/index.js';
-import { parseInput } from '../parse-input.js';
+import {
+  MAX_HISTORY_PAGE,
+  assetChecks,
+  assetDetail,
+  assetGraph,
+  assetList,
+  materializationHistory,
+  partitionStatus,
+} from '../read-models/index.js';
+import {
+  AssetDetailSchema,
+  AssetKeyParams,
+  AssetSummarySchema,
+  CheckViewSchema,
+  ERRORS,
+  GraphSchema,
+  MaterializationSchema,
+  PartitionStatusSchema,
+  QueryInt,
+  list,
+} from './schemas.js';
 
-const AssetParams = z.object({ '*': z.string().min(1) });
+const TAGS = ['assets'];
+const keyOf = (params: { layer: string; name: string }) => `${params.layer}/${params.name}`;
 
-/** Staleness for a badge: lag since the latest materialization against the asset's objective. */
-function freshnessOf(runtime: Runtime, key: string, latestAt: Date | undefined) {
-  const objectiveMs = runtime.graph.assets.get(key)?.freshness?.maxLagMs;
-  const lagMs = latestAt === undefined ? null : runtime.clock.now().getTime() - latestAt.getTime();
-  return {
-    objectiveSeconds: objectiveMs === undefined ? null : objectiveMs / 1000,
-    lagSeconds: lagMs === null ? null : lagMs / 1000,
-    stale: objectiveMs === undefined ? null : lagMs === null || lagMs > objectiveMs,
-  };
-}
+export function registerAssetRoutes(api: FastifyInstance, runtime: Runtime): void {
+  const app = api.withTypeProvider<ZodTypeProvider>();
 
-export function registerAssetRoutes(app: FastifyInstance, runtime: Runtime): void {
-  const { graph } = runtime;
+  app.get(
+    '/assets',
+    { schema: { tags: TAGS, summary: 'Every asset in topological order, with its latest materialization, freshness and last run', response: { 200: z.object({ assets: list(AssetSummarySchema) }) } } },
+    async () => ({ assets: await assetList(runtime) }),
+  );
 
-  /** Every asset in topological order, with its latest materialization. */
-  app.get('/assets', async () => {
-    const assets = await Promise.all(
-      graph.nodes.map(async (node) => {
-        const [latest] = await listMaterializations(runtime.database.db, node.key, 1);
-        return {
-          ...node,
-          upstream: graph.upstream.get(node.key) ?? [],
-          downstream: graph.downstream.get(node.key) ?? [],
-          latestMaterialization: latest ?? null,
-          freshness: freshnessOf(runtime, node.key, latest?.at),
-        };
-      }),
-    );
-    return { assets, edges: graph.edges };
-  });
+  app.get(
+    '/assets/:layer/:name',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'One asset: definition, neighbours, latest materialization, history, partition status, checks',
+        params: AssetKeyParams,
+        response: { 200: AssetDetailSchema, ...ERRORS },
+      },
+    },
+    async (request) => assetDetail(runtime, keyOf(request.params)),
+  );
 
-  app.get('/assets/*', async (request) => {
-    const { '*': key } = parseInput(AssetParams, request.params, 'params');
-    const node = graph.nodes.find((candidate) => candidate.key === key);
-    if (node === undefined) throw new StrataError('ASSET_NOT_FOUND', `no asset '${key}'`);
-    const materializations = await listMaterializations(runtime.database.db, key, 20);
-    const checks = await latestCheckResults(runtime.database.db, key);
-    return {
-      ...node,
-      upstream: graph.upstream.get(key) ?? [],
-      downstream: graph.downstream.get(key) ?? [],
-      freshness: freshnessOf(runtime, key, materializations[0]?.at),
-      materializations,
-      /** The newest result of each of the asset's checks. */
-      checks,
-    };
-  });
+  app.get(
+    '/assets/:layer/:name/materializations',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Materialization history, newest first; pass the last eventId as `before` for older ones',
+        params: AssetKeyParams,
+        querystring: z.object({ limit: QueryInt(1, MAX_HISTORY_PAGE).default(50), before: QueryInt(1, Number.MAX_SAFE_INTEGER).optional() }),
+        response: { 200: z.object({ materializations: list(MaterializationSchema), nextBefore: z.number().nullable() }), ...ERRORS },
+      },
+    },
+    async (request) => {
+      const { limit, before } = request.query;
+      const materializations = await materializationHistory(runtime, keyOf(request.params), { limit, ...(before === undefined ? {} : { before }) });
+      return { materializations, nextBefore: materializations.length === limit ? (materializations.at(-1)?.eventId ?? null) : null };
+    },
+  );
+
+  app.get(
+    '/assets/:layer/:name/partitions',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Partition status (materialized, failed, missing) of the last `days` days of partitions',
+        params: AssetKeyParams,
+        querystring: z.object({ days: QueryInt(1, 366).default(28) }),
+        response: { 200: PartitionStatusSchema, ...ERRORS },
+      },
+    },
+    async (request) => partitionStatus(runtime, keyOf(request.params), request.query.days),
+  );
+
+  app.get(
+    '/assets/:layer/:name/checks',
+    {
+      schema: {
+        tags: TAGS,
+        summary: "The asset's checks with their latest results",
+        params: AssetKeyParams,
+        response: { 200: z.object({ checks: list(CheckViewSchema) }), ...ERRORS },
+      },
+    },
+    async (request) => ({ checks: await assetChecks(runtime, keyOf(request.params)) }),
+  );
+
+  app.get(
+    '/graph',
+    { schema: { tags: TAGS, summary: 'The asset graph: nodes (with last status and staleness) and edges', response: { 200: GraphSchema } } },
+    async () => assetGraph(runtime),
+  );
 }

@@ -1,16 +1,26 @@
-/** The JSON API, mounted at `/api/v1`: every input and output is a zod schema, published at `/docs`. */
+/**
+ * The JSON API, mounted at `/api/v1`. Every route declares zod schemas for its querystring,
+ * params, body and responses, a tag and a summary, so `/docs` documents all of it; mutations
+ * declare the `adminToken` security scheme (enforced for every /api mutation in security.ts).
+ */
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../runtime.js';
 import { registerAssetRoutes } from './assets.js';
 import { registerBackfillRoutes } from './backfills.js';
 import { registerDriftRoutes } from './drift.js';
+import { registerMartRoutes } from './marts.js';
 import { registerRunActionRoutes } from './run-actions.js';
+import { registerRunStreamRoute } from './run-stream.js';
 import { registerRunRoutes } from './runs.js';
+import { registerScheduleRoutes } from './schedules.js';
 
 export function registerApiV1(api: FastifyInstance, runtime: Runtime): void {
   registerAssetRoutes(api, runtime);
   registerRunRoutes(api, runtime);
+  registerRunStreamRoute(api, runtime);
   registerRunActionRoutes(api, runtime);
+  registerScheduleRoutes(api, runtime);
   registerBackfillRoutes(api, runtime);
+  registerMartRoutes(api, runtime);
   registerDriftRoutes(api, runtime);
 }
