@@ -52,6 +52,7 @@ export function renderPage({ title, body, request, scripts = [], wide = false }:
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Strata</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/strata.css">
 ${scripts.map((src) => html`<script src="/static/${src}" defer></script>`)}
 </head>

@@ -5,7 +5,7 @@
 import dagre from '@dagrejs/dagre';
 import type { AssetGraph } from '../../core/graph.js';
 
-export const NODE_WIDTH = 240;
+export const NODE_WIDTH = 270;
 export const NODE_HEIGHT = 46;
 
 export interface PlacedNode {

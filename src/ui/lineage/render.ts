@@ -38,7 +38,7 @@ export function renderLineage(layout: LineageLayout, states: ReadonlyMap<string,
         `<title>${escapeXml(`${node.key}: ${state.title}`)}</title>` +
         `<rect class="node-box" x="${n(node.x)}" y="${n(node.y)}" width="${NODE_WIDTH}" height="${NODE_HEIGHT}" rx="8" fill="${colors.fill}" stroke="${colors.stroke}" stroke-width="1.5"/>` +
         `<rect x="${n(node.x)}" y="${n(node.y)}" width="7" height="${NODE_HEIGHT}" rx="3" fill="${LAYER_COLORS[node.layer] ?? MUTED}"/>` +
-        `<text x="${n(node.x + 16)}" y="${n(node.y + 19)}" font-size="13" font-weight="600" fill="${TEXT}">${escapeXml(clip(node.key, 30))}</text>` +
+        `<text x="${n(node.x + 16)}" y="${n(node.y + 19)}" font-size="13" font-weight="600" fill="${TEXT}">${escapeXml(clip(node.key, 32))}</text>` +
         `<text x="${n(node.x + 16)}" y="${n(node.y + 36)}" font-size="11" fill="${MUTED}">${escapeXml(clip(state.caption, 36))}</text>` +
         `</a>`,
     );

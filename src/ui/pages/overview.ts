@@ -25,7 +25,7 @@ function layerCards(states: readonly AssetState[]): Html {
   return html`<div class="grid">${LAYERS.map((layer) => {
     const assets = states.filter((state) => state.summary.layer === layer);
     const problems = assets.filter((state) => state.health !== 'ok');
-    return html`<section class="card layer-card layer-${layer}" data-testid="layer-card" data-layer="${layer}">
+    return html`<section class="card layer-card layer-card-${layer}" data-testid="layer-card" data-layer="${layer}">
       <h2>${layerTag(layer)} <span class="muted">${assets.length} assets</span></h2>
       <ul class="counts">${HEALTH_LABELS.map(({ health, label, tone }) => {
         const count = assets.filter((state) => state.health === health).length;
