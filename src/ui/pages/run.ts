@@ -80,9 +80,9 @@ export function registerRunPage(ui: FastifyInstance, runtime: Runtime): void {
         <h1>Run <span class="mono">${run.id.slice(0, 8)}</span></h1>
         <span class="badge badge-${statusTone(run.status)}" data-testid="run-status" data-status="${run.status}">${run.status}</span>
         ${terminal ? '' : html`<span class="live" data-testid="live-indicator" hidden>● live</span>`}
-        <div class="actions">${actions(run, reply.generateCsrf(), isAdmin(request))}</div>
+        <div class="actions" data-live-refresh="actions">${actions(run, reply.generateCsrf(), isAdmin(request))}</div>
       </div>
-      <dl class="facts card" data-testid="run-facts">
+      <dl class="facts card" data-testid="run-facts" data-live-refresh="facts">
         <dt>id</dt><dd class="mono">${run.id}</dd>
         <dt>selection</dt><dd class="mono">${run.selection}</dd>
         <dt>partition</dt><dd class="mono">${run.partitionKey ?? '–'}</dd>
@@ -95,8 +95,8 @@ export function registerRunPage(ui: FastifyInstance, runtime: Runtime): void {
         ${Object.keys(run.tags).length > 0 ? html`<dt>tags</dt><dd>${Object.entries(run.tags).map(([name, value]) => html`<span class="tag">${name}=${value}</span>`)}</dd>` : ''}
         ${run.error ? html`<dt>error</dt><dd class="level-error">${run.error}</dd>` : ''}
       </dl>
-      <h2>Timeline</h2><div class="card chart-card">${raw(stepsGantt(steps, now))}</div>
-      <h2>Steps</h2>${stepsTable(steps)}
+      <h2>Timeline</h2><div class="card chart-card" data-live-refresh="timeline">${raw(stepsGantt(steps, now))}</div>
+      <h2>Steps</h2><div data-live-refresh="steps">${stepsTable(steps)}</div>
       <h2>Events ${events.hasOlder ? html`<span class="hint">(the newest ${events.events.length}; older events: <a href="/api/v1/runs/${run.id}/events?before=${events.events[0]?.id ?? 0}">API</a>)</span>` : ''}</h2>
       <ol class="event-log" data-testid="event-log" data-run-id="${run.id}" data-after="${lastEventId}" data-terminal="${terminal ? 'true' : 'false'}">
         ${events.events.map(eventItem)}

@@ -66,13 +66,28 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // The stream sends a stored event `{ id, event: RunEvent }`; older servers sent it flat.
+  function normalize(data) {
+    if (!data || !data.event) return data;
+    var e = data.event;
+    var level = e.type === 'log' ? e.level
+      : e.type === 'run:failed' || e.type === 'step:failed' ? 'error'
+      : e.type === 'step:skipped' ? 'warn'
+      : e.type === 'check:evaluated' && !e.passed ? (e.severity === 'error' ? 'error' : 'warn')
+      : 'info';
+    var message = e.type === 'step:skipped' ? e.reason
+      : e.type === 'check:evaluated' ? "check '" + e.check + "' " + (e.passed ? 'passed' : 'failed') + (e.message ? ': ' + e.message : '')
+      : e.message;
+    return { id: data.id, type: e.type, at: e.at, assetKey: e.assetKey || null, level: level, message: message || null, payload: e };
+  }
+
   function parse(message) {
     try { return JSON.parse(message.data); } catch (error) { return null; }
   }
 
   var source = new EventSource('/api/v1/runs/' + encodeURIComponent(runId) + '/events/stream?after=' + encodeURIComponent(after));
   source.addEventListener('open', function () { if (live) live.hidden = false; });
-  source.addEventListener('run-event', function (message) { var event = parse(message); if (event) append(event); });
+  source.addEventListener('run-event', function (message) { var event = normalize(parse(message)); if (event && event.type) append(event); });
   source.addEventListener('run-status', function (message) { var data = parse(message); if (data && data.status) setStatus(data.status); });
   source.addEventListener('end', function (message) {
     var data = parse(message);
@@ -80,13 +95,27 @@
     if (live) live.hidden = true;
     if (data && data.status) setStatus(data.status);
     log.setAttribute('data-terminal', 'true');
-    // Reload once so the server redraws the timeline and the buttons for the ended run.
-    var key = 'strata-reloaded-' + runId;
-    if (!window.sessionStorage || window.sessionStorage.getItem(key) === null) {
-      if (window.sessionStorage) window.sessionStorage.setItem(key, '1');
-      window.location.reload();
-    }
+    refreshSections();
   });
+
+  // Redraws the server-rendered parts (timeline, steps, facts, buttons) of the ended run in
+  // place, without reloading the document, so the live log stays as it is.
+  function refreshSections() {
+    if (typeof fetch === 'undefined' || typeof DOMParser === 'undefined') return;
+    fetch(window.location.pathname, { headers: { accept: 'text/html' }, credentials: 'same-origin' })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (text) {
+        if (text === null) return;
+        var fresh = new DOMParser().parseFromString(text, 'text/html');
+        document.querySelectorAll('[data-live-refresh]').forEach(function (current) {
+          var name = current.getAttribute('data-live-refresh');
+          var replacement = fresh.querySelector('[data-live-refresh="' + name + '"]');
+          if (replacement) current.replaceWith(document.importNode(replacement, true));
+        });
+      })
+      .catch(function () { /* the page is still right, only less complete: a reload fixes it */ });
+  }
+
   source.addEventListener('error', function () {
     // EventSource reconnects by itself; resume after the last event shown.
     if (live) live.hidden = true;
