@@ -29,6 +29,11 @@ const LastEventId = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 export function registerRunStreamRoute(api: FastifyInstance, runtime: Runtime): void {
   const app = api.withTypeProvider<ZodTypeProvider>();
+  // Open streams would keep app.close() waiting for their sockets: end them first.
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const stop of open) stop();
+  });
   app.get(
     '/runs/:id/events/stream',
     {
@@ -48,12 +53,20 @@ export function registerRunStreamRoute(api: FastifyInstance, runtime: Runtime): 
       const run = await requireRun(runtime, id);
       const header = LastEventId.safeParse(request.headers['last-event-id']);
       const after = request.query.after ?? (header.success ? header.data : 0);
-      followRun(runtime, reply, id, after, run.status);
+      followRun(runtime, reply, { runId: id, after, status: run.status, open });
     },
   );
 }
 
-function followRun(runtime: Runtime, reply: FastifyReply, runId: string, after: number, initialStatus: RunStatus): void {
+interface Follow {
+  readonly runId: string;
+  readonly after: number;
+  readonly status: RunStatus;
+  /** The stop functions of the open streams. */
+  readonly open: Set<() => void>;
+}
+
+function followRun(runtime: Runtime, reply: FastifyReply, { runId, after, status: initialStatus, open }: Follow): void {
   reply.hijack();
   const raw = reply.raw;
   // Headers set by hooks (helmet, request id) would be lost by writeHead otherwise.
@@ -78,6 +91,7 @@ function followRun(runtime: Runtime, reply: FastifyReply, runId: string, after: 
   const stop = () => {
     if (closed) return;
     closed = true;
+    open.delete(stop);
     clearInterval(timer);
     unsubscribe();
     raw.end();
@@ -124,6 +138,7 @@ function followRun(runtime: Runtime, reply: FastifyReply, runId: string, after: 
     void pump();
   }, POLL_MS);
   raw.on('close', stop);
+  open.add(stop);
   write(`retry: ${POLL_MS * 2}\n\n`);
   void pump();
 }

@@ -1,0 +1,157 @@
+/**
+ * `GET /api/v1/runs/:id/events/stream` over a real socket: the stored events, then live ones
+ * (from the in-process bus, or polled when another process writes them), status changes and
+ * `end`; resuming with Last-Event-ID; a client that goes away releases its subscription.
+ */
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { RunEventBus } from '../../src/core/events.js';
+import { executeStoredRun, queueRun } from '../../src/daemon/execute-run.js';
+import { buildApp } from '../../src/server/app.js';
+import { eventsForRun, getRun } from '../../src/storage/index.js';
+import { describeEachBackend } from '../helpers/test-backends.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { PARTITION, startPipeline, type Pipeline } from '../pipeline/pipeline-harness.js';
+
+interface SseMessage {
+  id?: string;
+  event: string;
+  data: string;
+}
+
+/** Reads SSE messages until `until` says stop (or the stream ends); comments and `retry:` are skipped. */
+async function readMessages(response: Response, until: (message: SseMessage) => boolean): Promise<SseMessage[]> {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const messages: SseMessage[] = [];
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return messages;
+    buffer += decoder.decode(value, { stream: true });
+    let end = buffer.indexOf('\n\n');
+    while (end >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      end = buffer.indexOf('\n\n');
+      const fields = new Map(block.split('\n').filter((line) => line !== '' && !line.startsWith(':')).map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]));
+      if (!fields.has('data')) continue;
+      const message: SseMessage = { event: fields.get('event') ?? 'message', data: fields.get('data') ?? '', ...(fields.has('id') ? { id: fields.get('id') as string } : {}) };
+      messages.push(message);
+      if (until(message)) {
+        await reader.cancel();
+        return messages;
+      }
+    }
+  }
+}
+
+const eventTypes = (messages: SseMessage[]) =>
+  messages.filter((message) => message.event === 'run-event').map((message) => (JSON.parse(message.data) as { event: { type: string } }).event.type);
+
+describeEachBackend('run event stream (SSE)', (backend) => {
+  let database: TestDatabase;
+  let pipeline: Pipeline;
+  let app: FastifyInstance;
+  let base: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('api_stream', { backend });
+    pipeline = await startPipeline(database);
+    app = await buildApp({ runtime: pipeline.runtime });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1`;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await pipeline?.stop();
+    await database?.destroy();
+  });
+
+  it('follows a run launched through the API to its end, live', async () => {
+    const launched = await fetch(`${base}/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ selection: 'bronze/coingecko_global', partition: PARTITION }),
+    });
+    expect(launched.status).toBe(201);
+    const { run } = (await launched.json()) as { run: { id: string } };
+    const response = await fetch(`${base}/runs/${run.id}/events/stream`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    const reading = readMessages(response, (message) => message.event === 'end');
+    const queued = await getRun(database.db, run.id);
+    if (queued === undefined) throw new Error('the launched run was not stored');
+    expect(queued.status).toBe('QUEUED');
+    expect((await executeStoredRun(pipeline.runtime, queued)).status).toBe('SUCCESS');
+    const messages = await reading;
+    // Exactly the stored events, in order, each once.
+    const stored = await eventsForRun(database.db, run.id);
+    expect(messages.filter((message) => message.event === 'run-event').map((message) => Number(message.id))).toEqual(stored.map((event) => event.id));
+    expect(eventTypes(messages)[0]).toBe('run:started');
+    expect(eventTypes(messages).at(-1)).toBe('run:succeeded');
+    expect(messages.filter((message) => message.event === 'run-status').map((message) => JSON.parse(message.data) as unknown).at(-1)).toEqual({ status: 'SUCCESS' });
+    expect(messages.at(-1)).toEqual({ event: 'end', data: '{"status":"SUCCESS"}' });
+  });
+
+  it('picks up events another process writes (polling), and resumes after Last-Event-ID', async () => {
+    const run = await queueRun(pipeline.runtime, { selection: 'bronze/coingecko_global', partitionKey: '2025-02-09T18:00Z' });
+    const response = await fetch(`${base}/runs/${run.id}/events/stream`);
+    const reading = readMessages(response, (message) => message.event === 'end');
+    // A worker elsewhere: its events never reach this process's bus.
+    const elsewhere = { ...pipeline.runtime, events: new RunEventBus() };
+    expect((await executeStoredRun(elsewhere, run)).status).toBe('SUCCESS');
+    const messages = await reading;
+    const events = messages.filter((message) => message.event === 'run-event');
+    expect(eventTypes(messages).at(-1)).toBe('run:succeeded');
+    expect(messages.at(-1)?.event).toBe('end');
+
+    const middle = events[1]?.id as string;
+    const resumed = await fetch(`${base}/runs/${run.id}/events/stream`, { headers: { 'last-event-id': middle } });
+    const rest = await readMessages(resumed, (message) => message.event === 'end');
+    expect(rest.filter((message) => message.event === 'run-event').map((message) => message.id)).toEqual(events.slice(2).map((message) => message.id));
+    const after = await fetch(`${base}/runs/${run.id}/events/stream?after=${events.at(-1)?.id as string}`);
+    expect(await readMessages(after, (message) => message.event === 'end')).toEqual([{ event: 'end', data: '{"status":"SUCCESS"}' }]);
+  });
+
+  it('releases its bus subscription and poll when the client disconnects', async () => {
+    const run = await queueRun(pipeline.runtime, { selection: 'bronze/coingecko_global', partitionKey: '2025-02-10T00:00Z' });
+    const bus = pipeline.runtime.events;
+    const original = bus.subscribe.bind(bus);
+    const unsubscribed = vi.fn();
+    const subscribe = vi.spyOn(bus, 'subscribe').mockImplementation((listener) => {
+      const unsubscribe = original(listener);
+      return () => {
+        unsubscribed();
+        unsubscribe();
+      };
+    });
+    const clearInterval = vi.spyOn(globalThis, 'clearInterval');
+    try {
+      const controller = new AbortController();
+      const response = await fetch(`${base}/runs/${run.id}/events/stream`, { signal: controller.signal });
+      expect(response.status).toBe(200);
+      await vi.waitFor(() => expect(subscribe).toHaveBeenCalledTimes(1));
+      expect(unsubscribed).not.toHaveBeenCalled();
+      controller.abort();
+      await vi.waitFor(() => expect(unsubscribed).toHaveBeenCalledTimes(1));
+      expect(clearInterval).toHaveBeenCalled();
+    } finally {
+      subscribe.mockRestore();
+      clearInterval.mockRestore();
+    }
+  });
+
+  it('app.close() ends open streams instead of waiting for them', async () => {
+    const other = await buildApp({ runtime: pipeline.runtime });
+    await other.listen({ host: '127.0.0.1', port: 0 });
+    const run = await queueRun(pipeline.runtime, { selection: 'bronze/coingecko_global', partitionKey: '2025-02-10T06:00Z' });
+    const response = await fetch(`http://127.0.0.1:${(other.server.address() as AddressInfo).port}/api/v1/runs/${run.id}/events/stream`);
+    const reading = readMessages(response, () => false);
+    await other.close();
+    expect(await reading).toEqual([]);
+  });
+});
