@@ -17,6 +17,8 @@ export interface CheckContext<T> {
   /** What the asset's `materialize` just returned. */
   readonly value: T;
   readonly metadata: Metadata;
+  /** How long the materialization took (the attempt that succeeded), in milliseconds. */
+  readonly durationMs: number;
   readonly resources: Resources;
   readonly signal: AbortSignal;
   readonly log: StepLogger;

@@ -16,7 +16,7 @@ export interface CheckOutcome {
  * Evaluates the asset's checks in order and emits `check:evaluated` for each. A check that
  * throws has failed (its message says so): a rule that cannot be evaluated proves nothing.
  */
-export async function evaluateChecks(run: StepRun, value: unknown, metadata: Metadata): Promise<CheckOutcome[]> {
+export async function evaluateChecks(run: StepRun, value: unknown, metadata: Metadata, durationMs: number): Promise<CheckOutcome[]> {
   const { asset, clock, sink } = run;
   const partition = run.step.partition?.key ?? null;
   const where = { runId: run.runId, assetKey: asset.key, partition };
@@ -30,6 +30,7 @@ export async function evaluateChecks(run: StepRun, value: unknown, metadata: Met
         partition: run.step.partition,
         value,
         metadata,
+        durationMs,
         resources: run.resources,
         signal: run.signal,
         log: createStepLogger(sink, clock, where),

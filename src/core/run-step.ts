@@ -64,8 +64,9 @@ export async function runStep(run: StepRun): Promise<{ result: StepResult; value
     if (outcome.ok) {
       const at = clock.now();
       const { value, metadata } = outcome;
-      await sink.send({ type: 'asset:materialized', ...where, at, value, metadata, durationMs: at.getTime() - attemptStart });
-      const checks = await evaluateChecks(run, value, metadata);
+      const durationMs = at.getTime() - attemptStart;
+      await sink.send({ type: 'asset:materialized', ...where, at, value, metadata, durationMs });
+      const checks = await evaluateChecks(run, value, metadata, durationMs);
       const blocking = checks.find((check) => check.severity === 'error' && !check.passed);
       if (blocking !== undefined) {
         // The data is written but not trusted: a retry would produce the same, so none is made.

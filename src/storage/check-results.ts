@@ -1,5 +1,5 @@
 /** Reading stored asset check results (table strata.check_results, written from `check:evaluated`). */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { AssetKey, Metadata } from '../core/types.js';
 import type { Database } from './schema.js';
 
@@ -39,4 +39,21 @@ export async function latestCheckResults(db: Kysely<Database>, assetKey: AssetKe
     metadata: row.metadata as Metadata,
     at: row.evaluated_at,
   }));
+}
+
+/**
+ * The numeric `metadata.value` of an asset check's newest results, newest first: the history an
+ * anomaly check compares with (index check_results_asset_check_time_idx).
+ */
+export async function recentCheckValues(db: Kysely<Database>, assetKey: AssetKey, checkName: string, limit: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('strata.check_results')
+    .select(sql<string | null>`metadata->>'value'`.as('value'))
+    .where('asset_key', '=', assetKey)
+    .where('check_name', '=', checkName)
+    .orderBy('evaluated_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.flatMap((row) => (row.value === null ? [] : [Number(row.value)])).filter(Number.isFinite);
 }

@@ -18,7 +18,7 @@ export {
 } from './runs.js';
 export { recordEvent, recordEvents, eventsForRun, type EventsForRunOptions, type StoredEvent } from './event-log.js';
 export { latestMaterialization, listMaterializations, type Materialization } from './materializations.js';
-export { latestCheckResults, type StoredCheckResult } from './check-results.js';
+export { latestCheckResults, recentCheckValues, type StoredCheckResult } from './check-results.js';
 export { canTransition, isTerminalRunStatus, RUN_STATUSES } from './run-status.js';
 export { IllegalRunTransitionError, MigrationError, RunNotFoundError } from './errors.js';
 export { TEXT_PARSERS, pgTypeOverrides, PG_TYPE_OIDS } from './type-parsers.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssetCheck, CheckResult } from '../../src/core/check.js';
 import type { RunResult } from '../../src/core/executor.js';
 import { sixHourlyPartitions } from '../../src/core/partitions.js';
-import type { Resources } from '../../src/core/types.js';
+import type { Metadata, Resources } from '../../src/core/types.js';
 import { encodeManifest, describeFile, bronzePrefix } from '../../src/pipeline/bronze/manifest.js';
 import { BRONZE_MARKETS_CHECKS } from '../../src/pipeline/checks/bronze-markets-checks.js';
 import { dominanceInRange, dominanceSumAtMost100, segmentsSumToTotal, topNComplete } from '../../src/pipeline/checks/gold-checks.js';
@@ -24,14 +24,15 @@ const check = <T>(checks: readonly AssetCheck<T>[], name: string): AssetCheck<T>
 };
 
 /** Evaluates one check outside a run, as the executor would after a materialization. */
-function evaluate<T>(pipeline: Pipeline, assetKey: string, target: AssetCheck<T>, value: T): Promise<CheckResult> {
+function evaluate<T>(pipeline: Pipeline, assetKey: string, target: AssetCheck<T>, value: T, measured: { metadata?: Metadata; durationMs?: number } = {}): Promise<CheckResult> {
   const log = { debug() {}, info() {}, warn() {}, error() {} };
   return target.evaluate({
     runId: '00000000-0000-0000-0000-000000000000',
     assetKey,
     partition: sixHourlyPartitions.parse(PARTITION),
     value,
-    metadata: {},
+    metadata: measured.metadata ?? {},
+    durationMs: measured.durationMs ?? 0,
     resources: pipeline.runtime.resources as Resources,
     signal: new AbortController().signal,
     log,
@@ -70,28 +71,42 @@ describeEachBackend('shipped asset checks on the recorded fixture', (backend) =>
     expect(result.status).toBe('SUCCESS');
     const outcomes = Object.fromEntries(result.steps.map((step) => [step.assetKey, Object.fromEntries((step.checks ?? []).map((c) => [c.check, c.passed]))]));
     expect(outcomes).toEqual({
-      'bronze/coingecko_global': {},
-      [MARKETS]: { not_empty: true, row_count_in_range: true, unique_coin_ids: true, manifest_checksums: true, no_missing_fields: true },
-      'silver/global_snapshots': {},
-      [SILVER]: { primary_key_unique: true, non_negative_values: true, price_within_24h_range: false, quarantine_ratio: true, last_updated_fresh: false },
-      [MART]: { dominance_in_range: true, dominance_sum_at_most_100: false, top_n_complete: true },
-      [SEGMENTS]: { segments_sum_to_total: true },
+      // The anomaly checks pass while they learn: one materialization is no history.
+      'bronze/coingecko_global': { row_count_anomaly: true, duration_anomaly: true },
+      [MARKETS]: { not_empty: true, row_count_in_range: true, unique_coin_ids: true, manifest_checksums: true, no_missing_fields: true, row_count_anomaly: true, duration_anomaly: true },
+      'silver/global_snapshots': { row_count_anomaly: true, duration_anomaly: true },
+      [SILVER]: {
+        primary_key_unique: true,
+        non_negative_values: true,
+        price_within_24h_range: false,
+        quarantine_ratio: true,
+        last_updated_fresh: false,
+        row_count_anomaly: true, duration_anomaly: true,
+        total_market_cap_anomaly: true,
+        total_volume_anomaly: true,
+      },
+      [MART]: { dominance_in_range: true, dominance_sum_at_most_100: false, top_n_complete: true, row_count_anomaly: true, duration_anomaly: true },
+      [SEGMENTS]: { segments_sum_to_total: true, row_count_anomaly: true, duration_anomaly: true },
     });
   });
 
-  it('stores the results and serves the latest per check in GET /api/assets/<key>', async () => {
+  it('stores the results and serves the latest per check in GET /api/v1/assets/<key>', async () => {
     const stored = await latestCheckResults(database.db, SILVER);
     expect(stored.map((row) => [row.check, row.severity, row.passed, row.partitionKey])).toEqual([
+      ['duration_anomaly', 'warn', true, PARTITION],
       ['last_updated_fresh', 'warn', false, PARTITION],
       ['non_negative_values', 'error', true, PARTITION],
       ['price_within_24h_range', 'warn', false, PARTITION],
       ['primary_key_unique', 'error', true, PARTITION],
       ['quarantine_ratio', 'error', true, PARTITION],
+      ['row_count_anomaly', 'warn', true, PARTITION],
+      ['total_market_cap_anomaly', 'warn', true, PARTITION],
+      ['total_volume_anomaly', 'warn', true, PARTITION],
     ]);
     expect(stored.find((row) => row.check === 'price_within_24h_range')?.metadata).toMatchObject({ rows: expect.any(Number), examples: expect.any(String) });
     const app = await buildApp({ runtime: pipeline.runtime });
     try {
-      const response = await app.inject({ method: 'GET', url: `/api/assets/${SILVER}` });
+      const response = await app.inject({ method: 'GET', url: `/api/v1/assets/${SILVER}` });
       expect(response.statusCode).toBe(200);
       const body = response.json() as { checks: { check: string; passed: boolean }[] };
       expect(body.checks.map((c) => c.check)).toEqual(stored.map((row) => row.check));
@@ -175,6 +190,64 @@ describeEachBackend('shipped asset checks on the recorded fixture', (backend) =>
       expect((await evaluate(pipeline, SILVER, target, silverValue)).passed).toBe(true);
       await exec(`UPDATE silver.market_snapshots SET last_updated = snapshot_at - interval '25 hours' WHERE coin_id = 'tether' AND snapshot_at = $1`, [SNAPSHOT_AT]);
       expect(await evaluate(pipeline, SILVER, target, silverValue)).toMatchObject({ passed: false, metadata: { rows: 1, examples: '{tether}' } });
+    });
+  });
+
+  describe('anomaly detection', () => {
+    /** `n` earlier results of an asset's check, each with `value`, as if from earlier runs. */
+    const seedHistory = (assetKey: string, checkName: string, values: readonly number[]) =>
+      exec(
+        `INSERT INTO strata.check_results (asset_key, partition_key, check_name, severity, passed, message, metadata, evaluated_at)
+         SELECT $1, '', $2, 'warn', true, 'seeded', jsonb_build_object('value', v), now() - (i || ' hours')::interval
+         FROM unnest($3::float8[]) WITH ORDINALITY AS t(v, i)`,
+        [assetKey, checkName, values],
+      );
+    const clearHistory = (checkName: string) => exec(`DELETE FROM strata.check_results WHERE check_name = $1 AND message = 'seeded'`, [checkName]);
+
+    it('row_count_anomaly warns when a materialization has far fewer rows than the recent ones', async () => {
+      const target = check(SILVER_MARKET_CHECKS, 'row_count_anomaly');
+      await seedHistory(SILVER, 'row_count_anomaly', [250, 250, 249, 250, 251, 250, 250, 250, 250, 250]);
+      try {
+        const normal = await evaluate(pipeline, SILVER, target, silverValue, { metadata: { rows: 250 } });
+        expect(normal).toMatchObject({ passed: true, metadata: { value: 250, median: 250 } });
+        const outlier = await evaluate(pipeline, SILVER, target, silverValue, { metadata: { rows: 25 } });
+        expect(outlier.passed).toBe(false);
+        expect(outlier.message).toContain('rows 25 outside the expected range');
+        expect(outlier.metadata).toMatchObject({ value: 25, median: 250, samples: 11 }); // ten seeded + the pipeline's run
+        expect(Number(outlier.metadata?.lower)).toBeGreaterThan(25);
+        expect(Number(outlier.metadata?.upper)).toBeLessThan(300);
+      } finally {
+        await clearHistory('row_count_anomaly');
+      }
+    });
+
+    it('total_market_cap_anomaly compares the snapshot total with the recent totals', async () => {
+      const target = check(SILVER_MARKET_CHECKS, 'total_market_cap_anomaly');
+      const [row] = await exec(`SELECT sum(market_cap)::float8 AS total FROM silver.market_snapshots WHERE snapshot_at = $1`, [SNAPSHOT_AT]);
+      const total = Number(row?.total);
+      await seedHistory(SILVER, 'total_market_cap_anomaly', Array.from({ length: 12 }, (_, i) => total * (1 + (i % 3) / 100)));
+      try {
+        expect((await evaluate(pipeline, SILVER, target, silverValue)).passed).toBe(true);
+        await exec(`UPDATE silver.market_snapshots SET market_cap = market_cap * 10 WHERE coin_id = 'bitcoin' AND snapshot_at = $1`, [SNAPSHOT_AT]);
+        const inflated = await evaluate(pipeline, SILVER, target, silverValue);
+        expect(inflated.passed).toBe(false);
+        // The seeded twelve and the pipeline's own run.
+        expect(inflated.metadata).toMatchObject({ samples: 13, value: expect.any(Number) });
+      } finally {
+        await exec(`UPDATE silver.market_snapshots SET market_cap = market_cap / 10 WHERE coin_id = 'bitcoin' AND snapshot_at = $1`, [SNAPSHOT_AT]);
+        await clearHistory('total_market_cap_anomaly');
+      }
+    });
+
+    it('duration_anomaly tolerates a second of jitter but flags a step ten times slower', async () => {
+      const target = check(SILVER_MARKET_CHECKS, 'duration_anomaly');
+      await seedHistory(SILVER, 'duration_anomaly', [90, 95, 100, 105, 110, 100, 98, 102]);
+      try {
+        expect((await evaluate(pipeline, SILVER, target, silverValue, { durationMs: 900 })).passed).toBe(true);
+        expect((await evaluate(pipeline, SILVER, target, silverValue, { durationMs: 5_000 })).passed).toBe(false);
+      } finally {
+        await clearHistory('duration_anomaly');
+      }
     });
   });
 

@@ -124,7 +124,7 @@ describeEachBackend('retention', (backend) => {
     const insert = (checkName: string, at: Date) =>
       database.db
         .insertInto('strata.check_results')
-        .values({ asset_key: 'silver/market_snapshots', check_name: checkName, severity: 'warn', passed: true, metadata: '{}', evaluated_at: at })
+        .values({ asset_key: 'silver/market_snapshots', partition_key: '', check_name: checkName, severity: 'warn', passed: true, metadata: '{}', evaluated_at: at })
         .returning('id')
         .executeTakeFirstOrThrow()
         .then((row) => Number(row.id));

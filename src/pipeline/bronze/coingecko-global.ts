@@ -4,6 +4,7 @@ import { BRONZE_FRESHNESS } from '../freshness.js';
 import { BronzeOutputSchema, type BronzeOutput } from './bronze-output.js';
 import { MANIFEST_FILE, bronzePrefix, describeFile, encodeManifest } from './manifest.js';
 import { requirePartition } from './require-partition.js';
+import { ANOMALY_CHECKS } from '../checks/anomaly-checks.js';
 
 export const GLOBAL_FILE = 'global.json';
 
@@ -20,6 +21,7 @@ export const coingeckoGlobal = defineAsset<BronzeOutput>({
   canBackfill: false,
   retry: { maxRetries: 1, initialDelayMs: 5_000 },
   tags: { source: 'coingecko' },
+  checks: ANOMALY_CHECKS,
   async materialize(ctx) {
     const partition = requirePartition(ctx);
     const { bronze, coingecko } = ctx.resources;

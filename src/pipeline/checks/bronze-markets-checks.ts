@@ -4,6 +4,7 @@ import type { BronzeOutput } from '../bronze/bronze-output.js';
 import { rawResponseFiles, readManifest, readVerifiedFile } from '../bronze/read-bronze.js';
 import { verifyBronzePartition } from '../bronze/verify-bronze.js';
 import { detectMarketsDrift, recordDrift } from '../silver/schema-drift.js';
+import { ANOMALY_CHECKS } from './anomaly-checks.js';
 
 /** CoinGecko's page size for /coins/markets. */
 const PAGE_SIZE = 250;
@@ -98,4 +99,4 @@ export const marketsNoMissingFields = defineCheck<BronzeOutput>({
   },
 });
 
-export const BRONZE_MARKETS_CHECKS = [marketsNotEmpty, marketsRowCountInRange, marketsUniqueCoinIds, marketsManifestChecksums, marketsNoMissingFields];
+export const BRONZE_MARKETS_CHECKS = [marketsNotEmpty, marketsRowCountInRange, marketsUniqueCoinIds, marketsManifestChecksums, marketsNoMissingFields, ...ANOMALY_CHECKS];

@@ -4,6 +4,7 @@ import type { SilverOutput } from '../silver/silver-output.js';
 import type { RawBuilder } from 'kysely';
 import type { Resources } from '../../core/types.js';
 import { firstRow, sql } from './check-sql.js';
+import { ANOMALY_CHECKS, totalMarketCapAnomaly, totalVolumeAnomaly } from './anomaly-checks.js';
 
 const EXAMPLES = 5;
 /** How far `last_updated` may be from the snapshot time. */
@@ -100,4 +101,13 @@ export const silverLastUpdatedFresh = defineCheck<SilverOutput>({
   },
 });
 
-export const SILVER_MARKET_CHECKS = [silverPrimaryKeyUnique, silverNonNegative, silverPriceInDayRange, silverQuarantineRatio, silverLastUpdatedFresh];
+export const SILVER_MARKET_CHECKS = [
+  silverPrimaryKeyUnique,
+  silverNonNegative,
+  silverPriceInDayRange,
+  silverQuarantineRatio,
+  silverLastUpdatedFresh,
+  ...ANOMALY_CHECKS,
+  totalMarketCapAnomaly,
+  totalVolumeAnomaly,
+];

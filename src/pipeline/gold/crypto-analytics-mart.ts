@@ -7,6 +7,7 @@ import { marketSnapshots } from '../silver/market-snapshots.js';
 import { GoldOutputSchema } from './gold-output.js';
 import { rebuildSnapshot } from './rebuild-snapshot.js';
 import { dominanceInRange, dominanceSumAtMost100, topNComplete } from '../checks/gold-checks.js';
+import { ANOMALY_CHECKS } from '../checks/anomaly-checks.js';
 
 /** The top N coins by market-cap rank at each snapshot, with dominance, trend, liquidity and 7d/30d statistics. */
 export const cryptoAnalyticsMart = defineAsset({
@@ -17,7 +18,7 @@ export const cryptoAnalyticsMart = defineAsset({
   partitions: sixHourlyPartitions,
   freshness: GOLD_FRESHNESS,
   output: GoldOutputSchema,
-  checks: [dominanceInRange, dominanceSumAtMost100, topNComplete],
+  checks: [dominanceInRange, dominanceSumAtMost100, topNComplete, ...ANOMALY_CHECKS],
   async materialize(ctx) {
     const partition = requirePartition(ctx);
     const { database, settings } = ctx.resources;

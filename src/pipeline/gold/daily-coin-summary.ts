@@ -5,6 +5,7 @@ import { DAILY_FRESHNESS } from '../freshness.js';
 import { requirePartition } from '../bronze/require-partition.js';
 import { marketSnapshots } from '../silver/market-snapshots.js';
 import { loadSql } from '../sql-files.js';
+import { ANOMALY_CHECKS } from '../checks/anomaly-checks.js';
 
 export const DailyOutputSchema = z.object({
   day: z.string(),
@@ -26,6 +27,7 @@ export const dailyCoinSummary = defineAsset({
   partitions: dailyPartitions,
   freshness: DAILY_FRESHNESS,
   output: DailyOutputSchema,
+  checks: ANOMALY_CHECKS,
   async materialize(ctx) {
     const partition = requirePartition(ctx);
     const snapshots = ctx.inputs.snapshots.length;

@@ -6,6 +6,7 @@ import { marketSnapshots } from '../silver/market-snapshots.js';
 import { GoldOutputSchema } from './gold-output.js';
 import { rebuildSnapshot } from './rebuild-snapshot.js';
 import { segmentsSumToTotal } from '../checks/gold-checks.js';
+import { ANOMALY_CHECKS } from '../checks/anomaly-checks.js';
 
 /** One row per market-cap category present at each snapshot. */
 export const marketSegmentAnalysis = defineAsset({
@@ -16,7 +17,7 @@ export const marketSegmentAnalysis = defineAsset({
   partitions: sixHourlyPartitions,
   freshness: GOLD_FRESHNESS,
   output: GoldOutputSchema,
-  checks: [segmentsSumToTotal],
+  checks: [segmentsSumToTotal, ...ANOMALY_CHECKS],
   async materialize(ctx) {
     const partition = requirePartition(ctx);
     const snapshotAt = partition.start.toISOString();

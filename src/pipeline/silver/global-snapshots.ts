@@ -8,6 +8,7 @@ import { parseGlobal, parseLosslessJson, stringifyLosslessJson } from '../source
 import { loadSql } from '../sql-files.js';
 import { replaceQuarantine } from './quarantine.js';
 import { SilverOutputSchema, type SilverOutput } from './silver-output.js';
+import { ANOMALY_CHECKS } from '../checks/anomaly-checks.js';
 
 /**
  * The market-wide totals of each snapshot (from `/global`), used as the denominator of market
@@ -22,6 +23,7 @@ export const globalSnapshots = defineAsset({
   freshness: SILVER_FRESHNESS,
   output: SilverOutputSchema,
   tags: { source: 'coingecko' },
+  checks: ANOMALY_CHECKS,
   async materialize(ctx): Promise<{ value: SilverOutput; metadata: Record<string, number> }> {
     const partition = requirePartition(ctx);
     const { bronze, database } = ctx.resources;
