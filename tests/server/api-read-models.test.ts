@@ -76,6 +76,12 @@ describeEachBackend('read models', (backend) => {
     expect(marketsOnly.runs.map((run) => run.id)).toEqual([runId]);
     const queuedOnly = await listRunsPage(pipeline.runtime, { assetKey: 'bronze/coingecko_global', statuses: ['QUEUED'] });
     expect(queuedOnly.runs.map((run) => run.id)).toEqual([queued.id]);
+    // Several statuses merge one index range each, newest first, and page across them.
+    const either = await listRunsPage(pipeline.runtime, { statuses: ['SUCCESS', 'QUEUED'], limit: 1 });
+    expect(either.runs.map((run) => run.id)).toEqual([queued.id]);
+    const rest = await listRunsPage(pipeline.runtime, { statuses: ['QUEUED', 'SUCCESS'], limit: 1, cursor: either.nextCursor as string });
+    expect(rest.runs.map((run) => run.id)).toEqual([runId]);
+    expect((await listRunsPage(pipeline.runtime, { statuses: ['FAILURE', 'CANCELED'] })).runs).toEqual([]);
     expect((await listRunsPage(pipeline.runtime, { trigger: 'backfill' })).runs).toEqual([]);
     const page = await listRunsPage(pipeline.runtime, { assetKey: 'bronze/coingecko_global', limit: 1 });
     expect(page.nextCursor).toBeDefined();
