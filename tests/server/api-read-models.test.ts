@@ -8,6 +8,7 @@ import { martList, martRows } from '../../src/server/read-models/marts.js';
 import { scheduleDetail, scheduleList, setScheduleOn } from '../../src/server/read-models/schedules.js';
 import { backfillList, backfillView } from '../../src/server/read-models/backfills.js';
 import { createBackfill } from '../../src/daemon/backfill.js';
+import { reexecute } from '../../src/daemon/retry-run.js';
 import { describeEachBackend } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { PARTITION, startPipeline, type Pipeline } from '../pipeline/pipeline-harness.js';
@@ -91,6 +92,12 @@ describeEachBackend('read models', (backend) => {
     const later = await listRunsPage(pipeline.runtime, { from: queued.createdAt });
     expect(later.runs.map((run) => run.id)).toEqual([queued.id]);
     expect((await listRunsPage(pipeline.runtime, { to: queued.createdAt })).runs.map((run) => run.id)).toEqual([runId]);
+  });
+
+  it('a re-execution is found by the assets of the run it repeats', async () => {
+    const retry = await reexecute(pipeline.runtime, runId, { fromFailure: false });
+    const byAsset = await listRunsPage(pipeline.runtime, { assetKey: 'gold/crypto_analytics_mart', trigger: 'retry' });
+    expect(byAsset.runs.map((run) => run.id)).toEqual([retry.id]);
   });
 
   it('runDetail pages events: newest page first, then before/after', async () => {
