@@ -46,7 +46,8 @@ const nasty = fc.constantFrom(
   '', ' ', '0', '-1', '1.5', '1e309', '-0', 'NaN', 'Infinity', 'null', 'true', '[]', '{}', '%', '%00', '%zz', '..', '../..',
   "' OR 1=1 --", '"; DROP TABLE strata.runs; --', '\u0000', '\uD83D\uDE00', '\u202E', '9'.repeat(400), 'x'.repeat(2000),
   PARTITION, '2025-02-09', '2025-02-31T00:00Z', 'QUEUED,SUCCESS', 'FAILURE,', ',', 'manual', '*', 'gold/*', '+silver/market_snapshots',
-  '2026-01-01T00:00:00.000Z_00000000-0000-4000-8000-000000000000', 'market_cap_rank', 'desc', 'asc', 'new_field',
+  '2026-01-01T00:00:00.000Z_00000000-0000-4000-8000-000000000000', '0000-01-01', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z',
+  '2025-02-09T12:00:00+14:00', '1969-12-31', '9007199254740993', '-9007199254740993', 'market_cap_rank', 'desc', 'asc', 'new_field',
 );
 
 /** Any text a client could put in a query value or path segment. */
