@@ -61,6 +61,16 @@ const text = fc.oneof(
   fc.bigInt().map(String),
 );
 
+/** No lone surrogates: what a URL can carry. */
+function wellFormed(value: string): boolean {
+  try {
+    encodeURIComponent(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Something JSON can carry. */
 const jsonish = fc.oneof(fc.jsonValue({ maxDepth: 3 }), nasty, fc.array(nasty, { maxLength: 120 }), fc.dictionary(text, nasty, { maxKeys: 5 }));
 
@@ -97,7 +107,7 @@ describeEachBackend('API v1 fuzz: no input answers 5xx', (backend) => {
   const segment = (parameter: string) =>
     fc.oneof(
       fc.constantFrom(...(known[parameter] ?? ['x'])),
-      text.map((value) => (value.isWellFormed() ? encodeURIComponent(value) : 'x')),
+      text.map((value) => (wellFormed(value) ? encodeURIComponent(value) : 'x')),
       fc.constantFrom('%', '%zz', '%2F', 'a%2Fb', '..', '%00'),
     );
 
@@ -119,7 +129,7 @@ describeEachBackend('API v1 fuzz: no input answers 5xx', (backend) => {
           url = url.replace(`{${parameters[index] as string}}`, value);
         });
         const search = new URLSearchParams();
-        for (const [name, value] of entries) if (name.isWellFormed() && value.isWellFormed()) search.append(name, value);
+        for (const [name, value] of entries) if (wellFormed(name) && wellFormed(value)) search.append(name, value);
         const response = await app.inject({
           method,
           url: `${url}${search.size > 0 ? `?${search.toString()}` : ''}`,
