@@ -184,7 +184,8 @@ export function decodeRunCursor(cursor: string): { createdAt: Date; id: string }
  * Newest first, keyset-paginated on (created_at, id): no gaps or duplicates while runs are added.
  * Each filter has an index that starts with it and continues (created_at DESC, id DESC): status
  * (runs_status_created_at_idx), trigger (runs_trigger_created_at_idx), asset
- * (run_assets_asset_created_idx, read first and joined to runs); a time range narrows any of them.
+ * (run_assets_asset_created_idx); a time range narrows any of them. See runsOfAsset for the asset
+ * filter combined with the others.
  */
 export async function listRuns(db: Kysely<Database>, options: ListRunsOptions = {}): Promise<RunPage> {
   const limit = Math.min(Math.max(options.limit ?? 50, 1), 1000);
@@ -201,6 +202,7 @@ export async function listRuns(db: Kysely<Database>, options: ListRunsOptions = 
 
 type Cursor = { createdAt: Date; id: string } | undefined;
 
+/** Runs read from their own indexes; with `assetKey`, only those that selected the asset (run_assets primary key). */
 function runsByCreatedAt(db: Kysely<Database>, options: ListRunsOptions, statuses: readonly RunStatus[], cursor: Cursor, take: number) {
   const page = (status: RunStatus | undefined) => {
     let query = db.selectFrom('strata.runs').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(take);
@@ -209,6 +211,17 @@ function runsByCreatedAt(db: Kysely<Database>, options: ListRunsOptions, statuse
     if (options.from !== undefined) query = query.where('created_at', '>=', options.from);
     if (options.to !== undefined) query = query.where('created_at', '<', options.to);
     if (cursor !== undefined) query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(cursor.createdAt, cursor.id)));
+    const assetKey = options.assetKey;
+    if (assetKey !== undefined) {
+      query = query.where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('strata.run_assets as ra')
+            .select('ra.run_id')
+            .whereRef('ra.run_id', '=', 'strata.runs.id')
+            .where('ra.asset_key', '=', assetKey),
+        ),
+      );
+    }
     return query;
   };
   const [only, ...more] = statuses;
@@ -220,21 +233,43 @@ function runsByCreatedAt(db: Kysely<Database>, options: ListRunsOptions, statuse
   return db.selectFrom(union.as('pages')).selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(take).execute();
 }
 
-function runsOfAsset(db: Kysely<Database>, assetKey: string, options: ListRunsOptions, statuses: readonly RunStatus[], cursor: Cursor, take: number) {
+/** How many of an asset's newest runs are checked against the other filters before reading from the other end. */
+export const ASSET_PROBE_WINDOW = 2000;
+
+/**
+ * The asset's runs (run_assets_asset_created_idx), each joined to runs for the other filters.
+ * Alone, the asset filter is one index range. With status or trigger too, a rare combination
+ * (a common asset's few CANCELED manual runs) would walk most of the asset's runs, so only the
+ * newest ASSET_PROBE_WINDOW are probed; when they hold less than a page, the page is read from
+ * the status/trigger indexes instead, keeping runs whose run_assets row exists.
+ */
+async function runsOfAsset(db: Kysely<Database>, assetKey: string, options: ListRunsOptions, statuses: readonly RunStatus[], cursor: Cursor, take: number) {
+  const filtered = statuses.length > 0 || options.trigger !== undefined;
+  let window = db
+    .selectFrom('strata.run_assets')
+    .select(['run_id', 'created_at'])
+    .where('asset_key', '=', assetKey)
+    .orderBy('created_at', 'desc')
+    .orderBy('run_id', 'desc');
+  if (options.from !== undefined) window = window.where('created_at', '>=', options.from);
+  if (options.to !== undefined) window = window.where('created_at', '<', options.to);
+  if (cursor !== undefined) window = window.where((eb) => eb(eb.refTuple('created_at', 'run_id'), '<', eb.tuple(cursor.createdAt, cursor.id)));
+  if (filtered) window = window.limit(ASSET_PROBE_WINDOW);
   let query = db
-    .selectFrom('strata.run_assets as ra')
+    .selectFrom(window.as('ra'))
     .innerJoin('strata.runs as r', 'r.id', 'ra.run_id')
     .selectAll('r')
-    .where('ra.asset_key', '=', assetKey)
     .orderBy('ra.created_at', 'desc')
     .orderBy('ra.run_id', 'desc')
     .limit(take);
   if (statuses.length > 0) query = query.where('r.status', 'in', statuses);
   if (options.trigger !== undefined) query = query.where('r.trigger', '=', options.trigger);
-  if (options.from !== undefined) query = query.where('ra.created_at', '>=', options.from);
-  if (options.to !== undefined) query = query.where('ra.created_at', '<', options.to);
-  if (cursor !== undefined) query = query.where((eb) => eb(eb.refTuple('ra.created_at', 'ra.run_id'), '<', eb.tuple(cursor.createdAt, cursor.id)));
-  return query.execute();
+  if (!filtered) return query.execute();
+  const probed = await query.execute();
+  if (probed.length === take) return probed;
+  const scanned = await db.selectFrom(window.as('w')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  if (Number(scanned.n) < ASSET_PROBE_WINDOW) return probed;
+  return runsByCreatedAt(db, options, statuses, cursor, take);
 }
 
 export interface SetRunStatusOptions {
