@@ -108,8 +108,9 @@ describeEachBackend('shipped asset checks on the recorded fixture', (backend) =>
     try {
       const response = await app.inject({ method: 'GET', url: `/api/v1/assets/${SILVER}` });
       expect(response.statusCode).toBe(200);
-      const body = response.json() as { checks: { check: string; passed: boolean }[] };
-      expect(body.checks.map((c) => c.check)).toEqual(stored.map((row) => row.check));
+      const body = response.json() as { checks: { name: string; latest: { passed: boolean } | null }[] };
+      expect(body.checks.map((c) => c.name).sort()).toEqual(stored.map((row) => row.check));
+      expect(body.checks.find((c) => c.name === 'price_within_24h_range')?.latest?.passed).toBe(false);
     } finally {
       await app.close();
     }

@@ -212,7 +212,7 @@ describe('security', () => {
 
     it('says there is nothing to log in to', async () => {
       const page = await app.inject({ method: 'GET', url: '/login' });
-      expect(page.body).toContain('no STRATA_ADMIN_TOKEN');
+      expect(page.body).toContain('no <code>STRATA_ADMIN_TOKEN</code>');
     });
   });
 
