@@ -1,7 +1,7 @@
 /** Reading stored asset check results (table strata.check_results, written from `check:evaluated`). */
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { AssetKey, Metadata } from '../core/types.js';
-import type { Database } from './schema.js';
+import type { CheckResultsTable, Database } from './schema.js';
 
 export interface StoredCheckResult {
   readonly assetKey: AssetKey;
@@ -28,7 +28,31 @@ export async function latestCheckResults(db: Kysely<Database>, assetKey: AssetKe
     .orderBy('evaluated_at', 'desc')
     .orderBy('id', 'desc')
     .execute();
-  return rows.map((row) => ({
+  return rows.map(toStoredCheckResult);
+}
+
+/**
+ * The newest result of every asset check that is failing now, across all assets, error checks
+ * first. One DISTINCT ON over check_results_asset_check_time_idx; retention bounds the table.
+ */
+export async function failingCheckResults(db: Kysely<Database>): Promise<StoredCheckResult[]> {
+  const rows = await db
+    .selectFrom('strata.check_results')
+    .selectAll()
+    .distinctOn(['asset_key', 'check_name'])
+    .orderBy('asset_key')
+    .orderBy('check_name')
+    .orderBy('evaluated_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+  return rows
+    .filter((row) => !row.passed)
+    .map(toStoredCheckResult)
+    .sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
+}
+
+function toStoredCheckResult(row: Selectable<CheckResultsTable>): StoredCheckResult {
+  return {
     assetKey: row.asset_key,
     partitionKey: row.partition_key === '' ? null : row.partition_key,
     runId: row.run_id,
@@ -38,7 +62,7 @@ export async function latestCheckResults(db: Kysely<Database>, assetKey: AssetKe
     message: row.message,
     metadata: row.metadata as Metadata,
     at: row.evaluated_at,
-  }));
+  };
 }
 
 /**

@@ -70,7 +70,7 @@ async function appendEvent(trx: Transaction<Database>, event: RunEvent): Promise
       at,
       asset_key: 'assetKey' in event ? event.assetKey : null,
       partition_key: 'partition' in event ? event.partition : null,
-      level: levelOf(event),
+      level: eventLevel(event),
       message: messageOf(event),
       payload: JSON.stringify(rest),
     })
@@ -79,7 +79,8 @@ async function appendEvent(trx: Transaction<Database>, event: RunEvent): Promise
   return row.id;
 }
 
-function levelOf(event: RunEvent): EventLevel {
+/** The level an event is stored and shown at: failures are errors, skips and failed warn checks warnings. */
+export function eventLevel(event: RunEvent): EventLevel {
   switch (event.type) {
     case 'log':
       return event.level;

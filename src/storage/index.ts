@@ -18,7 +18,7 @@ export {
 } from './runs.js';
 export { recordEvent, recordEvents, eventsForRun, type EventsForRunOptions, type StoredEvent } from './event-log.js';
 export { latestMaterialization, listMaterializations, type Materialization } from './materializations.js';
-export { latestCheckResults, recentCheckValues, type StoredCheckResult } from './check-results.js';
+export { failingCheckResults, latestCheckResults, recentCheckValues, type StoredCheckResult } from './check-results.js';
 export { canTransition, isTerminalRunStatus, RUN_STATUSES } from './run-status.js';
 export { IllegalRunTransitionError, MigrationError, RunNotFoundError } from './errors.js';
 export { TEXT_PARSERS, pgTypeOverrides, PG_TYPE_OIDS } from './type-parsers.js';
@@ -45,5 +45,5 @@ export {
   setScheduleEnabled,
   type ScheduleState,
 } from './schedules.js';
-export { claimTick, countTicks, failTick, latestTicks, listTicks, setTickRun, type ClaimTickInput, type ListTicksOptions, type Tick } from './ticks.js';
+export { claimTick, countTicks, failTick, latestTicks, listTicks, setTickRun, toTick, type ClaimTickInput, type ListTicksOptions, type Tick } from './ticks.js';
 export { TICK_STATUSES, type TickStatus } from './schedule-tables.js';

@@ -30,7 +30,8 @@ export interface ClaimTickInput {
   readonly error?: string | null;
 }
 
-function toTick(row: Selectable<TicksTable>): Tick {
+/** A stored tick row as the rest of Strata reads it. */
+export function toTick(row: Selectable<TicksTable>): Tick {
   return {
     id: row.id,
     scheduleName: row.schedule_name,

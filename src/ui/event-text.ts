@@ -2,23 +2,8 @@
 import type { RunEvent } from '../core/types.js';
 import { formatDuration, formatValue } from './format.js';
 
-export type Level = 'debug' | 'info' | 'warn' | 'error';
-
-export function eventLevel(event: RunEvent): Level {
-  switch (event.type) {
-    case 'log':
-      return event.level;
-    case 'run:failed':
-    case 'step:failed':
-      return 'error';
-    case 'step:skipped':
-      return 'warn';
-    case 'check:evaluated':
-      return event.passed ? 'info' : event.severity === 'error' ? 'error' : 'warn';
-    default:
-      return 'info';
-  }
-}
+/** Stored with the event; the live script derives it alike for streamed events. */
+export { eventLevel } from '../storage/event-log.js';
 
 export function eventMessage(event: RunEvent): string {
   switch (event.type) {

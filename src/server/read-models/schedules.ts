@@ -14,7 +14,7 @@ import { StrataError } from '../../core/errors.js';
 import type { ScheduleDefinition } from '../../core/schedule.js';
 import { configuredSchedules } from '../../pipeline/schedules.js';
 import type { Runtime } from '../../runtime.js';
-import { countTicks, getScheduleState, latestTicks, listScheduleStates, setScheduleEnabled, type Tick, type TickStatus } from '../../storage/index.js';
+import { countTicks, getScheduleState, latestTicks, listScheduleStates, setScheduleEnabled, toTick, type Tick, type TickStatus } from '../../storage/index.js';
 import { scheduleDb } from '../../storage/schedule-tables.js';
 
 export class ScheduleNotFoundError extends StrataError {
@@ -124,19 +124,6 @@ export async function scheduleDetail(runtime: Runtime, name: string, page: TickP
     tickCounts: counts,
     ticks,
     nextBefore: rows.length > limit ? (ticks.at(-1)?.tickAt ?? null) : null,
-  };
-}
-
-function toTick(row: { id: number; schedule_name: string; tick_at: Date; evaluated_at: Date; status: TickStatus; run_id: string | null; reason: string | null; error: string | null }): Tick {
-  return {
-    id: row.id,
-    scheduleName: row.schedule_name,
-    tickAt: row.tick_at,
-    evaluatedAt: row.evaluated_at,
-    status: row.status,
-    runId: row.run_id,
-    reason: row.reason,
-    error: row.error,
   };
 }
 

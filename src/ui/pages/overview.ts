@@ -4,12 +4,11 @@ import { LAYERS } from '../../core/types.js';
 import type { Runtime } from '../../runtime.js';
 import { listRunsPage } from '../../server/read-models/runs.js';
 import { scheduleList, type ScheduleSummary } from '../../server/read-models/schedules.js';
-import { listProcesses, type ProcessInfo, type StoredCheckResult } from '../../storage/index.js';
+import { failingCheckResults, listProcesses, type ProcessInfo, type StoredCheckResult } from '../../storage/index.js';
 import { assetLink, emptyState, layerTag, statusBadge } from '../components.js';
 import { formatDuration, formatRelative, formatTime } from '../format.js';
 import { html, type Html } from '../html.js';
 import { assetStates, type AssetHealth, type AssetState } from '../queries/asset-states.js';
-import { failingChecks } from '../queries/failing-checks.js';
 import { sendPage } from '../respond.js';
 import { runsTable } from './runs-table.js';
 
@@ -80,7 +79,7 @@ export function registerOverviewPage(ui: FastifyInstance, runtime: Runtime): voi
     const now = runtime.clock.now();
     const [states, checks, runs, schedules, processes] = await Promise.all([
       assetStates(runtime),
-      failingChecks(runtime),
+      failingCheckResults(runtime.database.db),
       listRunsPage(runtime, { limit: 10 }),
       scheduleList(runtime),
       listProcesses(runtime.database.db),
