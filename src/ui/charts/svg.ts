@@ -48,6 +48,9 @@ export function niceTicks(min: number, max: number, count = 4): number[] {
   const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((candidate) => candidate >= raw) ?? raw;
   const ticks: number[] = [];
   for (let value = Math.ceil(min / step) * step; value <= max + step * 1e-9; value += step) ticks.push(Math.round(value / step) * step);
+  // One more tick above the largest value, so the top of the data sits under a labelled line.
+  const last = ticks.at(-1);
+  if (last !== undefined && last < max) ticks.push(Math.round((last + step) / step) * step);
   return ticks;
 }
 
