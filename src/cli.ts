@@ -37,8 +37,8 @@ Commands:
   runs [--json] [--limit N] [--status S] list recent runs, newest first
   drift [--json]                         schema drift of the sources: new, missing and retyped fields, first/last seen
   migrate                                apply database migrations and exit
-  verify                                 re-hash every bronze file against its manifest and check
-                                         silver + quarantine = bronze rows per partition; exit 1 on a mismatch
+  verify [--json]                        re-hash every bronze file (markets and /global) against its manifest and
+                                         check silver + quarantine = bronze rows per partition; exit 1 on a mismatch
   worker [--concurrency N]               claim and execute queued runs until SIGTERM (graceful; Postgres)
   cancel <run-id>                        cancel a queued or running run
   schedules [--json]                     list schedules: cron, timezone, on/off, catch-up, next 3 ticks, last tick
@@ -148,8 +148,9 @@ async function main(argv: readonly string[]): Promise<number> {
       return withRuntime(config, logger, (runtime) => driftCommand(runtime, { json: values.json }));
     }
     case 'verify': {
+      if (rest.length > 0) throw new UsageError(`verify takes no arguments, got: ${rest.join(' ')}`);
       const logger = createLogger({ level: 'warn', destination: process.stderr });
-      return withRuntime(config, logger, (runtime) => verifyCommand(runtime));
+      return withRuntime(config, logger, (runtime) => verifyCommand(runtime, { json: values.json }));
     }
     case 'migrate': {
       const logger = createLogger({ level: config.logLevel, destination: process.stderr });

@@ -1,56 +1,92 @@
 /**
  * `strata verify`: proves that what is stored still matches what was fetched. Every bronze file
- * is re-hashed against its partition's manifest, and for every materialized markets partition
- * silver rows + quarantined rows must equal the manifest's bronze rows.
+ * (markets pages, their Parquet copy, `/global` responses) is re-hashed against its partition's
+ * manifest, and for every materialized silver partition silver rows + quarantined rows must
+ * equal the rows its bronze manifest holds (250 a markets page; 1 for a `/global` response).
  */
 import { sql } from 'kysely';
 import type { Resources } from '../core/types.js';
+import { describeError } from '../core/errors.js';
 import { sixHourlyPartitions } from '../core/partitions.js';
-import { MANIFEST_FILE, bronzePrefix } from './bronze/manifest.js';
+import { bronzePrefix } from './bronze/manifest.js';
 import { readManifest } from './bronze/read-bronze.js';
 import { verifyBronzePartition, type BronzeMismatch } from './bronze/verify-bronze.js';
 
-const SILVER_MARKETS = 'silver/market_snapshots';
+/** Each silver asset, the bronze asset it loads and the table holding its rows by `snapshot_at`. */
+const SILVER_FROM_BRONZE = [
+  { asset: 'silver/global_snapshots', bronzeAsset: 'coingecko_global', table: 'silver.global_snapshots' },
+  { asset: 'silver/market_snapshots', bronzeAsset: 'coingecko_markets', table: 'silver.market_snapshots' },
+] as const;
 
 export interface IntegrityReport {
   readonly bronzePartitions: number;
   readonly bronzeFiles: number;
+  /** Bronze files re-hashed, by bronze asset (`coingecko_markets`, `coingecko_global`). */
+  readonly bronzeFilesByAsset: Readonly<Record<string, number>>;
   readonly silverPartitions: number;
-  /** `path` is a bronze key, or `silver/market_snapshots [<partition>]` for a count mismatch. */
+  /** Silver partitions whose counts were checked, by silver asset. */
+  readonly silverPartitionsByAsset: Readonly<Record<string, number>>;
+  /** `path` is a bronze key, or `<silver asset> [<partition>]` for a count mismatch. */
   readonly mismatches: readonly BronzeMismatch[];
 }
 
 export async function verifyIntegrity(resources: Pick<Resources, 'bronze' | 'database'>): Promise<IntegrityReport> {
-  const { bronze, database } = resources;
+  const { bronze } = resources;
   const mismatches: BronzeMismatch[] = [];
-  const manifests = (await bronze.list('raw/')).filter((key) => key.endsWith(`/${MANIFEST_FILE}`));
+  // Every partition folder with any file, so one whose manifest is gone is reported too.
+  const prefixes = new Set<string>();
+  for (const key of await bronze.list('raw/')) {
+    const segments = key.split('/');
+    if (segments.length >= 5) prefixes.add(segments.slice(0, 4).join('/'));
+    else mismatches.push({ path: key, problem: 'file is outside any bronze partition folder (raw/<day>/<partition>/<asset>/)' });
+  }
+  const bronzeFilesByAsset: Record<string, number> = {};
   let bronzeFiles = 0;
-  for (const key of manifests) {
-    const result = await verifyBronzePartition(bronze, key.slice(0, -(MANIFEST_FILE.length + 1)));
-    bronzeFiles += result.manifest?.files.length ?? 0;
+  for (const prefix of [...prefixes].sort()) {
+    const result = await verifyBronzePartition(bronze, prefix);
+    const files = result.manifest?.files.length ?? 0;
+    const asset = prefix.slice(prefix.lastIndexOf('/') + 1);
+    bronzeFilesByAsset[asset] = (bronzeFilesByAsset[asset] ?? 0) + files;
+    bronzeFiles += files;
     mismatches.push(...result.mismatches);
   }
 
+  const silverPartitionsByAsset: Record<string, number> = {};
+  let silverPartitions = 0;
+  for (const silver of SILVER_FROM_BRONZE) {
+    const checked = await verifySilverCounts(resources, silver, mismatches);
+    silverPartitionsByAsset[silver.asset] = checked;
+    silverPartitions += checked;
+  }
+  return { bronzePartitions: prefixes.size, bronzeFiles, bronzeFilesByAsset, silverPartitions, silverPartitionsByAsset, mismatches };
+}
+
+/** Silver + quarantine = bronze rows for every materialized partition of one silver asset; returns how many were checked. */
+async function verifySilverCounts(
+  { bronze, database }: Pick<Resources, 'bronze' | 'database'>,
+  silver: (typeof SILVER_FROM_BRONZE)[number],
+  mismatches: BronzeMismatch[],
+): Promise<number> {
   const partitions = await database.db
     .selectFrom('strata.materializations')
     .select('partition_key')
-    .where('asset_key', '=', SILVER_MARKETS)
+    .where('asset_key', '=', silver.asset)
     .orderBy('partition_key')
     .execute();
   for (const { partition_key: partition } of partitions) {
-    const where = `${SILVER_MARKETS} [${partition}]`;
-    const prefix = bronzePrefix('coingecko_markets', partition);
+    const where = `${silver.asset} [${partition}]`;
+    const prefix = bronzePrefix(silver.bronzeAsset, partition);
     let bronzeRows: number;
     try {
       bronzeRows = (await readManifest(bronze, prefix)).rows;
     } catch (error) {
-      mismatches.push({ path: where, problem: `its bronze manifest cannot be read (${error instanceof Error ? error.message : String(error)})` });
+      mismatches.push({ path: where, problem: `its bronze manifest cannot be read (${describeError(error)})` });
       continue;
     }
     const snapshotAt = sixHourlyPartitions.parse(partition).start.toISOString();
     const { rows } = await sql<{ silver: number; quarantined: number }>`SELECT
-        (SELECT count(*)::int FROM silver.market_snapshots WHERE snapshot_at = ${snapshotAt}::timestamptz) AS silver,
-        (SELECT count(*)::int FROM silver.quarantine WHERE asset_key = ${SILVER_MARKETS} AND partition_key = ${partition}) AS quarantined`.execute(database.db);
+        (SELECT count(*)::int FROM ${sql.raw(silver.table)} WHERE snapshot_at = ${snapshotAt}::timestamptz) AS silver,
+        (SELECT count(*)::int FROM silver.quarantine WHERE asset_key = ${silver.asset} AND partition_key = ${partition}) AS quarantined`.execute(database.db);
     const counts = rows[0] ?? { silver: 0, quarantined: 0 };
     if (counts.silver + counts.quarantined !== bronzeRows) {
       mismatches.push({
@@ -59,5 +95,5 @@ export async function verifyIntegrity(resources: Pick<Resources, 'bronze' | 'dat
       });
     }
   }
-  return { bronzePartitions: manifests.length, bronzeFiles, silverPartitions: partitions.length, mismatches };
+  return partitions.length;
 }
