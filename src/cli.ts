@@ -33,6 +33,9 @@ Commands:
   status [--json]                        processes and their heartbeats, queue depth, next ticks, loop errors
   materialize [selection] [--partition KEY]
                                          run assets now (selection: key, 'gold/*', '+key', 'key+'; default all)
+  materialize <selection> --from KEY --to KEY
+                                         run each partition of the range now, in order (stored bronze is not
+                                         fetched again: silver and gold are rebuilt from the bronze files)
   assets [--json]                        list the asset graph in topological order
   runs [--json] [--limit N] [--status S] list recent runs, newest first
   drift [--json]                         schema drift of the sources: new, missing and retyped fields, first/last seen
@@ -108,7 +111,9 @@ async function main(argv: readonly string[]): Promise<number> {
       if (rest.length > 1) throw new UsageError(`materialize takes one selection, got: ${rest.join(' ')} (quote it or join terms with commas)`);
       // On a terminal the progress lines say what the info logs would; logs go to stderr.
       const logger = createLogger({ level: interactive ? 'warn' : config.logLevel, destination: process.stderr });
-      return withRuntime(config, logger, (runtime) => materializeCommand(runtime, { selection: rest[0], partition: values.partition, progress: interactive }));
+      return withRuntime(config, logger, (runtime) =>
+        materializeCommand(runtime, { selection: rest[0], partition: values.partition, from: values.from, to: values.to, progress: interactive }),
+      );
     }
     case 'assets': {
       const logger = createLogger({ level: 'warn', destination: process.stderr });

@@ -1,36 +1,97 @@
+import { InvalidPartitionKeyError, StrataError, ValidationError } from '../core/errors.js';
 import type { RunResult, StepResult } from '../core/executor.js';
 import type { RunEvent } from '../core/types.js';
 import { materialize } from '../daemon/execute-run.js';
+import { materializeRange, resolveMaterializeRange, type PartitionOutcome } from '../daemon/materialize-range.js';
+import type { Run } from '../storage/index.js';
 import type { Runtime } from '../runtime.js';
 import { formatDuration, formatTable, print } from './output.js';
 
 export interface MaterializeArgs {
   readonly selection: string | undefined;
   readonly partition: string | undefined;
+  /** `--from` and `--to`: a partition range, both ends included, instead of one `--partition`. */
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
   /** Live progress lines (on a TTY). */
   readonly progress: boolean;
 }
 
-/** `strata materialize [selection] [--partition KEY]`: runs in this process; exit code 1 when the run did not succeed. */
+/**
+ * `strata materialize [selection] [--partition KEY | --from KEY --to KEY]`: runs in this process;
+ * exit code 1 when a run did not succeed. Bad options are a ValidationError naming the option.
+ */
 export async function materializeCommand(runtime: Runtime, args: MaterializeArgs): Promise<number> {
+  const range = rangeOf(args);
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('interrupted (SIGINT)'));
   process.once('SIGINT', onSignal);
   const unsubscribe = args.progress ? runtime.events.subscribe(printProgress) : () => {};
   try {
+    if (range) return await materializeRangeCommand(runtime, { selection: args.selection ?? '*', ...range }, controller.signal);
     const { run, result } = await materialize(
       runtime,
       { ...(args.selection ? { selection: args.selection } : {}), ...(args.partition ? { partitionKey: args.partition } : {}) },
       controller.signal,
     );
-    print();
-    print(`run ${run.id}  selection ${run.selection}  partition ${run.partitionKey ?? '-'}  ${result.status}`);
-    print(summaryTable(result));
+    printRun(run, result);
     return result.status === 'SUCCESS' ? 0 : 1;
   } finally {
     unsubscribe();
     process.off('SIGINT', onSignal);
   }
+}
+
+function rangeOf(args: MaterializeArgs): { from: string; to: string } | undefined {
+  const { from, to } = args;
+  if (from === undefined && to === undefined) return undefined;
+  if (args.partition !== undefined) {
+    throw new ValidationError(`materialize takes either --partition or --from/--to, not both (got --partition ${args.partition} and --${from === undefined ? 'to' : 'from'})`);
+  }
+  if (from === undefined) throw new ValidationError(`--to needs --from: a range has both ends (got --to ${String(to)})`);
+  if (to === undefined) throw new ValidationError(`--from needs --to: a range has both ends (got --from ${from})`);
+  return { from, to };
+}
+
+/** One run per partition, in order; a summary per partition, then one line of counts. */
+async function materializeRangeCommand(runtime: Runtime, request: { selection: string; from: string; to: string }, signal: AbortSignal): Promise<number> {
+  let range;
+  try {
+    range = resolveMaterializeRange(runtime, request);
+  } catch (error) {
+    throw namingOptions(error);
+  }
+  print(`materialize ${request.selection}: ${range.partitionKeys.length} ${range.partitions.kind} partition(s) ${request.from} .. ${request.to}`);
+  const outcomes = await materializeRange(runtime, request, signal, { onPartition: printOutcome });
+  const count = (test: (outcome: PartitionOutcome) => boolean) => outcomes.filter(test).length;
+  const succeeded = count((outcome) => 'result' in outcome && outcome.result.status === 'SUCCESS');
+  const failed = count((outcome) => 'result' in outcome && outcome.result.status !== 'SUCCESS');
+  const skipped = count((outcome) => 'skipped' in outcome);
+  const notStarted = count((outcome) => 'notStarted' in outcome);
+  print();
+  print(`${outcomes.length} partition(s): ${succeeded} succeeded, ${failed} failed, ${skipped} skipped${notStarted > 0 ? `, ${notStarted} not started (interrupted)` : ''}`);
+  return failed > 0 || notStarted > 0 ? 1 : 0;
+}
+
+function printOutcome(outcome: PartitionOutcome): void {
+  if ('result' in outcome) printRun(outcome.run, outcome.result);
+  else if ('skipped' in outcome) {
+    print();
+    print(`partition ${outcome.partition}  skipped: ${outcome.skipped.reason}`);
+  }
+}
+
+/** resolveBackfillRange names `from` and `to`; on the command line they are `--from` and `--to`. */
+function namingOptions(error: unknown): unknown {
+  if (!(error instanceof StrataError) || !/^(from\/to|from|to)\b/.test(error.message)) return error;
+  const message = error.message.replace(/^from\/to\b/, '--from/--to').replace(/^(from|to)\b/, '--$1');
+  return error instanceof InvalidPartitionKeyError ? new InvalidPartitionKeyError(message) : new ValidationError(message, { cause: error });
+}
+
+function printRun(run: Run, result: RunResult): void {
+  print();
+  print(`run ${run.id}  selection ${run.selection}  partition ${run.partitionKey ?? '-'}  ${result.status}`);
+  print(summaryTable(result));
 }
 
 function printProgress(event: RunEvent): void {
