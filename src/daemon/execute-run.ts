@@ -179,7 +179,7 @@ export async function executeStoredRun(
     return { status: 'FAILURE', steps: [], ...(interrupted ? { interrupted } : {}) };
   } finally {
     await flush().catch((error: unknown) => log.error({ err: error }, 'could not record the last events of the run'));
-    stopWatching();
+    await stopWatching();
     signal.removeEventListener('abort', forward);
   }
 }

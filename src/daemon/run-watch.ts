@@ -25,8 +25,11 @@ export function heartbeatIntervalFor(heartbeatTimeoutMs: number): number {
   return Math.max(50, Math.floor(heartbeatTimeoutMs / 6));
 }
 
-/** Starts watching; call the returned function when the run has ended. */
-export function watchRun(runtime: Runtime, options: RunWatchOptions): () => void {
+/**
+ * Starts watching; call the returned function when the run has ended. It resolves once no
+ * heartbeat or cancel poll is in flight, so the caller may close the database after it.
+ */
+export function watchRun(runtime: Runtime, options: RunWatchOptions): () => Promise<void> {
   const { db } = runtime.database;
   const { runId, workerId, controller } = options;
   const log = runtime.logger.child({ runId });
@@ -60,24 +63,28 @@ export function watchRun(runtime: Runtime, options: RunWatchOptions): () => void
   const unsubscribe = onCancelRequested(runtime.database, (canceledId) => {
     if (canceledId === runId) abort(new RunCanceledError(runId));
   });
-  return () => {
-    for (const timer of timers) clearInterval(timer);
+  return async () => {
     unsubscribe();
+    await Promise.all(timers.map((timer) => timer.stop()));
   };
 }
 
-/** An interval whose ticks never overlap and never throw. */
-function every(ms: number, tick: () => Promise<void>, onError: (error: unknown) => void): NodeJS.Timeout {
-  let busy = false;
+/** An interval whose ticks never overlap and never throw; `stop()` waits for a tick in flight. */
+function every(ms: number, tick: () => Promise<void>, onError: (error: unknown) => void): { stop(): Promise<void> } {
+  let inFlight: Promise<void> | undefined;
   const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    tick()
+    if (inFlight !== undefined) return;
+    inFlight = tick()
       .catch(onError)
       .finally(() => {
-        busy = false;
+        inFlight = undefined;
       });
   }, ms);
   timer.unref();
-  return timer;
+  return {
+    async stop() {
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
 }
