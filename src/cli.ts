@@ -7,7 +7,7 @@ import { assetsCommand } from './cli/assets-command.js';
 import { backfillCommand } from './cli/backfill-command.js';
 import { cancelCommand } from './cli/cancel-command.js';
 import { driftCommand } from './cli/drift-command.js';
-import { materializeCommand } from './cli/materialize-command.js';
+import { materializeCommand, rangeOf } from './cli/materialize-command.js';
 import { print } from './cli/output.js';
 import { runsCommand } from './cli/runs-command.js';
 import { schedulesCommand } from './cli/schedules-command.js';
@@ -109,6 +109,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'materialize': {
       if (rest.length > 1) throw new UsageError(`materialize takes one selection, got: ${rest.join(' ')} (quote it or join terms with commas)`);
+      rangeOf(values); // before the database opens
       // On a terminal the progress lines say what the info logs would; logs go to stderr.
       const logger = createLogger({ level: interactive ? 'warn' : config.logLevel, destination: process.stderr });
       return withRuntime(config, logger, (runtime) =>

@@ -42,7 +42,8 @@ export async function materializeCommand(runtime: Runtime, args: MaterializeArgs
   }
 }
 
-function rangeOf(args: MaterializeArgs): { from: string; to: string } | undefined {
+/** `--from` and `--to`, checked together with `--partition`; undefined without a range. Throws ValidationError naming the option. */
+export function rangeOf(args: { readonly partition?: string | undefined; readonly from?: string | undefined; readonly to?: string | undefined }): { from: string; to: string } | undefined {
   const { from, to } = args;
   if (from === undefined && to === undefined) return undefined;
   if (args.partition !== undefined) {
