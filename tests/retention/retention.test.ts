@@ -166,7 +166,7 @@ describeEachBackend('retention', (backend) => {
     const recentRun = await seedRun(database, { status: 'SUCCESS', createdAt: after(DAY), endedAt: after(DAY) });
     await seedMaterialization(database, oldRun, 'silver/clean', before(DAY));
     await seedMaterialization(database, recentRun, 'gold/report', after(DAY));
-    await sql`INSERT INTO silver.global_snapshots (snapshot_at, total_market_cap_usd, source_file) VALUES (${before(300 * DAY)}, 1, 'raw/old.json')`.execute(database.db);
+    await sql`INSERT INTO silver.global_snapshots (snapshot_at, total_market_cap_usd, active_cryptocurrencies, markets, updated_at, source_file) VALUES (${before(300 * DAY)}, 1, 1, 1, ${before(300 * DAY)}, 'raw/old.json')`.execute(database.db);
 
     const result = await runRetentionPass(context, { retentionDays: 90, bronzeRetentionDays: 1 });
 

@@ -5,7 +5,8 @@
 import { roiToJson } from '../parquet/index.js';
 import { csvField } from '../../storage/index.js';
 import { typeChanges } from './schema-drift.js';
-import { isJsonObject, parseLosslessJson, parseMarketRow, stringifyLosslessJson, type MarketRow } from '../sources/index.js';
+import { ValidationError } from '../../core/errors.js';
+import { isJsonObject, JsonSyntaxError, parseLosslessJson, parseMarketRow, stringifyLosslessJson, type MarketRow } from '../sources/index.js';
 
 export interface StagedMarketRow {
   readonly sourceFile: string;
@@ -36,7 +37,7 @@ export function splitMarketRows(pages: readonly { name: string; body: Buffer }[]
   const seen = new Set<string>();
   let bronzeRows = 0;
   for (const page of pages) {
-    const data = parseLosslessJson(page.body.toString('utf8'));
+    const data = parsePage(page);
     if (!Array.isArray(data)) throw new Error(`${page.name}: expected a JSON array of market rows`);
     data.forEach((raw, index) => {
       bronzeRows++;
@@ -60,6 +61,16 @@ export function splitMarketRows(pages: readonly { name: string; body: Buffer }[]
     });
   }
   return { staged, quarantined, bronzeRows };
+}
+
+/** Bronze pages were valid JSON when fetched: one that no longer is names its file, and is not retried. */
+function parsePage(page: { name: string; body: Buffer }): unknown {
+  try {
+    return parseLosslessJson(page.body.toString('utf8'));
+  } catch (error) {
+    if (!(error instanceof JsonSyntaxError)) throw error;
+    throw new ValidationError(`${page.name}: not valid JSON (${error.message})`, { cause: error });
+  }
 }
 
 /** `type changed: market_cap (string, expected number); ` when a field's JSON type changed, else ''. */
