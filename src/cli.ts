@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { assetsCommand } from './cli/assets-command.js';
 import { backfillCommand } from './cli/backfill-command.js';
 import { cancelCommand } from './cli/cancel-command.js';
+import { chartCommand, parseChartArgs } from './cli/chart-command.js';
 import { driftCommand } from './cli/drift-command.js';
 import { materializeCommand, rangeOf } from './cli/materialize-command.js';
 import { print } from './cli/output.js';
@@ -38,6 +39,8 @@ Commands:
                                          fetched again: silver and gold are rebuilt from the bronze files)
   assets [--json]                        list the asset graph in topological order
   runs [--json] [--limit N] [--status S] list recent runs, newest first
+  chart market-share|top-prices|segments [--partition KEY] [--out FILE.svg|FILE.png]
+                                         draw a chart of the gold data view (default: newest partition, SVG on stdout)
   drift [--json]                         schema drift of the sources: new, missing and retyped fields, first/last seen
   migrate                                apply database migrations and exit
   verify [--json]                        re-hash every bronze file (markets and /global) against its manifest and
@@ -73,6 +76,7 @@ async function main(argv: readonly string[]): Promise<number> {
       from: { type: 'string' },
       to: { type: 'string' },
       chunk: { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -148,6 +152,11 @@ async function main(argv: readonly string[]): Promise<number> {
       if (rest.length !== 1) throw new UsageError('cancel takes one run id');
       const logger = createLogger({ level: 'warn', destination: process.stderr });
       return withRuntime(config, logger, (runtime) => cancelCommand(runtime, rest[0] as string));
+    }
+    case 'chart': {
+      const request = parseChartArgs({ positionals: rest, partition: values.partition, out: values.out });
+      const logger = createLogger({ level: 'warn', destination: process.stderr });
+      return withRuntime(config, logger, (runtime) => chartCommand(runtime, request));
     }
     case 'drift': {
       const logger = createLogger({ level: 'warn', destination: process.stderr });

@@ -17,10 +17,11 @@ export interface MartCharts {
   readonly segments: readonly MartRow[];
 }
 
-export async function martChartData(runtime: Runtime): Promise<MartCharts> {
+/** `partition`: a six-hourly key; default each mart's newest. */
+export async function martChartData(runtime: Runtime, partition?: string): Promise<MartCharts> {
   const [coins, segments] = await Promise.all([
-    martRows(runtime, 'crypto_analytics_mart', { limit: 50 }),
-    martRows(runtime, 'market_segment_analysis', { limit: 20, sort: 'market_share_pct', order: 'desc' }),
+    martRows(runtime, 'crypto_analytics_mart', { limit: 50, ...(partition === undefined ? {} : { partition }) }),
+    martRows(runtime, 'market_segment_analysis', { limit: 20, sort: 'market_share_pct', order: 'desc', ...(partition === undefined ? {} : { partition }) }),
   ]);
   return { partition: coins.partition ?? segments.partition, coins: coins.rows, segments: segments.rows };
 }
