@@ -8,6 +8,7 @@ import { defineAsset, type AnyAsset } from '../src/core/asset.js';
 import { buildGraph, type AssetGraph } from '../src/core/graph.js';
 import { sixHourlyPartitions } from '../src/core/partitions.js';
 import type { Layer } from '../src/core/types.js';
+import { mulberry32 } from './random.js';
 
 const DOMAINS = ['orders', 'customers', 'payments', 'products', 'inventory', 'shipments', 'marketing', 'support', 'finance', 'web'];
 
@@ -20,19 +21,8 @@ const TIERS: ReadonlyArray<{ readonly layer: Layer; readonly prefix: string; rea
   { layer: 'gold', prefix: 'rpt', share: 0.16, fanIn: [2, 6] },
 ];
 
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function syntheticWarehouseGraph(size: number): AssetGraph {
-  const random = prng(500);
+  const random = mulberry32(500);
   const tiers: AnyAsset[][] = [];
   let made = 0;
   TIERS.forEach((tier, t) => {

@@ -2,10 +2,10 @@
  * The API bench's tables, printed and written to bench/results/api.md (the latest runs kept,
  * so runs on a noisy machine sit side by side).
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import type { LineageResult } from './api-lineage.js';
 import type { CaseResult } from './api-requests.js';
 import { percentile } from './orchestration-report.js';
+import { appendBenchRun } from './results-file.js';
 
 export const API_GOAL_MS = 50;
 export const LINEAGE_GOAL_MS = 1000;
@@ -44,7 +44,6 @@ export function lineageTable(result: LineageResult): string {
   ].join('\n');
 }
 
-const RUNS_START = '<!-- runs -->';
 const MAX_KEPT_RUNS = 3;
 
 const INTRO = `# API and lineage bench
@@ -71,35 +70,14 @@ const INTRO = `# API and lineage bench
 - **Machine**: 2 cores, shared and noisy (other sessions run tests at the same time), PostgreSQL 15
   stock settings (shared_buffers 128 MB), Node 20; Postgres, the server, the bench and chromium on one host.
 
-## Findings (run of 2026-12-01 17:25 below)
+## Findings
 
-- **Every list and run page meets p95 < 50 ms but one**: first page 13 ms, a page ~900,000 runs deep
-  15 ms (keyset: the same cost as the first), status / asset / trigger / one-week filters 12–13 ms,
-  a typical run 16 ms, the run with 10,032 events 37 ms (the API answers its first page of events,
-  140 KiB); the HTML pages 9–11 ms, and 48 ms for the 10,032-event run page (182 KiB): at the edge.
-- **The miss: a rare combination of three filters**, \`?status=CANCELED&trigger=manual&asset=bronze/coingecko_markets\`
-  (1–2% of that asset's runs): p50 243 ms, p95 303 ms. The plan walks
-  \`run_assets_asset_created_idx\` newest first and looks each run up in \`runs_pkey\` to filter status and
-  trigger: ~5,800 lookups (23,447 buffer hits, 125 ms in SQL by EXPLAIN ANALYZE) to find 51 rows.
-  One filter, or the asset with a common status, stays fast. A fix: copy status and trigger into
-  \`run_assets\` (status is updated when a run ends) with an index on (asset_key, status, created_at, run_id).
-- **Lineage of 500 assets paints in 540 ms** (median; max 808 ms) and loads in 684 ms, under 1 s; the
-  layout is computed once at start-up (buildApp 28 ms here) and the page is 507 KiB of server-rendered SVG.
-- **Seeding** 1M runs and 10M events by COPY took 214 s (events 118 s), index rebuild 29 s.
+Write what the latest run shows here: this head is kept when a run is appended.
 
 Each \`## Run\` section below is one invocation; the latest ${MAX_KEPT_RUNS} are kept.
 `;
 
-/** Rewrites the file: the intro, the runs already in it (newest kept), then this run (if any). */
-export async function writeApiResults(path: string, section?: string): Promise<void> {
-  let previous: string[] = [];
-  try {
-    const text = await readFile(path, 'utf8');
-    const runs = text.split(RUNS_START)[1] ?? '';
-    previous = runs.split(/\n(?=## Run )/).map((s) => s.trim()).filter((s) => s.startsWith('## Run '));
-  } catch {
-    // No file yet.
-  }
-  const kept = [...previous, ...(section === undefined ? [] : [section.trim()])].slice(-MAX_KEPT_RUNS);
-  await writeFile(path, `${INTRO}\n${RUNS_START}\n\n${kept.join('\n\n')}\n`);
+/** Appends this run (if any) below the file's head, keeping the latest 3. */
+export function writeApiResults(path: string, section?: string): Promise<void> {
+  return appendBenchRun(path, { intro: INTRO, keep: MAX_KEPT_RUNS, ...(section === undefined ? {} : { section }) });
 }

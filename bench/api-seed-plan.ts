@@ -9,6 +9,7 @@
  * carry thousands of log events (a chatty asset), the rest about ten events each.
  */
 import { dailyPartitions, sixHourlyPartitions } from '../src/core/partitions.js';
+import { mulberry32 } from './random.js';
 
 export const SIX_HOURLY_ASSETS = [
   'bronze/coingecko_markets',
@@ -109,18 +110,6 @@ export interface SeedPlan {
   readonly heavyIndexes: readonly number[];
 }
 
-/** mulberry32: a small fast PRNG, seeded per run so any pass can regenerate any run. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function hash32(index: number, salt: number): number {
   let h = Math.imul(index ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(salt, 0xc2b2ae35);
   h ^= h >>> 16;
@@ -156,7 +145,7 @@ export function createSeedPlan(runs: number, endAt: Date): SeedPlan {
   const heavyLogsOf = new Map(heavyIndexes.map((index, k) => [index, HEAVY_LOG_COUNTS[k] as number]));
 
   function run(index: number): SeedRun {
-    const random = prng(hash32(index, 7));
+    const random = mulberry32(hash32(index, 7));
     const heavyLogs = heavyLogsOf.get(index) ?? 0;
     const template = heavyLogs > 0 ? (TEMPLATES[0] as Template) : pick(TEMPLATES, TOTAL_WEIGHT, random());
     const createdAt = new Date(Math.floor(startMs + index * spacing + random() * spacing * 0.9));

@@ -3,11 +3,11 @@
  * each figure beside its goal and the Dagster complaint from issue 3 that it answers. The
  * markdown file keeps the latest runs' sections, so two runs on a noisy machine sit side by side.
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import type { BackfillResult } from './orchestration-backfill.js';
 import type { BenchEngine } from './orchestration-runtime.js';
 import type { StepOverheadSample } from './orchestration-step-overhead.js';
 import type { TickResult } from './orchestration-ticks.js';
+import { appendBenchRun } from './results-file.js';
 
 export interface EngineResult {
   readonly engine: BenchEngine;
@@ -108,7 +108,6 @@ export function details(results: readonly EngineResult[]): string {
     .join('\n');
 }
 
-const RUNS_START = '<!-- runs -->';
 const MAX_KEPT_RUNS = 4;
 
 const INTRO = `# Orchestration bench
@@ -159,16 +158,7 @@ How each figure is measured (\`bench/orchestration-*.ts\`, one file per measurem
 Each \`## Run\` section below is one invocation; the latest ${MAX_KEPT_RUNS} are kept.
 `;
 
-/** Rewrites the file: the intro, the runs already in it (newest kept), then this run (if any). */
-export async function writeResults(path: string, section?: string): Promise<void> {
-  let previous: string[] = [];
-  try {
-    const text = await readFile(path, 'utf8');
-    const runs = text.split(RUNS_START)[1] ?? '';
-    previous = runs.split(/\n(?=## Run )/).map((s) => s.trim()).filter((s) => s.startsWith('## Run '));
-  } catch {
-    // No file yet.
-  }
-  const kept = [...previous, ...(section === undefined ? [] : [section.trim()])].slice(-MAX_KEPT_RUNS);
-  await writeFile(path, `${INTRO}\n${RUNS_START}\n\n${kept.join('\n\n')}\n`);
+/** Appends this run (if any) below the file's head, keeping the latest 4. */
+export function writeResults(path: string, section?: string): Promise<void> {
+  return appendBenchRun(path, { intro: INTRO, keep: MAX_KEPT_RUNS, ...(section === undefined ? {} : { section }) });
 }

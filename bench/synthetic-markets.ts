@@ -8,6 +8,7 @@
  */
 import type { StagedMarketRow } from '../src/pipeline/silver/market-rows.js';
 import type { MarketRow } from '../src/pipeline/sources/index.js';
+import { mulberry32 } from './random.js';
 
 const SIX_HOURS_MS = 6 * 3600 * 1000;
 const FIRST_SNAPSHOT_MS = Date.parse('2025-01-01T00:00:00.000Z');
@@ -158,16 +159,4 @@ function round(value: number, digits: number): number {
 
 function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)] as T;
-}
-
-/** A small seeded PRNG, so runs are comparable. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
