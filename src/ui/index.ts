@@ -29,9 +29,7 @@ export const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
 export function describeUiError(error: FastifyError): { status: number; message: string } {
   if (hasZodFastifySchemaValidationErrors(error)) return { status: 400, message: error.message };
   if (error instanceof StrataError) {
-    const registered = httpStatusFor(error.code);
-    // Codes the registry does not know yet (SCHEDULE_NOT_FOUND, NOT_FOUND) still say what they are.
-    const status = registered < 500 ? registered : error.code.endsWith('NOT_FOUND') ? 404 : registered;
+    const status = httpStatusFor(error.code);
     return { status, message: status >= 500 ? 'internal error' : error.message };
   }
   if (error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET') {
