@@ -25,6 +25,23 @@ export interface CoinGeckoConfig {
   readonly maxRetries: number;
 }
 
+/** Market-data sources Strata can ingest; CoinGecko is always on (its ids are the unified ids). */
+export const SOURCES = ['coingecko', 'coinpaprika'] as const;
+export type SourceName = (typeof SOURCES)[number];
+
+export interface CoinPaprikaConfig {
+  readonly baseUrl: string;
+  /** Sent as the `Authorization` header (CoinPaprika's paid plans); undefined: the free API. */
+  readonly apiKey: string | undefined;
+  readonly rateLimitPerMinute: number;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+}
+
+/** CoinPaprika's free API, and the Pro host its keys are for. */
+export const COINPAPRIKA_FREE_URL = 'https://api.coinpaprika.com/v1';
+export const COINPAPRIKA_PRO_URL = 'https://api-pro.coinpaprika.com/v1';
+
 export interface ScheduleOverride {
   readonly cron?: string;
   readonly timezone?: string;
@@ -44,6 +61,15 @@ export interface Config {
   /** The most rows silver/market_snapshots may quarantine, in percent of a partition, before its check fails the run. */
   readonly maxQuarantinePct: number;
   readonly coingecko: CoinGeckoConfig;
+  /** Sources ingested on the six-hourly schedule; always includes `coingecko`. */
+  readonly sources: readonly SourceName[];
+  readonly coinpaprika: CoinPaprikaConfig;
+  /** How many coins (top by market-cap rank) bronze/coingecko_price_history keeps daily history for; 0: off. */
+  readonly historyCoins: number;
+  /** gold/source_reconciliation flags a coin whose sources' prices differ by more than this, in percent. */
+  readonly reconciliationThresholdPct: number;
+  /** The market-data API's page size when a request names none, and the most a request may ask for. */
+  readonly marketApi: { readonly defaultPageSize: number; readonly maxPageSize: number };
   /** Port of the /metrics listener of `strata worker` and `strata daemon`; undefined: none. */
   readonly metricsPort: number | undefined;
   /** Runs executing at once across all workers. */
@@ -85,6 +111,23 @@ const EnvSchema = z.object({
   COINGECKO_RATE_LIMIT_PER_MINUTE: int(1, 100_000),
   COINGECKO_TIMEOUT_MS: int(100, 600_000),
   COINGECKO_MAX_RETRIES: int(0, 20),
+  STRATA_SOURCES: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .transform((value) => value.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== ''))
+      .pipe(z.array(z.enum(SOURCES, { error: `expected a comma-separated list of ${SOURCES.join(', ')}` })))
+      .optional(),
+  ),
+  COINPAPRIKA_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+  COINPAPRIKA_API_KEY: optionalString,
+  COINPAPRIKA_RATE_LIMIT_PER_MINUTE: int(1, 100_000),
+  COINPAPRIKA_TIMEOUT_MS: int(100, 600_000),
+  COINPAPRIKA_MAX_RETRIES: int(0, 20),
+  STRATA_HISTORY_COINS: int(0, 1_000),
+  STRATA_RECONCILIATION_THRESHOLD_PCT: z.preprocess(emptyAsUndefined, z.coerce.number().gt(0).max(1_000).optional()),
+  STRATA_MARKET_API_PAGE_SIZE: int(1, 10_000),
+  STRATA_MARKET_API_MAX_PAGE_SIZE: int(1, 10_000),
   STRATA_METRICS_PORT: z.preprocess(emptyAsUndefined, z.union([z.literal('off'), z.coerce.number().int().min(0).max(65_535)]).optional()),
   STRATA_MAX_CONCURRENT_RUNS: int(1, 1_000),
   STRATA_HEARTBEAT_TIMEOUT: int(1, 86_400),
@@ -150,6 +193,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   // A key with no plan most likely belongs to the free demo plan.
   const plan: CoinGeckoPlan = e.COINGECKO_PLAN ?? (e.COINGECKO_API_KEY ? 'demo' : 'public');
   const defaults = COINGECKO_PLANS[plan];
+  const maxPageSize = e.STRATA_MARKET_API_MAX_PAGE_SIZE ?? 1_000;
+  const pageSize = e.STRATA_MARKET_API_PAGE_SIZE ?? Math.min(100, maxPageSize);
+  if (pageSize > maxPageSize) {
+    throw new ConfigError(
+      `invalid configuration: STRATA_MARKET_API_PAGE_SIZE (${pageSize}) is above STRATA_MARKET_API_MAX_PAGE_SIZE (${maxPageSize})`,
+    );
+  }
   return Object.freeze({
     databaseUrl: e.DATABASE_URL,
     dataDir: resolve(e.STRATA_DATA_DIR ?? 'data'),
@@ -167,6 +217,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       timeoutMs: e.COINGECKO_TIMEOUT_MS ?? 30_000,
       maxRetries: e.COINGECKO_MAX_RETRIES ?? 5,
     }),
+    sources: Object.freeze(['coingecko', ...(e.STRATA_SOURCES ?? []).filter((name) => name !== 'coingecko')] as SourceName[]),
+    coinpaprika: Object.freeze({
+      baseUrl: (e.COINPAPRIKA_BASE_URL ?? (e.COINPAPRIKA_API_KEY ? COINPAPRIKA_PRO_URL : COINPAPRIKA_FREE_URL)).replace(/\/+$/, ''),
+      apiKey: e.COINPAPRIKA_API_KEY,
+      rateLimitPerMinute: e.COINPAPRIKA_RATE_LIMIT_PER_MINUTE ?? 60,
+      timeoutMs: e.COINPAPRIKA_TIMEOUT_MS ?? 30_000,
+      maxRetries: e.COINPAPRIKA_MAX_RETRIES ?? 5,
+    }),
+    historyCoins: e.STRATA_HISTORY_COINS ?? 50,
+    reconciliationThresholdPct: e.STRATA_RECONCILIATION_THRESHOLD_PCT ?? 2,
+    marketApi: Object.freeze({ defaultPageSize: pageSize, maxPageSize }),
     metricsPort: e.STRATA_METRICS_PORT === 'off' ? undefined : (e.STRATA_METRICS_PORT ?? 9464),
     maxConcurrentRuns: e.STRATA_MAX_CONCURRENT_RUNS ?? 4,
     heartbeatTimeoutMs: (e.STRATA_HEARTBEAT_TIMEOUT ?? 30) * 1000,

@@ -79,14 +79,20 @@ export async function openRuntime(config: Config, logger: Logger, overrides: Run
       bronze,
       coingecko,
       parquet: createParquetWriter(),
-      settings: { coins: config.coins, martTopN: config.martTopN, maxQuarantinePct: config.maxQuarantinePct },
+      settings: {
+        coins: config.coins,
+        martTopN: config.martTopN,
+        maxQuarantinePct: config.maxQuarantinePct,
+        historyCoins: config.historyCoins,
+        reconciliationThresholdPct: config.reconciliationThresholdPct,
+      },
     };
     return {
       config,
       logger,
       clock,
       database,
-      graph: overrides.graph ?? pipelineGraph(),
+      graph: overrides.graph ?? pipelineGraph(config),
       resources: overrides.resources ? overrides.resources(base) : base,
       events: new RunEventBus(),
       telemetry,

@@ -1,4 +1,9 @@
-/** The shipped crypto pipeline: every asset, and the one validated graph the CLI, API and UI read. */
+/**
+ * The shipped crypto pipeline: every asset, and the one validated graph the CLI, API and UI read.
+ * Which optional assets exist follows the configuration: a source in STRATA_SOURCES adds its
+ * bronze and silver assets, STRATA_HISTORY_COINS > 0 adds the daily price history.
+ */
+import type { Config } from '../config.js';
 import type { AnyAsset } from '../core/asset.js';
 import { buildGraph } from '../core/graph.js';
 import { coingeckoGlobal } from './bronze/coingecko-global.js';
@@ -9,16 +14,16 @@ import { marketSegmentAnalysis } from './gold/market-segment-analysis.js';
 import { globalSnapshots } from './silver/global-snapshots.js';
 import { marketSnapshots } from './silver/market-snapshots.js';
 
-export const PIPELINE_ASSETS: readonly AnyAsset[] = Object.freeze([
-  coingeckoMarkets,
-  coingeckoGlobal,
-  marketSnapshots,
-  globalSnapshots,
-  cryptoAnalyticsMart,
-  marketSegmentAnalysis,
-  dailyCoinSummary,
-]);
+export type PipelineOptions = Pick<Config, 'sources' | 'historyCoins'>;
 
-export function pipelineGraph() {
-  return buildGraph([...PIPELINE_ASSETS]);
+/** The default configuration's assets: CoinGecko only, with price history. */
+export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = Object.freeze({ sources: ['coingecko'] as const, historyCoins: 50 });
+
+export function pipelineAssets(options: PipelineOptions = DEFAULT_PIPELINE_OPTIONS): AnyAsset[] {
+  void options;
+  return [coingeckoMarkets, coingeckoGlobal, marketSnapshots, globalSnapshots, cryptoAnalyticsMart, marketSegmentAnalysis, dailyCoinSummary];
+}
+
+export function pipelineGraph(options: PipelineOptions = DEFAULT_PIPELINE_OPTIONS) {
+  return buildGraph(pipelineAssets(options));
 }

@@ -14,6 +14,10 @@ export interface PipelineSettings {
   readonly martTopN: number;
   /** silver/market_snapshots' `quarantine_ratio` check fails above this share of a partition, in percent. */
   readonly maxQuarantinePct: number;
+  /** How many coins, top by market-cap rank, bronze/coingecko_price_history fetches daily history for. */
+  readonly historyCoins: number;
+  /** gold/source_reconciliation flags a spread between sources above this, in percent. */
+  readonly reconciliationThresholdPct: number;
 }
 
 export interface PipelineResources {

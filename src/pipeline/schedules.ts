@@ -5,41 +5,52 @@
 import type { Config } from '../config.js';
 import { applyScheduleOverrides, defineSchedule, type ScheduleDefinition } from '../core/schedule.js';
 import { dailyPartitions, sixHourlyPartitions } from '../core/partitions.js';
-import { PIPELINE_ASSETS } from './definitions.js';
+import type { AnyAsset } from '../core/asset.js';
+import { DEFAULT_PIPELINE_OPTIONS, pipelineAssets, type PipelineOptions } from './definitions.js';
 
-/** Every six-hourly asset (bronze → silver → gold), i.e. `*` without the daily marts. */
-const SIX_HOURLY_SELECTION = PIPELINE_ASSETS.filter((asset) => asset.partitions?.kind === 'six_hourly')
-  .map((asset) => asset.key)
-  .join(',');
+/** The keys of the assets partitioned by `kind`, as a selection. */
+function selectionOf(assets: readonly AnyAsset[], kind: 'six_hourly' | 'daily'): string {
+  return assets
+    .filter((asset) => asset.partitions?.kind === kind)
+    .map((asset) => asset.key)
+    .join(',');
+}
 
-/** Every daily asset: the daily marts. */
-const DAILY_SELECTION = PIPELINE_ASSETS.filter((asset) => asset.partitions?.kind === 'daily')
-  .map((asset) => asset.key)
-  .join(',');
+/** Every six-hourly asset (bronze → silver → gold), i.e. `*` without the daily ones. */
+function everySixHoursFor(assets: readonly AnyAsset[]): ScheduleDefinition {
+  return defineSchedule({
+    name: 'every_6_hours',
+    cron: '0 */6 * * *',
+    selection: selectionOf(assets, 'six_hourly'),
+    // The window that starts at the tick: bronze fetches the market as it is now.
+    partitionFor: (tick) => sixHourlyPartitions.keyFor(tick),
+    catchUp: 'latest',
+    description: 'Ingest the sources, load silver and rebuild the six-hourly gold marts for the window that starts at the tick',
+  });
+}
 
-export const everySixHours: ScheduleDefinition = defineSchedule({
-  name: 'every_6_hours',
-  cron: '0 */6 * * *',
-  selection: SIX_HOURLY_SELECTION,
-  // The window that starts at the tick: bronze fetches the market as it is now.
-  partitionFor: (tick) => sixHourlyPartitions.keyFor(tick),
-  catchUp: 'latest',
-  description: 'Ingest CoinGecko, load silver and rebuild the six-hourly gold marts for the window that starts at the tick',
-});
+/** Every daily asset: the price history and the daily marts. */
+function dailyFor(assets: readonly AnyAsset[]): ScheduleDefinition {
+  return defineSchedule({
+    name: 'daily',
+    cron: '15 0 * * *',
+    selection: selectionOf(assets, 'daily'),
+    // The last UTC day that has ended by the tick (yesterday at 00:15 UTC), whatever the timezone.
+    partitionFor: (tick) => dailyPartitions.keyFor(new Date(dailyPartitions.parse(dailyPartitions.keyFor(tick)).start.getTime() - 1)),
+    catchUp: 'latest',
+    description: "Fetch the previous day's price history and rebuild the daily marts for it",
+  });
+}
 
-export const daily: ScheduleDefinition = defineSchedule({
-  name: 'daily',
-  cron: '15 0 * * *',
-  selection: DAILY_SELECTION,
-  // The last UTC day that has ended by the tick (yesterday at 00:15 UTC), whatever the timezone.
-  partitionFor: (tick) => dailyPartitions.keyFor(new Date(dailyPartitions.parse(dailyPartitions.keyFor(tick)).start.getTime() - 1)),
-  catchUp: 'latest',
-  description: "Rebuild the daily marts for the previous day's daily partition",
-});
+/** The schedules of the pipeline `options` configures (default: the default configuration's). */
+export function pipelineSchedules(options: PipelineOptions = DEFAULT_PIPELINE_OPTIONS): ScheduleDefinition[] {
+  const assets = pipelineAssets(options);
+  return [everySixHoursFor(assets), dailyFor(assets)];
+}
 
-export const PIPELINE_SCHEDULES: readonly ScheduleDefinition[] = Object.freeze([everySixHours, daily]);
+export const [everySixHours, daily] = pipelineSchedules() as [ScheduleDefinition, ScheduleDefinition];
 
-/** The shipped schedules with the operator's overrides; an override naming no schedule is a DefinitionError. */
-export function configuredSchedules(config: Pick<Config, 'scheduleOverrides'>): ScheduleDefinition[] {
-  return applyScheduleOverrides(PIPELINE_SCHEDULES, config.scheduleOverrides);
+/** The shipped schedules for this configuration, with the operator's overrides; an override naming no schedule is a DefinitionError. */
+export function configuredSchedules(config: Pick<Config, 'scheduleOverrides' | 'sources' | 'historyCoins'>): ScheduleDefinition[] {
+  return applyScheduleOverrides(pipelineSchedules(config), config.scheduleOverrides);
 }

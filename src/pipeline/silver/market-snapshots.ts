@@ -5,6 +5,8 @@ import { coingeckoMarkets } from '../bronze/coingecko-markets.js';
 import { rawResponseFiles, readManifest, readVerifiedFile } from '../bronze/read-bronze.js';
 import { requirePartition } from '../bronze/require-partition.js';
 import { loadMarketSnapshots } from './load-market-snapshots.js';
+import { quoteFromMarketRow } from '../quotes/coingecko-adapter.js';
+import { mergeQuotes } from '../quotes/merge-quotes.js';
 import { splitMarketRows } from './market-rows.js';
 import { replaceQuarantine } from './quarantine.js';
 import { detectMarketsDrift, recordDrift } from './schema-drift.js';
@@ -15,6 +17,7 @@ import { SILVER_MARKET_CHECKS } from '../checks/silver-market-checks.js';
  * Validated, typed market rows, one per coin per snapshot. One transaction per partition: the
  * rows travel by COPY into a temp staging table and merge with INSERT … ON CONFLICT; invalid
  * rows go to silver.quarantine with their reason. silver rows + quarantined rows = bronze rows.
+ * The same transaction writes the rows in the unified schema (silver.market_quotes, source coingecko).
  */
 export const marketSnapshots = defineAsset({
   key: 'silver/market_snapshots',
@@ -43,6 +46,9 @@ export const marketSnapshots = defineAsset({
     const snapshotAt = partition.start.toISOString();
     await database.withSession(async (session) => {
       await loadMarketSnapshots(session, snapshotAt, staged);
+      // The same rows in the unified schema, beside the other sources' quotes.
+      const quotes = staged.map(({ row, sourceFile, sourceRow }) => ({ ...quoteFromMarketRow(row), snapshotAt, sourceFile, sourceRow }));
+      await mergeQuotes(session, quotes, { source: 'coingecko', replaceSnapshot: snapshotAt });
       await replaceQuarantine(session, ctx.assetKey, partition.key, quarantined);
       await recordDrift(session, drift, partition.key, ctx.clock.now());
     });

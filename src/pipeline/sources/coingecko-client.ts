@@ -95,6 +95,11 @@ export interface CoinGeckoClient {
    */
   marketsPages(request: MarketsRequest): AsyncGenerator<SourceResponse<readonly JsonObject[]>>;
   fetchAllMarkets(request: MarketsRequest): Promise<Array<SourceResponse<readonly JsonObject[]>>>;
+  /**
+   * Any GET endpoint (`/coins/bitcoin/market_chart/range`), with the same key, rate limit,
+   * retries and lossless parse; `data` is unvalidated JSON for the caller's schema.
+   */
+  getJson(endpoint: string, query: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<SourceResponse<JsonValue>>;
 }
 
 export const MAX_PER_PAGE = 250;
@@ -133,7 +138,7 @@ export function createCoinGeckoClient(config: CoinGeckoConfig, deps: CoinGeckoCl
     headers: { accept: 'application/json', ...(keyHeader !== null && apiKey !== undefined ? { [keyHeader]: apiKey } : {}) },
   });
 
-  async function get(endpoint: string, query: Record<string, string>, signal: AbortSignal | undefined): Promise<SourceResponse<JsonValue>> {
+  async function get(endpoint: string, query: Readonly<Record<string, string>>, signal: AbortSignal | undefined): Promise<SourceResponse<JsonValue>> {
     const search = new URLSearchParams(query).toString();
     const url = `${baseUrl}${endpoint}${search ? `?${search}` : ''}`;
     const maxAttempts = policy.maxRetries + 1;
@@ -254,6 +259,7 @@ export function createCoinGeckoClient(config: CoinGeckoConfig, deps: CoinGeckoCl
     getGlobal: (request = {}) => get('/global', {}, request.signal),
     marketsPages,
     fetchAllMarkets,
+    getJson: get,
   };
 }
 
