@@ -10,7 +10,9 @@ import { coingeckoGlobal } from './bronze/coingecko-global.js';
 import { coingeckoMarkets } from './bronze/coingecko-markets.js';
 import { cryptoAnalyticsMart } from './gold/crypto-analytics-mart.js';
 import { dailyCoinSummary } from './gold/daily-coin-summary.js';
+import { defineMarketDaily } from './gold/market-daily.js';
 import { marketSegmentAnalysis } from './gold/market-segment-analysis.js';
+import { defineSourceReconciliation } from './gold/source-reconciliation.js';
 import { globalSnapshots } from './silver/global-snapshots.js';
 import { marketSnapshots } from './silver/market-snapshots.js';
 
@@ -20,8 +22,22 @@ export type PipelineOptions = Pick<Config, 'sources' | 'historyCoins'>;
 export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = Object.freeze({ sources: ['coingecko'] as const, historyCoins: 50 });
 
 export function pipelineAssets(options: PipelineOptions = DEFAULT_PIPELINE_OPTIONS): AnyAsset[] {
-  void options;
-  return [coingeckoMarkets, coingeckoGlobal, marketSnapshots, globalSnapshots, cryptoAnalyticsMart, marketSegmentAnalysis, dailyCoinSummary];
+  void options.historyCoins;
+  // Each source's silver asset writes its quotes to silver.market_quotes; the source marts read them.
+  const quoteAssets: AnyAsset[] = [marketSnapshots];
+  const sourceAssets: AnyAsset[] = [];
+  return [
+    coingeckoMarkets,
+    coingeckoGlobal,
+    marketSnapshots,
+    globalSnapshots,
+    ...sourceAssets,
+    cryptoAnalyticsMart,
+    marketSegmentAnalysis,
+    dailyCoinSummary,
+    defineSourceReconciliation(quoteAssets),
+    defineMarketDaily(quoteAssets),
+  ];
 }
 
 export function pipelineGraph(options: PipelineOptions = DEFAULT_PIPELINE_OPTIONS) {
