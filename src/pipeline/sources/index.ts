@@ -1,13 +1,7 @@
 export { createCoinGeckoClient, MAX_PER_PAGE } from './coingecko-client.js';
-export type {
-  CoinGeckoClient,
-  CoinGeckoClientDeps,
-  MarketsPageRequest,
-  MarketsRequest,
-  SourceLogger,
-  SourceRequestInfo,
-  SourceResponse,
-} from './coingecko-client.js';
+export type { CoinGeckoClient, CoinGeckoClientDeps, MarketsPageRequest, MarketsRequest } from './coingecko-client.js';
+export { createHttpSource } from './http-source.js';
+export type { HttpSource, HttpSourceDeps, HttpSourceOptions, SourceLogger, SourceRequestInfo, SourceResponse } from './http-source.js';
 export { GlobalSchema, MarketRowSchema, MarketsPageSchema, parseGlobal, parseMarketRow, parseMarketsPage } from './coingecko-schemas.js';
 export type { GlobalData, GlobalResult, MarketRow, MarketRowResult, MarketsPageResult } from './coingecko-schemas.js';
 export { toPlainDecimal } from './decimal-text.js';
