@@ -17,6 +17,7 @@ import { StrataError } from '../core/errors.js';
 import { metricsFor, registerMetricsRoute, type Metrics } from '../metrics.js';
 import type { Runtime } from '../runtime.js';
 import { registerApiV1 } from './api/index.js';
+import { registerMarketApi } from './api/market.js';
 import { httpStatusFor } from './error-codes.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerLoginRoutes } from './login-routes.js';
@@ -95,6 +96,7 @@ export async function buildApp({ runtime, metrics, security: securityOverrides }
   registerMetricsRoute(app, metrics ?? metricsFor(runtime));
   registerLoginRoutes(app, security);
   await app.register(async (api) => registerApiV1(api, runtime), { prefix: '/api/v1' });
+  await app.register(async (market) => registerMarketApi(market, runtime), { prefix: '/api/v1/market' });
   await app.register(async (ui) => registerUi(ui, runtime));
   return app;
 }
