@@ -1,11 +1,14 @@
 /**
  * A local stand-in for the CoinGecko API, built from real recorded responses, for tests and for
  * running the pipeline offline (`strata fake-coingecko`). It serves recorded bytes, not
- * re-serialized JSON, so bronze sees what CoinGecko sends. Faults are scripted through options
- * or `script()` (never env), and every request is recorded so tests can assert rates and headers.
+ * re-serialized JSON, so bronze sees what CoinGecko sends; price history
+ * (`/coins/{id}/market_chart/range`) is synthetic but deterministic (market-chart.ts). Faults
+ * are scripted through options or `script()` (never env), and every request is recorded so
+ * tests can assert rates and headers.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { loadFixtureData, type FixtureData } from './fixture-data.js';
+import { chartBaseOf, marketChartBody } from './market-chart.js';
 import { createMarketUniverse } from './market-universe.js';
 
 /**
@@ -46,6 +49,13 @@ export interface FakeCoinGeckoOptions {
   readonly now?: () => Date;
   /** Where the recorded fixtures live; default the repository's tests/fixtures/coingecko. */
   readonly fixturesDir?: string;
+  /**
+   * Called as each request arrives, once recorded; the request waits for a returned promise.
+   * Tests use it to act at an exact point, e.g. kill a client once it asks for the K-th range.
+   */
+  readonly onRequest?: (request: RecordedRequest) => void | Promise<void>;
+  /** Called once each reply has been sent, with `status` set. */
+  readonly onResponse?: (request: RecordedRequest) => void;
 }
 
 export interface FakeCoinGecko {
@@ -92,10 +102,13 @@ export function createFakeCoinGecko(options: FakeCoinGeckoOptions = {}): FakeCoi
     };
     requests.push(record);
     records.set(request, record);
+    await options.onRequest?.(record);
   });
   app.addHook('onResponse', async (request, reply) => {
     const record = records.get(request);
-    if (record) record.status = reply.statusCode;
+    if (record === undefined) return;
+    record.status = reply.statusCode;
+    options.onResponse?.(record);
   });
 
   // Faults first, then the key check, as a real server's edge (rate limiter, proxy) would do.
@@ -152,6 +165,25 @@ export function createFakeCoinGecko(options: FakeCoinGeckoOptions = {}): FakeCoi
       .send(universe.pageBody(page, perPage));
   });
 
+  app.get<{ Params: { id: string } }>(`${API_PREFIX}/coins/:id/market_chart/range`, async (request, reply) => {
+    const query = records.get(request)?.query ?? {};
+    const currency = query['vs_currency'];
+    if (currency === undefined || currency === '') return sendJson(reply, 400, { error: 'Missing parameter vs_currency' });
+    if (!SUPPORTED_CURRENCIES.has(currency)) return sendJson(reply, 400, { error: 'invalid vs_currency' });
+    const from = unixSeconds(query['from']);
+    const to = unixSeconds(query['to']);
+    if (from === undefined || to === undefined) {
+      const name = from === undefined ? 'from' : 'to';
+      const text = query[name];
+      return sendJson(reply, 400, { error: text === undefined || text === '' ? `Missing parameter ${name}` : `invalid ${name}: expected a UNIX timestamp in seconds` });
+    }
+    if (from > to) return sendJson(reply, 400, { error: 'invalid range: from is after to' });
+    const row = universe.coin(request.params.id);
+    const base = row === undefined ? undefined : chartBaseOf(row);
+    if (base === undefined) return sendJson(reply, 404, { error: 'coin not found' });
+    return reply.code(200).header('content-type', JSON_TYPE).send(marketChartBody(base, from * 1000, to * 1000, now().getTime()));
+  });
+
   app.setNotFoundHandler(async (_request, reply) =>
     sendJson(reply, 404, { error: 'Incorrect path. Please check https://www.coingecko.com/api/documentation' }),
   );
@@ -178,6 +210,10 @@ function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyRe
 
 function positiveInt(text: string): number | null {
   return /^[1-9]\d{0,8}$/.test(text) ? Number(text) : null;
+}
+
+function unixSeconds(text: string | undefined): number | undefined {
+  return text !== undefined && /^\d{1,11}(\.\d+)?$/.test(text) ? Number(text) : undefined;
 }
 
 function flatHeaders(headers: FastifyRequest['headers']): Record<string, string> {

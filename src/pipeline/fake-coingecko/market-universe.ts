@@ -14,6 +14,8 @@ export interface MarketUniverse {
   readonly size: number;
   /** The JSON text of the page, as CoinGecko pages it (1-based; past the end: `[]`). */
   pageBody(page: number, perPage: number): Buffer;
+  /** The row of the coin with this id, recorded or synthetic; undefined outside the universe. */
+  coin(id: string): JsonObject | undefined;
 }
 
 export function createMarketUniverse(data: FixtureData, coins: number): MarketUniverse {
@@ -24,6 +26,19 @@ export function createMarketUniverse(data: FixtureData, coins: number): MarketUn
     if (index < recorded) return data.rowTexts[index] as string;
     const copy = Math.floor(index / recorded);
     return stringifyLosslessJson(synthesize(data.rows[index % recorded] as JsonObject, copy, recorded));
+  };
+  const recordedIndex = new Map<string, number>();
+  data.rows.forEach((row, index) => {
+    if (typeof row['id'] === 'string' && !recordedIndex.has(row['id'])) recordedIndex.set(row['id'], index);
+  });
+  const indexOf = (id: string): number | undefined => {
+    const direct = recordedIndex.get(id);
+    if (direct !== undefined) return direct < coins ? direct : undefined;
+    const match = /^(.+)-([1-9]\d*)$/.exec(id);
+    const row = match ? recordedIndex.get(match[1] as string) : undefined;
+    if (match === null || row === undefined) return undefined;
+    const index = (Number(match[2]) - 1) * recorded + row;
+    return index >= recorded && index < coins ? index : undefined;
   };
 
   return {
@@ -36,6 +51,12 @@ export function createMarketUniverse(data: FixtureData, coins: number): MarketUn
       const texts: string[] = [];
       for (let index = start; index < end; index++) texts.push(rowText(index));
       return Buffer.from(`[${texts.join(',')}]`, 'utf8');
+    },
+    coin(id: string): JsonObject | undefined {
+      const index = indexOf(id);
+      if (index === undefined) return undefined;
+      const row = data.rows[index % recorded] as JsonObject;
+      return index < recorded ? row : synthesize(row, Math.floor(index / recorded), recorded);
     },
   };
 }
