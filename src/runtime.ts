@@ -14,7 +14,7 @@ import { TelemetryBus } from './metrics/telemetry.js';
 import { pipelineGraph } from './pipeline/definitions.js';
 import { createParquetWriter } from './pipeline/parquet/index.js';
 import { PIPELINE_MIGRATIONS_DIR, PIPELINE_MIGRATION_TABLE } from './pipeline/sql-files.js';
-import { createCoinGeckoClient, type CoinGeckoClient } from './pipeline/sources/index.js';
+import { createCoinGeckoClient, createCoinPaprikaClient, type CoinGeckoClient, type CoinPaprikaClient } from './pipeline/sources/index.js';
 import { LocalBronzeStore } from './storage/bronze/index.js';
 import { migrateToLatest, openDatabase, pendingMigrations as pendingMigrationsOf, sqlFileMigrationProvider, type StrataDatabase } from './storage/index.js';
 
@@ -36,6 +36,7 @@ export interface RuntimeOverrides {
   readonly clock?: Clock;
   readonly database?: StrataDatabase;
   readonly coingecko?: CoinGeckoClient;
+  readonly coinpaprika?: CoinPaprikaClient;
   /** Another asset graph, e.g. a synthetic 500-asset graph for the lineage benchmark. */
   readonly graph?: AssetGraph;
   /** Change the resources the assets see, e.g. wrap the database to inject a failure. */
@@ -74,10 +75,20 @@ export async function openRuntime(config: Config, logger: Logger, overrides: Run
         onRequest: ({ endpoint, status, durationMs }) => telemetry.publish({ type: 'source:request', source: 'coingecko', endpoint, status, durationMs }),
         onRateLimitWait: (ms) => telemetry.publish({ type: 'source:rate_limit_wait', source: 'coingecko', ms }),
       });
+    // Created whatever STRATA_SOURCES says: it opens no connection until an asset asks.
+    const coinpaprika =
+      overrides.coinpaprika ??
+      createCoinPaprikaClient(config.coinpaprika, {
+        clock,
+        logger: logger.child({ source: 'coinpaprika' }),
+        onRequest: ({ endpoint, status, durationMs }) => telemetry.publish({ type: 'source:request', source: 'coinpaprika', endpoint, status, durationMs }),
+        onRateLimitWait: (ms) => telemetry.publish({ type: 'source:rate_limit_wait', source: 'coinpaprika', ms }),
+      });
     const base: Resources = {
       database,
       bronze,
       coingecko,
+      coinpaprika,
       parquet: createParquetWriter(),
       settings: {
         coins: config.coins,

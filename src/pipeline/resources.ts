@@ -5,7 +5,7 @@
 import type { StrataDatabase } from '../storage/database.js';
 import type { BronzeStore } from '../storage/bronze/index.js';
 import type { ParquetWriter } from './parquet/index.js';
-import type { CoinGeckoClient } from './sources/index.js';
+import type { CoinGeckoClient, CoinPaprikaClient } from './sources/index.js';
 
 export interface PipelineSettings {
   /** How many coins bronze/coingecko_markets fetches (pages of 250). */
@@ -24,6 +24,7 @@ export interface PipelineResources {
   readonly database: StrataDatabase;
   readonly bronze: BronzeStore;
   readonly coingecko: CoinGeckoClient;
+  readonly coinpaprika: CoinPaprikaClient;
   readonly parquet: ParquetWriter;
   readonly settings: PipelineSettings;
 }

@@ -1,5 +1,9 @@
 export { createCoinGeckoClient, MAX_PER_PAGE } from './coingecko-client.js';
 export type { CoinGeckoClient, CoinGeckoClientDeps, MarketsPageRequest, MarketsRequest } from './coingecko-client.js';
+export { createCoinPaprikaClient } from './coinpaprika-client.js';
+export type { CoinPaprikaClient, TickersRequest } from './coinpaprika-client.js';
+export { TickerSchema, parseTicker, parseTickers } from './coinpaprika-schemas.js';
+export type { Ticker, TickerResult } from './coinpaprika-schemas.js';
 export { createHttpSource } from './http-source.js';
 export type { HttpSource, HttpSourceDeps, HttpSourceOptions, SourceLogger, SourceRequestInfo, SourceResponse } from './http-source.js';
 export { GlobalSchema, MarketRowSchema, MarketsPageSchema, parseGlobal, parseMarketRow, parseMarketsPage } from './coingecko-schemas.js';
