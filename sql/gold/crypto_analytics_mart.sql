@@ -1,6 +1,11 @@
 -- $1 = snapshot_at, $2 = N. The top N coins by market_cap_rank (the rank decides, even where
 -- it disagrees with market-cap order) with dominance, trend, liquidity and 7d/30d statistics
 -- from silver history. Definitions: README "Data model".
+-- 7d/30d statistics prefer the daily closes of silver.price_history; a coin without closes for
+-- a statistic falls back to the snapshots. With S the snapshot's UTC day: the return is the
+-- current price against the close of day S - 7 (S - 30), the volatility the coefficient of
+-- variation of the closes of the whole days S - 7 .. S - 1 (S - 30 .. S - 1). Day S itself is
+-- left out: its close comes after the snapshot.
 WITH snap AS (
   SELECT * FROM silver.market_snapshots WHERE snapshot_at = $1::timestamptz
 ),
@@ -11,7 +16,7 @@ basis AS (
     (SELECT sum(market_cap) FROM snap) AS snapshot_total
 ),
 top_coins AS (
-  SELECT * FROM snap WHERE market_cap_rank BETWEEN 1 AND $2::integer
+  SELECT *, (snapshot_at AT TIME ZONE 'UTC')::date AS snapshot_day FROM snap WHERE market_cap_rank BETWEEN 1 AND $2::integer
 )
 INSERT INTO gold.crypto_analytics_mart (
   snapshot_at, coin_id, market_cap_rank, symbol, name, current_price, market_cap, total_volume,
@@ -47,13 +52,32 @@ SELECT
     ELSE 'low'
   END,
   t.market_cap_category,
-  (t.current_price / NULLIF(base7.current_price, 0) - 1) * 100,
-  w7.volatility,
-  (t.current_price / NULLIF(base30.current_price, 0) - 1) * 100,
-  w30.volatility
+  CASE WHEN close7.price_usd IS NOT NULL
+    THEN (t.current_price / NULLIF(close7.price_usd, 0) - 1) * 100
+    ELSE (t.current_price / NULLIF(base7.current_price, 0) - 1) * 100 END,
+  CASE WHEN closes7.closes > 0 THEN closes7.volatility ELSE w7.volatility END,
+  CASE WHEN close30.price_usd IS NOT NULL
+    THEN (t.current_price / NULLIF(close30.price_usd, 0) - 1) * 100
+    ELSE (t.current_price / NULLIF(base30.current_price, 0) - 1) * 100 END,
+  CASE WHEN closes30.closes > 0 THEN closes30.volatility ELSE w30.volatility END
 FROM top_coins t
 CROSS JOIN basis b
--- Base price: the newest snapshot between 7 (30) days and one day more ago; none means no return.
+-- Daily closes: the close 7 (30) days before the snapshot's day, and the closes of the window.
+LEFT JOIN silver.price_history close7
+  ON close7.coin_id = t.coin_id AND close7.day = t.snapshot_day - 7 AND close7.price_usd IS NOT NULL
+LEFT JOIN silver.price_history close30
+  ON close30.coin_id = t.coin_id AND close30.day = t.snapshot_day - 30 AND close30.price_usd IS NOT NULL
+LEFT JOIN LATERAL (
+  SELECT count(p.price_usd) AS closes, stddev_samp(p.price_usd) / NULLIF(avg(p.price_usd), 0) * 100 AS volatility
+  FROM silver.price_history p
+  WHERE p.coin_id = t.coin_id AND p.day >= t.snapshot_day - 7 AND p.day < t.snapshot_day
+) closes7 ON true
+LEFT JOIN LATERAL (
+  SELECT count(p.price_usd) AS closes, stddev_samp(p.price_usd) / NULLIF(avg(p.price_usd), 0) * 100 AS volatility
+  FROM silver.price_history p
+  WHERE p.coin_id = t.coin_id AND p.day >= t.snapshot_day - 30 AND p.day < t.snapshot_day
+) closes30 ON true
+-- Snapshot fallback. Base price: the newest snapshot between 7 (30) days and one day more ago; none means no return.
 LEFT JOIN LATERAL (
   SELECT h.current_price FROM silver.market_snapshots h
   WHERE h.coin_id = t.coin_id
