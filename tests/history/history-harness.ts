@@ -44,10 +44,15 @@ export interface HistoryPipeline {
 
 export async function startHistoryPipeline(
   database: StrataDatabase,
-  options: { env?: Record<string, string>; resources?: (resources: Resources) => Resources } = {},
+  options: {
+    env?: Record<string, string>;
+    resources?: (resources: Resources) => Resources;
+    /** A fake (and data directory) the test owns and shares with a child process; not stopped here. */
+    shared?: { fake: RunningFakeCoinGecko; dataDir: string };
+  } = {},
 ): Promise<HistoryPipeline> {
-  const fake = await startFakeCoinGecko();
-  const dataDir = await mkdtemp(join(tmpdir(), 'strata-history-'));
+  const fake = options.shared?.fake ?? (await startFakeCoinGecko());
+  const dataDir = options.shared?.dataDir ?? (await mkdtemp(join(tmpdir(), 'strata-history-')));
   const config = loadConfig({
     STRATA_DATA_DIR: dataDir,
     COINGECKO_BASE_URL: fake.url,
@@ -68,6 +73,7 @@ export async function startHistoryPipeline(
     loadMarkets: () => materialize(runtime, { selection: '+silver/market_snapshots', partitionKey: MARKETS_PARTITION }),
     history: (day, selection = HISTORY_SELECTION) => materialize(runtime, { selection, partitionKey: day }),
     async stop() {
+      if (options.shared !== undefined) return;
       await fake.close();
       await rm(dataDir, { recursive: true, force: true });
     },
