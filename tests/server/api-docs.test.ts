@@ -42,6 +42,11 @@ const ROUTES: [method: string, path: string, inputs: string[]][] = [
   ['get', '/api/v1/marts', []],
   ['get', '/api/v1/marts/{name}/rows', ['path:name', 'query:partition', 'query:sort', 'query:order', 'query:limit', 'query:offset']],
   ['get', '/api/v1/drift', ['query:source', 'query:kind']],
+  ['get', '/api/v1/market/coins', ['query:symbol', 'query:coin_id', 'query:source', 'query:sort', 'query:order', 'query:limit', 'query:cursor']],
+  ['get', '/api/v1/market/latest', ['query:source', 'query:symbol', 'query:coin_id', 'query:sort', 'query:order', 'query:limit', 'query:cursor']],
+  ['get', '/api/v1/market/coins/{coinId}/history', ['path:coinId', 'query:source', 'query:from', 'query:to', 'query:order', 'query:limit', 'query:cursor']],
+  ['get', '/api/v1/market/coins/{coinId}/daily', ['path:coinId', 'query:from', 'query:to', 'query:order', 'query:limit', 'query:cursor']],
+  ['get', '/api/v1/market/marts/{mart}', ['path:mart', 'query:from', 'query:to', 'query:coin_id', 'query:symbol', 'query:source', 'query:limit', 'query:cursor']],
 ];
 
 describeEachBackend('OpenAPI at /docs', (backend) => {

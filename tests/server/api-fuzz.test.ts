@@ -40,6 +40,11 @@ const ROUTES: [method: 'GET' | 'POST', template: string, query: string[], body: 
   ['GET', '/api/v1/marts', [], []],
   ['GET', '/api/v1/marts/{mart}/rows', ['partition', 'sort', 'order', 'limit', 'offset'], []],
   ['GET', '/api/v1/drift', ['source', 'kind'], []],
+  ['GET', '/api/v1/market/coins', ['symbol', 'coin_id', 'source', 'sort', 'order', 'limit', 'cursor'], []],
+  ['GET', '/api/v1/market/latest', ['source', 'symbol', 'coin_id', 'sort', 'order', 'limit', 'cursor'], []],
+  ['GET', '/api/v1/market/coins/{coin}/history', ['source', 'from', 'to', 'sort', 'order', 'limit', 'cursor'], []],
+  ['GET', '/api/v1/market/coins/{coin}/daily', ['from', 'to', 'sort', 'order', 'limit', 'cursor'], []],
+  ['GET', '/api/v1/market/marts/{marketMart}', ['from', 'to', 'coin_id', 'symbol', 'source', 'sort', 'order', 'limit', 'cursor'], []],
 ];
 
 const nasty = fc.constantFrom(
@@ -83,6 +88,8 @@ describeEachBackend('API v1 fuzz: no input answers 5xx', (backend) => {
     name: ['coingecko_markets', 'market_snapshots', 'crypto_analytics_mart'],
     schedule: ['daily', 'every_6_hours'],
     mart: ['crypto_analytics_mart', 'market_segment_analysis', 'daily_coin_summary'],
+    coin: ['bitcoin', 'ethereum', 'weth'],
+    marketMart: ['crypto_analytics_mart', 'market_segment_analysis', 'daily_coin_summary', 'source_reconciliation', 'market_daily'],
     run: ['00000000-0000-4000-8000-000000000000'],
     backfill: ['00000000-0000-4000-8000-000000000000'],
   };

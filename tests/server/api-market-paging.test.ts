@@ -12,7 +12,7 @@ import { buildApp } from '../../src/server/app.js';
 import { describeEachBackend } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { startPipeline, type Pipeline } from '../pipeline/pipeline-harness.js';
-import { ensurePriceHistory, insertQuotes, type QuoteRow } from './api-market-seed.js';
+import { insertQuotes, type QuoteRow } from './api-market-seed.js';
 
 const COIN = 'paging-coin';
 const SOURCES = ['coingecko', 'coinpaprika', 'kaggle'];
@@ -34,7 +34,6 @@ describeEachBackend('market-data API: paging while rows are written', (backend) 
   beforeAll(async () => {
     database = await createTestDatabase('api_market_paging', { backend });
     pipeline = await startPipeline(database);
-    await ensurePriceHistory(database.db);
     await sql`INSERT INTO silver.coins (coin_id, symbol, name, first_seen_at) VALUES (${COIN}, 'pc', 'Paging Coin', now())`.execute(database.db);
     app = await buildApp({ runtime: pipeline.runtime });
   });

@@ -56,15 +56,7 @@ export async function insertQuotes(db: Kysely<Database>, quotes: readonly QuoteR
             VALUES ${sql.join(values)}`.execute(db);
 }
 
-/** silver.price_history is another migration's (0008); until it lands, the tests create it as specified. */
-export async function ensurePriceHistory(db: Kysely<Database>): Promise<void> {
-  await sql`CREATE TABLE IF NOT EXISTS silver.price_history (
-    coin_id text NOT NULL, day date NOT NULL, price_usd numeric, market_cap_usd numeric, total_volume_usd numeric,
-    points integer NOT NULL, last_point_at timestamptz, source_file text NOT NULL, PRIMARY KEY (coin_id, day))`.execute(db);
-}
-
 export async function seedMarket(db: Kysely<Database>): Promise<void> {
-  await ensurePriceHistory(db);
   for (const [coinId, symbol, name] of COINS) {
     await sql`INSERT INTO silver.coins (coin_id, symbol, name, image, first_seen_at)
               VALUES (${coinId}, ${symbol}, ${name}, ${`https://img.example/${coinId}.png`}, '2025-02-09T00:00:00Z')`.execute(db);

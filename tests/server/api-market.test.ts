@@ -278,6 +278,8 @@ describeEachBackend('market-data API', (backend) => {
         [`/api/v1/market/latest?cursor=${cursorOf({ s: 'market_cap_rank', o: 'asc', k: ['coingecko', '99999999999', 'x'] })}`, /key does not fit/],
         [`/api/v1/market/coins/bitcoin/history?cursor=${cursorOf({ s: 'snapshot_at', o: 'asc', k: ['2025-02-30T00:00:00.000000Z', 'a', 'b'] })}`, /key does not fit/],
         [`/api/v1/market/coins/bitcoin/daily?cursor=${cursorOf({ s: 'day', o: 'asc', k: ['2025-13-01'] })}`, /key does not fit/],
+        [`/api/v1/market/coins/bitcoin/daily?cursor=${cursorOf({ s: 'day', o: 'asc', k: ['0000-01-01'] })}`, /key does not fit/],
+        [`/api/v1/market/coins/bitcoin/history?cursor=${cursorOf({ s: 'snapshot_at', o: 'asc', k: ['0000-06-01T00:00:00.000000Z', 'a', 'b'] })}`, /key does not fit/],
         [`/api/v1/market/coins/bitcoin/history?order=desc&cursor=${historyCursor}`, /made for sort=snapshot_at order=asc, not sort=snapshot_at order=desc/],
         [`/api/v1/market/coins?cursor=${historyCursor}`, /made for sort=snapshot_at order=asc, not sort=coin_id order=asc/],
         [`/api/v1/market/marts/market_daily?cursor=${historyCursor}`, /made for sort=snapshot_at/],

@@ -67,7 +67,7 @@ export const DailyPriceSchema = z.object({
   market_cap_usd: Decimal,
   total_volume_usd: Decimal,
   points: z.number(),
-  last_point_at: z.date().nullable(),
+  last_point_at: z.date(),
 });
 
 export const MartValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null(), z.date(), z.record(z.string(), z.string())]);

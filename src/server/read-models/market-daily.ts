@@ -1,7 +1,7 @@
 /**
  * One coin's daily prices for the market-data API (`/api/v1/market/coins/{id}/daily`), read
- * from silver.price_history (one row per coin and UTC day, from CoinGecko's market_chart
- * history), keyed by day on the table's primary key (coin_id, day).
+ * from silver.price_history (migration 0008: one row per coin and UTC day, from CoinGecko's
+ * market_chart history), keyed by day on the table's primary key (coin_id, day).
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../storage/index.js';
@@ -16,7 +16,7 @@ export interface DailyPrice {
   readonly total_volume_usd: string | null;
   /** Chart points the day was built from. */
   readonly points: number;
-  readonly last_point_at: Date | null;
+  readonly last_point_at: Date;
 }
 
 const DAY_KEY = [keyPart('p.day', 'date')];

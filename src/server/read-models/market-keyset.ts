@@ -56,10 +56,13 @@ function validPart(value: unknown, type: KeyType): value is string {
   }
 }
 
-/** '2025-02-30' parses in JS as 2 March; only a string that round-trips names a real instant. */
+/**
+ * '2025-02-30' parses in JS as 2 March; only a string that round-trips names a real instant.
+ * Postgres has no year 0 (JS does), so years start at 1.
+ */
 function isRealInstant(iso: string): boolean {
   const time = Date.parse(iso);
-  return Number.isFinite(time) && new Date(time).toISOString() === iso;
+  return Number.isFinite(time) && new Date(time).toISOString() === iso && !iso.startsWith('0000');
 }
 
 export function encodeCursor(sort: string, order: SortOrder, key: readonly string[]): string {
