@@ -28,10 +28,10 @@ export function cacheFor(reply: FastifyReply, seconds: number): void {
   void reply.header('cache-control', `public, max-age=${seconds}`);
 }
 
-/** ETags and 304s for every 200 GET of `app`'s routes. */
+/** ETags and 304s for every 200 GET (and HEAD, which fastify answers from the GET) of `app`'s routes. */
 export function registerConditionalGet(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
-    if (request.method !== 'GET' || reply.statusCode !== 200) return payload;
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200) return payload;
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
     const etag = strongEtag(payload);
     void reply.header('etag', etag);

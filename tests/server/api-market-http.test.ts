@@ -90,6 +90,8 @@ describeEachBackend('market-data API over HTTP', (backend) => {
       expect(again.headers['server-timing']).toMatch(SERVER_TIMING);
       expect(again.headers['cache-control']).toBe(first.headers['cache-control']);
     }
+    const head = await app.inject({ method: 'HEAD', url: '/api/v1/market/coins/bitcoin/history', headers: { 'if-none-match': etag } });
+    expect({ status: head.statusCode, etag: head.headers['etag'] }).toEqual({ status: 304, etag });
     const stale = await get('/api/v1/market/coins/bitcoin/history', { 'if-none-match': '"not-the-etag"' });
     expect(stale.statusCode).toBe(200);
     expect(stale.body).toBe(first.body);

@@ -87,9 +87,9 @@ export async function latestSnapshots(db: Kysely<Database>, source?: string): Pr
     SELECT l.source, l.snapshot_at, l.snapshot_at::text AS exact FROM (
       SELECT s.source, (SELECT max(q.snapshot_at) FROM silver.market_quotes q WHERE q.source = s.source) AS snapshot_at
       FROM (${sources}) s) l
-    WHERE l.snapshot_at IS NOT NULL
-    ORDER BY l.source`.execute(db);
-  return rows;
+    WHERE l.snapshot_at IS NOT NULL`.execute(db);
+  // In code-unit order, not the database collation's: marketLatest compares cursor sources in JS.
+  return rows.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
 }
 
 export async function marketLatest(db: Kysely<Database>, request: LatestRequest): Promise<LatestPage> {
