@@ -72,7 +72,7 @@ export interface LatestPage extends Page<MarketQuote> {
  * Each source's newest snapshot. The distinct sources come from a loose index scan of the
  * primary key (one probe per source, not a scan of every quote).
  */
-export async function latestSnapshots(db: Kysely<Database>, source?: string): Promise<(LatestSnapshot & { readonly exact: string })[]> {
+async function latestSnapshots(db: Kysely<Database>, source?: string): Promise<(LatestSnapshot & { readonly exact: string })[]> {
   const sources =
     source === undefined
       ? sql`WITH RECURSIVE s (source) AS (
