@@ -8,6 +8,7 @@ import { backfillCommand } from './cli/backfill-command.js';
 import { cancelCommand } from './cli/cancel-command.js';
 import { chartCommand, parseChartArgs } from './cli/chart-command.js';
 import { driftCommand } from './cli/drift-command.js';
+import { importCommand, prepareImportArgs } from './cli/import-command.js';
 import { materializeCommand, rangeOf } from './cli/materialize-command.js';
 import { print } from './cli/output.js';
 import { runsCommand } from './cli/runs-command.js';
@@ -41,6 +42,9 @@ Commands:
   runs [--json] [--limit N] [--status S] list recent runs, newest first
   chart market-share|top-prices|segments [--partition KEY] [--out FILE.svg|FILE.png]
                                          draw a chart of the gold data view (default: newest partition, SVG on stdout)
+  import <file.csv> --source NAME [--json]
+                                         load a CSV of quotes into silver.market_quotes under source NAME; bad
+                                         lines are quarantined with their line number; the same file twice is a no-op
   drift [--json]                         schema drift of the sources: new, missing and retyped fields, first/last seen
   migrate                                apply database migrations and exit
   verify [--json]                        re-hash every bronze file (markets and /global) against its manifest and
@@ -77,6 +81,7 @@ async function main(argv: readonly string[]): Promise<number> {
       to: { type: 'string' },
       chunk: { type: 'string' },
       out: { type: 'string' },
+      source: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -157,6 +162,11 @@ async function main(argv: readonly string[]): Promise<number> {
       const request = parseChartArgs({ positionals: rest, partition: values.partition, out: values.out });
       const logger = createLogger({ level: 'warn', destination: process.stderr });
       return withRuntime(config, logger, (runtime) => chartCommand(runtime, request));
+    }
+    case 'import': {
+      const prepared = await prepareImportArgs({ positionals: rest, source: values.source });
+      const logger = createLogger({ level: 'warn', destination: process.stderr });
+      return withRuntime(config, logger, (runtime) => importCommand(runtime, prepared, { json: values.json }));
     }
     case 'drift': {
       const logger = createLogger({ level: 'warn', destination: process.stderr });
