@@ -239,12 +239,16 @@ describeEachBackend('scheduler', (backend) => {
 
 describe('shipped schedules', () => {
   it('every_6_hours selects every six-hourly asset and runs the window that starts at the tick; daily runs the daily marts for the previous UTC day', () => {
-    const [sixHourly, daily] = configuredSchedules(loadConfig({}));
-    const graph = pipelineGraph();
+    const config = loadConfig({});
+    const [sixHourly, daily] = configuredSchedules(config);
+    const graph = pipelineGraph(config);
+    const keysOf = (kind: string) => graph.nodes.filter((node) => node.partitions === kind).map((node) => node.key).sort();
     expect(sixHourly).toMatchObject({ name: 'every_6_hours', cron: '0 */6 * * *', timezone: 'UTC', catchUp: 'latest' });
-    expect(sixHourly?.selection.split(',').sort()).toEqual(graph.nodes.filter((node) => node.partitions === 'six_hourly').map((node) => node.key).sort());
+    expect(sixHourly?.selection.split(',').sort()).toEqual(keysOf('six_hourly'));
     expect(sixHourly?.partitionFor(new Date('2026-11-23T06:00:00Z'))).toBe('2026-11-23T06:00Z');
-    expect(daily).toMatchObject({ name: 'daily', cron: '15 0 * * *', timezone: 'UTC', selection: 'gold/daily_coin_summary' });
+    expect(daily).toMatchObject({ name: 'daily', cron: '15 0 * * *', timezone: 'UTC' });
+    expect(daily?.selection.split(',').sort()).toEqual(keysOf('daily'));
+    expect(keysOf('daily')).toEqual(expect.arrayContaining(['gold/daily_coin_summary', 'gold/market_daily']));
     expect(daily?.partitionFor(new Date('2026-11-24T00:15:00Z'))).toBe('2026-11-23');
     // Overridden to Berlin, 00:15 local is 23:15Z the day before: the last UTC day that has ended.
     expect(daily?.partitionFor(new Date('2026-11-23T23:15:00Z'))).toBe('2026-11-22');

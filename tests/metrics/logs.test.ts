@@ -89,7 +89,7 @@ describeEachBackend('logs of a run and of HTTP requests', (backend) => {
 
   it('puts runId, asset and partition on the run lines that have them', () => {
     const materialized = lines().filter((line) => line['msg'] === 'asset materialized');
-    expect(materialized).toHaveLength(6);
+    expect(materialized).toHaveLength(7);
     for (const line of materialized) {
       expect(line).toMatchObject({ runId: expect.any(String), asset: expect.stringMatching(/^(bronze|silver|gold)\//), partition: PARTITION });
     }

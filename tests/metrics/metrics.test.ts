@@ -67,8 +67,8 @@ describeEachBackend('/metrics after a pipeline run', (backend) => {
     expect(valueOf(samples, 'strata_run_duration_seconds_count', { status: 'SUCCESS', trigger: 'manual' })).toBe(1);
     expect(valueOf(samples, 'strata_run_duration_seconds_sum', { status: 'SUCCESS', trigger: 'manual' })).toBeGreaterThan(0);
     expect(valueOf(samples, 'strata_step_duration_seconds_count', { ...SILVER, status: 'SUCCESS' })).toBe(1);
-    // Six six-hourly assets ran; the daily mart is not in a six-hourly run.
-    expect(samplesOf(samples, 'strata_step_duration_seconds_count', { status: 'SUCCESS' })).toHaveLength(6);
+    // Seven six-hourly assets ran; the daily marts are not in a six-hourly run.
+    expect(samplesOf(samples, 'strata_step_duration_seconds_count', { status: 'SUCCESS' })).toHaveLength(7);
     expect(valueOf(samples, 'strata_materializations_total', SILVER)).toBe(1);
     expect(valueOf(samples, 'strata_rows_materialized_total', SILVER)).toBe(250);
     expect(valueOf(samples, 'strata_rows_materialized_total', { asset: 'silver/global_snapshots', layer: 'silver' })).toBe(1);
@@ -95,7 +95,7 @@ describeEachBackend('/metrics after a pipeline run', (backend) => {
     expect(valueOf(samples, 'strata_asset_freshness_objective_seconds', { asset: 'bronze/coingecko_markets' })).toBe(6.5 * 3600);
     expect(valueOf(samples, 'strata_asset_freshness_lag_seconds', { asset: 'gold/daily_coin_summary' })).toBeUndefined();
     expect(valueOf(samples, 'strata_asset_stale', { asset: 'gold/daily_coin_summary' })).toBe(1);
-    expect(samplesOf(samples, 'strata_asset_stale')).toHaveLength(7);
+    expect(samplesOf(samples, 'strata_asset_stale')).toHaveLength(9);
   });
 
   it('reads queue depth and runs in progress from the database at scrape time', async () => {

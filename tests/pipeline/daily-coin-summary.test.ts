@@ -107,8 +107,8 @@ describeEachBackend('gold/daily_coin_summary', (backend) => {
     const { backfill, runs } = await createBackfill(pipeline.runtime, { selection: 'gold/*', from: '2025-02-08', to: '2025-02-10' });
     expect(backfill.partitionsKind).toBe('daily');
     expect(runs.map((run) => [run.partitionKey, run.selection])).toEqual([
-      ['2025-02-08', 'gold/daily_coin_summary'],
-      ['2025-02-09', 'gold/daily_coin_summary'],
+      ['2025-02-08', 'gold/daily_coin_summary,gold/market_daily'],
+      ['2025-02-09', 'gold/daily_coin_summary,gold/market_daily'],
     ]);
     expect(backfill.skipped).toEqual([
       { partition: '2025-02-10', reason: expect.stringMatching(/^gold\/daily_coin_summary needs at least one partition of silver\/market_snapshots/) as unknown as string },

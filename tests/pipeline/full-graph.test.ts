@@ -78,7 +78,7 @@ describeEachBackend('pipeline end to end on the recorded 250-coin page', (backen
     await database?.destroy();
   });
 
-  it('runs all six assets to SUCCESS for the partition', () => {
+  it('runs all seven six-hourly assets to SUCCESS for the partition', () => {
     const steps = first.steps.map((step) => ({ asset: step.assetKey, partition: step.partition, status: step.status, error: step.error }));
     expect(steps.sort((a, b) => a.asset.localeCompare(b.asset))).toEqual(
       [
@@ -86,6 +86,7 @@ describeEachBackend('pipeline end to end on the recorded 250-coin page', (backen
         'bronze/coingecko_markets',
         'gold/crypto_analytics_mart',
         'gold/market_segment_analysis',
+        'gold/source_reconciliation',
         'silver/global_snapshots',
         'silver/market_snapshots',
       ].map((asset) => ({ asset, partition: PARTITION, status: 'SUCCESS', error: undefined })),

@@ -137,7 +137,7 @@ describeEachBackend('reprocessing a partition range from bronze', (backend) => {
     expect([gold.code, gold.stdout.trimEnd().split('\n').at(-1)]).toEqual([0, '3 partition(s): 3 succeeded, 0 failed, 0 skipped']);
     const daily = await materializeRange(pipeline, 'gold/*', DAY, DAY);
     expect([daily.code, daily.stdout.trimEnd().split('\n').at(-1)]).toEqual([0, '1 partition(s): 1 succeeded, 0 failed, 0 skipped']);
-    expect(daily.stdout).toMatch(/selection gold\/daily_coin_summary  partition 2025-02-09  SUCCESS/);
+    expect(daily.stdout).toMatch(/selection gold\/daily_coin_summary,gold\/market_daily  partition 2025-02-09  SUCCESS/);
 
     const again = await dumpAll(database);
     expect(again).toEqual(firstTime);
@@ -151,7 +151,7 @@ describeEachBackend('reprocessing a partition range from bronze', (backend) => {
       const selection = new RegExp(`^run \\S+  selection (\\S+)  partition ${partition}  SUCCESS$`, 'm').exec(result.stdout)?.[1];
       expect([partition, selection?.split(',').sort()]).toEqual([
         partition,
-        ['gold/crypto_analytics_mart', 'gold/market_segment_analysis', 'silver/global_snapshots', 'silver/market_snapshots'],
+        ['gold/crypto_analytics_mart', 'gold/market_segment_analysis', 'gold/source_reconciliation', 'silver/global_snapshots', 'silver/market_snapshots'],
       ]);
     }
     expect(result.stdout).not.toMatch(/bronze\/coingecko_markets\s+\S+\s+SUCCESS/);

@@ -94,6 +94,7 @@ describeEachBackend('silver/market_snapshots fails atomically', (backend) => {
       'silver/market_snapshots': 'FAILURE',
       'gold/crypto_analytics_mart': 'SKIPPED',
       'gold/market_segment_analysis': 'SKIPPED',
+      'gold/source_reconciliation': 'SKIPPED',
     });
     const failed = result.steps.find((step) => step.assetKey === 'silver/market_snapshots');
     expect(failed?.error).toContain(`silver/market_snapshots [${PARTITION}]`);

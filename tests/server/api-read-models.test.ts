@@ -64,7 +64,7 @@ describeEachBackend('read models', (backend) => {
 
   it('assetGraph colours nodes by last run and staleness', async () => {
     const graph = await assetGraph(pipeline.runtime);
-    expect(graph.nodes).toHaveLength(7);
+    expect(graph.nodes).toHaveLength(9);
     expect(graph.nodes.find((node) => node.key === 'gold/crypto_analytics_mart')).toMatchObject({ lastRunStatus: 'SUCCESS', lastStepStatus: 'SUCCESS' });
     expect(graph.edges).toContainEqual({ from: 'silver/market_snapshots', to: 'gold/crypto_analytics_mart' });
   });
@@ -102,7 +102,7 @@ describeEachBackend('read models', (backend) => {
 
   it('runDetail pages events: newest page first, then before/after', async () => {
     const detail = await runDetail(pipeline.runtime, runId);
-    expect(detail.steps.length).toBe(6);
+    expect(detail.steps.length).toBe(7);
     const ids = detail.events.events.map((stored) => stored.id);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(detail.events.hasOlder).toBe(false);

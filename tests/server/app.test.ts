@@ -44,10 +44,12 @@ describeEachBackend('HTTP API', (backend) => {
       'silver/market_snapshots',
       'gold/crypto_analytics_mart',
       'gold/daily_coin_summary',
+      'gold/market_daily',
       'gold/market_segment_analysis',
+      'gold/source_reconciliation',
     ]);
-    // The six-hourly run leaves the daily mart out (a run has one partition kind).
-    for (const asset of body.assets.filter((a) => a.key !== 'gold/daily_coin_summary')) {
+    // The six-hourly run leaves the daily marts out (a run has one partition kind).
+    for (const asset of body.assets.filter((a) => a.key !== 'gold/daily_coin_summary' && a.key !== 'gold/market_daily')) {
       expect(asset.latestMaterialization).toMatchObject({ partitionKey: PARTITION, runId });
     }
     const graph = (await app.inject({ method: 'GET', url: '/api/v1/graph' })).json<{ edges: unknown[] }>();
@@ -62,7 +64,13 @@ describeEachBackend('HTTP API', (backend) => {
     expect(response.statusCode).toBe(200);
     const body = response.json<{ upstream: string[]; downstream: string[]; materializations: { metadata: Record<string, number> }[] }>();
     expect(body.upstream).toEqual(['bronze/coingecko_markets']);
-    expect(body.downstream).toEqual(['gold/crypto_analytics_mart', 'gold/daily_coin_summary', 'gold/market_segment_analysis']);
+    expect(body.downstream).toEqual([
+      'gold/crypto_analytics_mart',
+      'gold/daily_coin_summary',
+      'gold/market_daily',
+      'gold/market_segment_analysis',
+      'gold/source_reconciliation',
+    ]);
     expect(body.materializations[0]?.metadata).toMatchObject({ rows: 250, quarantined: 0, bronze_rows: 250 });
 
     const missing = await app.inject({ method: 'GET', url: '/api/v1/assets/gold/nope' });
@@ -88,11 +96,11 @@ describeEachBackend('HTTP API', (backend) => {
     expect(response.statusCode).toBe(200);
     const body = response.json<{ run: { status: string }; steps: { assetKey: string; status: string }[]; events: { events: { event: { type: string } }[] } }>();
     expect(body.run.status).toBe('SUCCESS');
-    expect(body.steps).toHaveLength(6);
+    expect(body.steps).toHaveLength(7);
     expect(body.steps.every((step) => step.status === 'SUCCESS')).toBe(true);
     expect(body.events.events[0]?.event.type).toBe('run:started');
     expect(body.events.events.at(-1)?.event.type).toBe('run:succeeded');
-    expect(body.events.events.filter((e) => e.event.type === 'asset:materialized')).toHaveLength(6);
+    expect(body.events.events.filter((e) => e.event.type === 'asset:materialized')).toHaveLength(7);
   });
 
   it('answers bad input with a 4xx that says what was wrong', async () => {

@@ -39,8 +39,8 @@ describeEachBackend('HTML UI pages', (backend) => {
     expect(status).toBe(200);
     expect(headers['content-type']).toMatch(/text\/html/);
     expect(count(body, 'data-testid="layer-card"')).toBe(3);
-    // Six assets materialized; the daily mart never was.
-    expect(body).toMatch(/data-layer="gold"[\s\S]*?data-health="missing"><span class="n missing">1</);
+    // Seven assets materialized; the two daily marts never were.
+    expect(body).toMatch(/data-layer="gold"[\s\S]*?data-health="missing"><span class="n missing">2</);
     expect(body).toContain('data-testid="failing-checks"');
     expect(body).toContain('dominance_sum_at_most_100');
     expect(body).toContain(`data-run-id="${runId}"`);
@@ -104,7 +104,7 @@ describeEachBackend('HTML UI pages', (backend) => {
     expect(status).toBe(200);
     expect(body).toContain('data-testid="run-status" data-status="SUCCESS"');
     expect(body).toContain('data-testid="run-gantt"');
-    expect(count(body, 'data-testid="step-row"')).toBe(6);
+    expect(count(body, 'data-testid="step-row"')).toBe(7);
     expect(body).toMatch(/<ol class="event-log" data-testid="event-log"/);
     expect(body).toContain('data-type="run:started"');
     expect(body).toContain('data-type="run:succeeded"');
