@@ -117,7 +117,7 @@ async function landFetch(ctx: AssetContext<unknown>, fetch: HistoryFetch): Promi
 }
 
 /** Turns every pending note into a load (its file is committed) or drops it (it is not). */
-export async function settlePendingFetches(bronze: BronzeStore, database: StrataDatabase): Promise<{ adopted: number; dropped: number }> {
+async function settlePendingFetches(bronze: BronzeStore, database: StrataDatabase): Promise<{ adopted: number; dropped: number }> {
   let adopted = 0;
   let dropped = 0;
   for (const fetch of await pendingFetches(database)) {
