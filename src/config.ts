@@ -141,8 +141,8 @@ const EnvSchema = z.object({
   ),
 });
 
-/** Pools every deployment has unless overridden: two CoinGecko runs never hit the API at once. */
-const DEFAULT_POOL_SIZES: Readonly<Record<string, number>> = { coingecko: 1 };
+/** Pools every deployment has unless overridden: two runs never hit one provider's API at once. */
+const DEFAULT_POOL_SIZES: Readonly<Record<string, number>> = { coingecko: 1, coinpaprika: 1 };
 
 const POOL_VARIABLE = /^STRATA_POOL_([A-Z0-9_]+)$/;
 const SCHEDULE_VARIABLE = /^STRATA_SCHEDULE_([A-Z0-9_]+)_(CRON|TZ)$/;

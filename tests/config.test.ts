@@ -44,7 +44,7 @@ describe('loadConfig', () => {
 
 describe('loadConfig: orchestration settings', () => {
   it('defaults the coingecko pool to 1 and reads pool sizes and schedule overrides by name', () => {
-    expect(loadConfig({}).poolSizes).toEqual({ coingecko: 1 });
+    expect(loadConfig({}).poolSizes).toEqual({ coingecko: 1, coinpaprika: 1 });
     const config = loadConfig({
       STRATA_POOL_COINGECKO: '2',
       STRATA_POOL_HEAVY_SQL: '3',
@@ -52,7 +52,7 @@ describe('loadConfig: orchestration settings', () => {
       STRATA_SCHEDULE_DAILY_TZ: 'Europe/Berlin',
       STRATA_HEARTBEAT_TIMEOUT: '10',
     });
-    expect(config.poolSizes).toEqual({ coingecko: 2, heavy_sql: 3 });
+    expect(config.poolSizes).toEqual({ coingecko: 2, coinpaprika: 1, heavy_sql: 3 });
     expect(config.scheduleOverrides).toEqual({ every_6_hours: { cron: '*/5 * * * * *' }, daily: { timezone: 'Europe/Berlin' } });
     expect(config.heartbeatTimeoutMs).toBe(10_000);
   });

@@ -8,11 +8,13 @@ import type { AnyAsset } from '../core/asset.js';
 import { buildGraph } from '../core/graph.js';
 import { coingeckoGlobal } from './bronze/coingecko-global.js';
 import { coingeckoMarkets } from './bronze/coingecko-markets.js';
+import { coinpaprikaQuotes, coinpaprikaTickers } from './bronze/coinpaprika-tickers.js';
 import { cryptoAnalyticsMart } from './gold/crypto-analytics-mart.js';
 import { dailyCoinSummary } from './gold/daily-coin-summary.js';
 import { defineMarketDaily } from './gold/market-daily.js';
 import { marketSegmentAnalysis } from './gold/market-segment-analysis.js';
 import { defineSourceReconciliation } from './gold/source-reconciliation.js';
+import { coingeckoPriceHistory, priceHistory } from './history/index.js';
 import { globalSnapshots } from './silver/global-snapshots.js';
 import { marketSnapshots } from './silver/market-snapshots.js';
 
@@ -22,16 +24,21 @@ export type PipelineOptions = Pick<Config, 'sources' | 'historyCoins'>;
 export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = Object.freeze({ sources: ['coingecko'] as const, historyCoins: 50 });
 
 export function pipelineAssets(options: PipelineOptions = DEFAULT_PIPELINE_OPTIONS): AnyAsset[] {
-  void options.historyCoins;
   // Each source's silver asset writes its quotes to silver.market_quotes; the source marts read them.
   const quoteAssets: AnyAsset[] = [marketSnapshots];
   const sourceAssets: AnyAsset[] = [];
+  if (options.sources.includes('coinpaprika')) {
+    sourceAssets.push(coinpaprikaTickers, coinpaprikaQuotes);
+    quoteAssets.push(coinpaprikaQuotes);
+  }
+  const historyAssets: AnyAsset[] = options.historyCoins > 0 ? [coingeckoPriceHistory, priceHistory] : [];
   return [
     coingeckoMarkets,
     coingeckoGlobal,
     marketSnapshots,
     globalSnapshots,
     ...sourceAssets,
+    ...historyAssets,
     cryptoAnalyticsMart,
     marketSegmentAnalysis,
     dailyCoinSummary,

@@ -95,7 +95,7 @@ describeEachBackend('/metrics after a pipeline run', (backend) => {
     expect(valueOf(samples, 'strata_asset_freshness_objective_seconds', { asset: 'bronze/coingecko_markets' })).toBe(6.5 * 3600);
     expect(valueOf(samples, 'strata_asset_freshness_lag_seconds', { asset: 'gold/daily_coin_summary' })).toBeUndefined();
     expect(valueOf(samples, 'strata_asset_stale', { asset: 'gold/daily_coin_summary' })).toBe(1);
-    expect(samplesOf(samples, 'strata_asset_stale')).toHaveLength(9);
+    expect(samplesOf(samples, 'strata_asset_stale')).toHaveLength(11);
   });
 
   it('reads queue depth and runs in progress from the database at scrape time', async () => {

@@ -64,7 +64,7 @@ describeEachBackend('read models', (backend) => {
 
   it('assetGraph colours nodes by last run and staleness', async () => {
     const graph = await assetGraph(pipeline.runtime);
-    expect(graph.nodes).toHaveLength(9);
+    expect(graph.nodes).toHaveLength(11);
     expect(graph.nodes.find((node) => node.key === 'gold/crypto_analytics_mart')).toMatchObject({ lastRunStatus: 'SUCCESS', lastStepStatus: 'SUCCESS' });
     expect(graph.edges).toContainEqual({ from: 'silver/market_snapshots', to: 'gold/crypto_analytics_mart' });
   });
