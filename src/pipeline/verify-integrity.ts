@@ -1,8 +1,9 @@
 /**
  * `strata verify`: proves that what is stored still matches what was fetched. Every bronze file
- * (markets pages, their Parquet copy, `/global` responses) is re-hashed against its partition's
- * manifest, and for every materialized silver partition silver rows + quarantined rows must
- * equal the rows its bronze manifest holds (250 a markets page; 1 for a `/global` response).
+ * (markets pages, their Parquet copy, `/global` responses, CoinPaprika tickers, price-history
+ * charts) is re-hashed against the manifest of its folder, and for every materialized silver
+ * partition of the snapshot sources silver rows + quarantined rows must equal the rows its bronze
+ * manifest holds (250 a markets page; 1 for a `/global` response).
  */
 import { sql } from 'kysely';
 import type { Resources } from '../core/types.js';
@@ -13,10 +14,19 @@ import { readManifest } from './bronze/read-bronze.js';
 import { verifyBronzePartition, type BronzeMismatch } from './bronze/verify-bronze.js';
 
 /** Each silver asset, the bronze asset it loads and the table holding its rows by `snapshot_at`. */
-const SILVER_FROM_BRONZE = [
+const SILVER_FROM_BRONZE: readonly SilverFromBronze[] = [
   { asset: 'silver/global_snapshots', bronzeAsset: 'coingecko_global', table: 'silver.global_snapshots' },
   { asset: 'silver/market_snapshots', bronzeAsset: 'coingecko_markets', table: 'silver.market_snapshots' },
-] as const;
+  { asset: 'silver/coinpaprika_tickers', bronzeAsset: 'coinpaprika_tickers', table: 'silver.market_quotes', source: 'coinpaprika' },
+];
+
+interface SilverFromBronze {
+  readonly asset: string;
+  readonly bronzeAsset: string;
+  readonly table: string;
+  /** The table holds several sources' rows: count this one's. */
+  readonly source?: string;
+}
 
 export interface IntegrityReport {
   readonly bronzePartitions: number;
@@ -33,11 +43,13 @@ export interface IntegrityReport {
 export async function verifyIntegrity(resources: Pick<Resources, 'bronze' | 'database'>): Promise<IntegrityReport> {
   const { bronze } = resources;
   const mismatches: BronzeMismatch[] = [];
-  // Every partition folder with any file, so one whose manifest is gone is reported too.
+  // Every folder with any file, so one whose manifest is gone is reported too. A folder is
+  // committed whole with its manifest: a partition's (raw/<day>/<partition>/<asset>/) or, for
+  // the price history, one coin's fetch within it (…/coingecko_price_history/<coin>/).
   const prefixes = new Set<string>();
   for (const key of await bronze.list('raw/')) {
     const segments = key.split('/');
-    if (segments.length >= 5) prefixes.add(segments.slice(0, 4).join('/'));
+    if (segments.length >= 5) prefixes.add(segments.slice(0, -1).join('/'));
     else mismatches.push({ path: key, problem: 'file is outside any bronze partition folder (raw/<day>/<partition>/<asset>/)' });
   }
   const bronzeFilesByAsset: Record<string, number> = {};
@@ -45,7 +57,7 @@ export async function verifyIntegrity(resources: Pick<Resources, 'bronze' | 'dat
   for (const prefix of [...prefixes].sort()) {
     const result = await verifyBronzePartition(bronze, prefix);
     const files = result.manifest?.files.length ?? 0;
-    const asset = prefix.slice(prefix.lastIndexOf('/') + 1);
+    const asset = prefix.split('/')[3] as string;
     bronzeFilesByAsset[asset] = (bronzeFilesByAsset[asset] ?? 0) + files;
     bronzeFiles += files;
     mismatches.push(...result.mismatches);
@@ -55,7 +67,8 @@ export async function verifyIntegrity(resources: Pick<Resources, 'bronze' | 'dat
   let silverPartitions = 0;
   for (const silver of SILVER_FROM_BRONZE) {
     const checked = await verifySilverCounts(resources, silver, mismatches);
-    silverPartitionsByAsset[silver.asset] = checked;
+    // A source never materialized here (not configured) is left out of the report.
+    if (checked > 0) silverPartitionsByAsset[silver.asset] = checked;
     silverPartitions += checked;
   }
   return { bronzePartitions: prefixes.size, bronzeFiles, bronzeFilesByAsset, silverPartitions, silverPartitionsByAsset, mismatches };
@@ -64,7 +77,7 @@ export async function verifyIntegrity(resources: Pick<Resources, 'bronze' | 'dat
 /** Silver + quarantine = bronze rows for every materialized partition of one silver asset; returns how many were checked. */
 async function verifySilverCounts(
   { bronze, database }: Pick<Resources, 'bronze' | 'database'>,
-  silver: (typeof SILVER_FROM_BRONZE)[number],
+  silver: SilverFromBronze,
   mismatches: BronzeMismatch[],
 ): Promise<number> {
   const partitions = await database.db
@@ -85,7 +98,8 @@ async function verifySilverCounts(
     }
     const snapshotAt = sixHourlyPartitions.parse(partition).start.toISOString();
     const { rows } = await sql<{ silver: number; quarantined: number }>`SELECT
-        (SELECT count(*)::int FROM ${sql.raw(silver.table)} WHERE snapshot_at = ${snapshotAt}::timestamptz) AS silver,
+        (SELECT count(*)::int FROM ${sql.raw(silver.table)}
+          WHERE snapshot_at = ${snapshotAt}::timestamptz ${silver.source === undefined ? sql`` : sql`AND source = ${silver.source}`}) AS silver,
         (SELECT count(*)::int FROM silver.quarantine WHERE asset_key = ${silver.asset} AND partition_key = ${partition}) AS quarantined`.execute(database.db);
     const counts = rows[0] ?? { silver: 0, quarantined: 0 };
     if (counts.silver + counts.quarantined !== bronzeRows) {

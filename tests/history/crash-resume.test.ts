@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeCoinGecko, type RecordedRequest, type RunningFakeCoinGecko } from '../../src/pipeline/fake-coingecko/index.js';
-import { pipelineAssets } from '../../src/pipeline/definitions.js';
 import { POSTGRES_SKIP_REASON, postgresTestUrl } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { ROOT, outputOf } from '../helpers/strata-process.js';
@@ -24,15 +23,8 @@ const DAYS = Array.from({ length: 12 }, (_, index) => `2025-03-${String(index + 
 /** Range requests answered before the kill: 5 whole partitions and 2 coins of the 6th. */
 const ANSWERED_BEFORE_KILL = 27;
 
-/** src/cli.ts once definitions.ts wires the price history; until then the same command with it added. */
-function strataArgs(args: readonly string[]): string[] {
-  const wired = pipelineAssets({ sources: ['coingecko'], historyCoins: 5 }).some((asset) => asset.key === 'bronze/coingecko_price_history');
-  if (wired) return ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'materialize', ...args];
-  return ['--import', 'tsx', join(ROOT, 'tests', 'history', 'materialize-with-history.ts'), args[0] as string, args[2] as string, args[4] as string];
-}
-
 function spawnMaterialize(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, strataArgs([HISTORY_SELECTION, '--from', FROM, '--to', TO]), {
+  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'materialize', HISTORY_SELECTION, '--from', FROM, '--to', TO], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,20 +1,16 @@
 /**
  * The price-history assets over a runtime as the CLI builds it (a test database, a fresh data
- * directory, the fake CoinGecko on a real port), in a graph that holds them whether or not
- * definitions.ts wires them yet, plus the queries the history tests share.
+ * directory, the fake CoinGecko on a real port, STRATA_HISTORY_COINS=5), plus the queries the
+ * history tests share.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
-import type { AnyAsset } from '../../src/core/asset.js';
-import { buildGraph } from '../../src/core/graph.js';
 import type { Resources } from '../../src/core/types.js';
 import { materialize } from '../../src/daemon/execute-run.js';
 import { createLogger } from '../../src/logger.js';
-import { pipelineAssets } from '../../src/pipeline/definitions.js';
 import { startFakeCoinGecko, type RecordedRequest, type RunningFakeCoinGecko } from '../../src/pipeline/fake-coingecko/index.js';
-import { coingeckoPriceHistory, priceHistory } from '../../src/pipeline/history/index.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
 import type { StrataDatabase } from '../../src/storage/index.js';
 
@@ -22,15 +18,6 @@ export const HISTORY_SELECTION = 'bronze/coingecko_price_history,silver/price_hi
 /** The recorded markets page's partition: its top 5 are bitcoin, ethereum, tether, ripple, solana. */
 export const MARKETS_PARTITION = '2025-02-09T12:00Z';
 export const TOP_5 = ['bitcoin', 'ethereum', 'tether', 'ripple', 'solana'];
-
-/** The shipped assets plus the price history, for as long as definitions.ts may lack it. */
-export function assetsWithHistory(): AnyAsset[] {
-  const assets = pipelineAssets({ sources: ['coingecko'], historyCoins: 5 });
-  for (const asset of [coingeckoPriceHistory, priceHistory] as AnyAsset[]) {
-    if (!assets.some((existing) => existing.key === asset.key)) assets.push(asset);
-  }
-  return assets;
-}
 
 export interface HistoryPipeline {
   readonly runtime: Runtime;
@@ -63,7 +50,6 @@ export async function startHistoryPipeline(
   });
   const runtime = await openRuntime(config, createLogger({ level: 'silent', pretty: false }), {
     database,
-    graph: buildGraph(assetsWithHistory()),
     ...(options.resources ? { resources: options.resources } : {}),
   });
   return {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dailyPartitions } from '../../src/core/partitions.js';
 import { historyPrefix } from '../../src/pipeline/history/history-files.js';
+import { verifyIntegrity } from '../../src/pipeline/verify-integrity.js';
 import { JsonNumber, parseLosslessJson, type JsonObject, type JsonValue } from '../../src/pipeline/sources/index.js';
 import { describeEachBackend } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
@@ -194,5 +195,11 @@ describeEachBackend('price history with per-coin checkpoints', (backend) => {
     expect(newRequests()).toEqual(['ethereum', 'tether', 'ripple', 'solana'].map((coin) => dayRequest(coin, '2026-01-23', '2026-01-23')));
     expect(await querySql(database, 'SELECT count(*)::int AS n FROM silver.price_history_pending')).toEqual([{ n: 0 }]);
     expect(await querySql(database, "SELECT count(*)::int AS n FROM silver.price_history WHERE day = '2026-01-23'")).toEqual([{ n: 5 }]);
+  });
+
+  it('strata verify re-hashes every coin folder of the price history against its manifest', async () => {
+    const report = await verifyIntegrity(pipeline.runtime.resources);
+    expect(report.mismatches).toEqual([]);
+    expect(report.bronzeFilesByAsset['coingecko_price_history']).toBeGreaterThan(20);
   });
 });

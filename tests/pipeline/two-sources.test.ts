@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadFixtureData } from '../../src/pipeline/fake-coingecko/index.js';
 import { OUTLIER_OFFSETS, startFakeCoinPaprika, type RunningFakeCoinPaprika } from '../../src/pipeline/fake-coinpaprika/index.js';
+import { verifyIntegrity } from '../../src/pipeline/verify-integrity.js';
 import { configuredSchedules } from '../../src/pipeline/schedules.js';
 import type { RunResult } from '../../src/core/executor.js';
 import { describeEachBackend } from '../helpers/test-backends.js';
@@ -94,5 +95,12 @@ describeEachBackend('two sources, reconciled', (backend) => {
     );
     expect(rows.map((row) => row.source)).toEqual(['coingecko', 'coinpaprika']);
     expect(rows.every((row) => row.n > 240)).toBe(true);
+  });
+
+  it('strata verify checks CoinPaprika bronze and its silver counts too', async () => {
+    const report = await verifyIntegrity(pipeline.runtime.resources);
+    expect(report.mismatches).toEqual([]);
+    expect(report.bronzeFilesByAsset['coinpaprika_tickers']).toBe(1);
+    expect(report.silverPartitionsByAsset['silver/coinpaprika_tickers']).toBe(1);
   });
 });
