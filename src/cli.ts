@@ -22,6 +22,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { StrataError } from './core/errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { runFakeCoinGeckoServer } from './pipeline/fake-coingecko/index.js';
+import { runFakeCoinPaprikaServer } from './pipeline/fake-coinpaprika/index.js';
 import { migrateAll, openRuntime } from './runtime.js';
 import { openDatabase } from './storage/index.js';
 
@@ -57,6 +58,7 @@ Commands:
                                          queue one run per partition (stored bronze is not fetched again)
   backfill list | show <id> | cancel <id> | reexecute-failed <id>
   fake-coingecko [--port N] [--coins N]  serve recorded CoinGecko responses locally (no network needed)
+  fake-coinpaprika [--port N]            serve CoinPaprika /v1/tickers locally, derived from the CoinGecko recording
   help                                   show this help
 
 Configuration comes from environment variables: see README.md.`;
@@ -195,6 +197,16 @@ async function main(argv: readonly string[]): Promise<number> {
         host: values.host ?? '127.0.0.1',
         coins: values.coins === undefined ? 250 : parsePositiveInt(values.coins, '--coins'),
         log: logger,
+      });
+      await waitForStopSignal();
+      await server.close();
+      return 0;
+    }
+    case 'fake-coinpaprika': {
+      const server = await runFakeCoinPaprikaServer({
+        port: values.port === undefined ? 8788 : parsePositiveInt(values.port, '--port'),
+        host: values.host ?? '127.0.0.1',
+        log: createLogger({ level: 'info' }),
       });
       await waitForStopSignal();
       await server.close();
