@@ -161,5 +161,14 @@ describeEachBackend('read models', (backend) => {
     await expect(martRows(pipeline.runtime, 'nope')).rejects.toMatchObject({ code: 'MART_NOT_FOUND' });
     const empty = await martRows(pipeline.runtime, 'daily_coin_summary');
     expect(empty).toMatchObject({ partition: null, rows: [], total: 0 });
+
+    // The source marts: prices is the jsonb's text (every digit kept), spreads sorted widest first.
+    const reconciliation = await martRows(pipeline.runtime, 'source_reconciliation', { limit: 2 });
+    expect(reconciliation).toMatchObject({ partition: PARTITION, sort: 'spread_pct', order: 'desc' });
+    const bitcoin = await martRows(pipeline.runtime, 'source_reconciliation', { sort: 'coin_id', limit: 500 });
+    const row = bitcoin.rows.find((r) => r['coin_id'] === 'bitcoin');
+    expect(JSON.parse(String(row?.['prices']))).toEqual({ coingecko: expect.any(Number) });
+    expect(String(row?.['prices'])).toMatch(/^\{"coingecko": \d+(\.\d+)?\}$/);
+    expect(await martRows(pipeline.runtime, 'market_daily')).toMatchObject({ partition: null, total: 0 });
   });
 });

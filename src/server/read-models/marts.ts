@@ -32,8 +32,10 @@ export interface MartSpec {
   /** The column a partition key selects: a snapshot time or a day. */
   readonly partitionColumn: string;
   /** Makes an order total: the rest of the primary key. */
-  readonly tieBreaker: string;
+  readonly tieBreaker: readonly string[];
   readonly columns: readonly string[];
+  /** jsonb columns, read as their JSON text (numbers keep every digit). */
+  readonly jsonColumns?: readonly string[];
   readonly sortable: readonly string[];
   readonly defaultSort: { readonly column: string; readonly order: SortOrder };
 }
@@ -47,7 +49,7 @@ export const MARTS: Readonly<Record<string, MartSpec>> = Object.freeze({
     table: 'gold.crypto_analytics_mart',
     partitions: sixHourlyPartitions,
     partitionColumn: 'snapshot_at',
-    tieBreaker: 'coin_id',
+    tieBreaker: ['coin_id'],
     columns: [
       'snapshot_at', 'coin_id', 'market_cap_rank', 'symbol', 'name', 'current_price', 'market_cap', 'total_volume',
       'price_change_percentage_24h', 'market_dominance_pct', 'dominance_basis', 'price_trend_category', 'volume_to_mcap_ratio',
@@ -65,7 +67,7 @@ export const MARTS: Readonly<Record<string, MartSpec>> = Object.freeze({
     table: 'gold.market_segment_analysis',
     partitions: sixHourlyPartitions,
     partitionColumn: 'snapshot_at',
-    tieBreaker: 'market_cap_category',
+    tieBreaker: ['market_cap_category'],
     columns: [
       'snapshot_at', 'market_cap_category', 'coin_count', 'total_market_cap', 'market_share_pct', 'total_volume',
       'avg_price_change_24h', 'median_price_change_24h',
@@ -79,12 +81,38 @@ export const MARTS: Readonly<Record<string, MartSpec>> = Object.freeze({
     table: 'gold.daily_coin_summary',
     partitions: dailyPartitions,
     partitionColumn: 'day',
-    tieBreaker: 'coin_id',
+    tieBreaker: ['coin_id'],
     columns: [
       'day', 'coin_id', 'symbol', 'name', 'open_price', 'high_price', 'low_price', 'close_price', 'avg_total_volume',
       'market_cap_close', 'snapshot_count', 'first_snapshot_at', 'last_snapshot_at',
     ],
     sortable: ['coin_id', 'symbol', 'name', 'open_price', 'high_price', 'low_price', 'close_price', 'avg_total_volume', 'market_cap_close', 'snapshot_count'],
+    defaultSort: { column: 'market_cap_close', order: 'desc' },
+  },
+  source_reconciliation: {
+    name: 'source_reconciliation',
+    assetKey: 'gold/source_reconciliation',
+    table: 'gold.source_reconciliation',
+    partitions: sixHourlyPartitions,
+    partitionColumn: 'snapshot_at',
+    tieBreaker: ['coin_id'],
+    columns: ['snapshot_at', 'coin_id', 'symbol', 'name', 'source_count', 'prices', 'min_price', 'max_price', 'spread_pct', 'threshold_pct', 'flagged'],
+    jsonColumns: ['prices'],
+    sortable: ['coin_id', 'symbol', 'name', 'source_count', 'min_price', 'max_price', 'spread_pct', 'flagged'],
+    defaultSort: { column: 'spread_pct', order: 'desc' },
+  },
+  market_daily: {
+    name: 'market_daily',
+    assetKey: 'gold/market_daily',
+    table: 'gold.market_daily',
+    partitions: dailyPartitions,
+    partitionColumn: 'day',
+    tieBreaker: ['coin_id', 'source'],
+    columns: [
+      'day', 'source', 'coin_id', 'symbol', 'name', 'open_price', 'high_price', 'low_price', 'close_price', 'avg_volume_usd',
+      'market_cap_close', 'snapshot_count', 'first_snapshot_at', 'last_snapshot_at',
+    ],
+    sortable: ['source', 'coin_id', 'symbol', 'name', 'open_price', 'high_price', 'low_price', 'close_price', 'avg_volume_usd', 'market_cap_close', 'snapshot_count'],
     defaultSort: { column: 'market_cap_close', order: 'desc' },
   },
 } satisfies Record<string, MartSpec>);
@@ -185,9 +213,10 @@ export async function martRows(runtime: Runtime, name: string, request: MartRows
   const direction = order === 'asc' ? sql`ASC NULLS LAST` : sql`DESC NULLS LAST`;
   const [rows, count] = await Promise.all([
     sql<Record<string, MartValue>>`
-      SELECT ${sql.join(spec.columns.map((column) => sql.ref(column)))} FROM ${sql.table(spec.table)}
+      SELECT ${sql.join(spec.columns.map((column) => (spec.jsonColumns?.includes(column) ? sql`${sql.ref(column)}::text AS ${sql.ref(column)}` : sql.ref(column))))}
+      FROM ${sql.table(spec.table)}
       WHERE ${where}
-      ORDER BY ${sql.ref(sort)} ${direction}, ${sql.ref(spec.tieBreaker)} ASC
+      ORDER BY ${sql.ref(sort)} ${direction}, ${sql.join(spec.tieBreaker.map((column) => sql`${sql.ref(column)} ASC`))}
       LIMIT ${limit} OFFSET ${offset}`.execute(db),
     sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(spec.table)} WHERE ${where}`.execute(db),
   ]);
