@@ -36,7 +36,8 @@ describe('strata materialize --from --to', () => {
     expect(result.stderr).not.toMatch(/"level":(50|60)/);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^materialize silver\/\*: 2 six_hourly partition\(s\) 2025-02-09T12:00Z \.\. 2025-02-09T18:00Z$/m);
-    expect(result.stdout).toMatch(/^run \S+ {2}selection silver\/\* {2}partition 2025-02-09T12:00Z {2}SUCCESS$/m);
+    // silver/* resolves to the six-hourly silver assets (silver/price_history is daily).
+    expect(result.stdout).toMatch(/^run \S+ {2}selection silver\/global_snapshots,silver\/market_snapshots {2}partition 2025-02-09T12:00Z {2}SUCCESS$/m);
     expect(result.stdout).toMatch(/^silver\/market_snapshots\s+2025-02-09T12:00Z\s+SUCCESS\s+1\s+.*\s250\s/m);
     expect(result.stdout).toMatch(/^partition 2025-02-09T18:00Z {2}skipped: silver\/\S+ needs bronze\/\S+ \[2025-02-09T18:00Z\], which is not materialized/m);
     expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('2 partition(s): 1 succeeded, 0 failed, 1 skipped');
@@ -54,8 +55,8 @@ describe('strata materialize --from --to', () => {
       /^strata: --from\/--to: partition range '2025-02-09T18:00Z'..'2025-02-09T12:00Z' is reversed/m,
     ],
     [
-      ['materialize', 'silver/*', '--from', '2025-02-09', '--to', '2025-02-10'],
-      /^strata: --from '2025-02-09' is not a partition key of selection 'silver\/\*': invalid six_hourly partition key/m,
+      ['materialize', 'silver/market_snapshots', '--from', '2025-02-09', '--to', '2025-02-10'],
+      /^strata: --from '2025-02-09' is not a partition key of selection 'silver\/market_snapshots': invalid six_hourly partition key/m,
     ],
     [
       ['materialize', 'silver/*', '--from', '2025-02-09T12:00Z', '--to', '2025-02-10'],

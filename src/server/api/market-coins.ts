@@ -18,7 +18,6 @@ import {
   CursorQuery,
   DailyPriceSchema,
   DayQuery,
-  MarketTime,
   NextCursor,
   OrderQuery,
   QuoteSchema,
@@ -26,7 +25,7 @@ import {
   SymbolText,
   pageLimit,
 } from './market-schemas.js';
-import { ERRORS, list } from './schemas.js';
+import { ERRORS, QueryTime, list } from './schemas.js';
 
 const TAGS = ['market'];
 const COIN_SORT_NAMES = Object.keys(COIN_SORTS) as [CoinSort, ...CoinSort[]];
@@ -82,8 +81,8 @@ export function registerMarketCoinRoutes(api: FastifyInstance, runtime: Runtime)
         params: CoinParams,
         querystring: z.object({
           source: SourceText.optional(),
-          from: MarketTime.optional().describe('Snapshots at or after (ISO date-time or date)'),
-          to: MarketTime.optional().describe('Snapshots before'),
+          from: QueryTime.optional().describe('Snapshots at or after (ISO date-time or date)'),
+          to: QueryTime.optional().describe('Snapshots before'),
           sort: z.enum(HISTORY_SORTS).default('snapshot_at'),
           order: OrderQuery.default('asc'),
           limit,

@@ -7,8 +7,8 @@ import { MARKET_MARTS, MARKET_MART_NAMES, marketMartRows, requireMarketMart } fr
 import { cacheFor } from '../http-caching.js';
 import { timeDb } from '../server-timing.js';
 import { CACHE_SECONDS, closedDays, closedTimes } from './market-cache.js';
-import { CoinIdText, CursorQuery, MartValueSchema, MarketTime, NextCursor, OrderQuery, SourceText, SymbolText, pageLimit } from './market-schemas.js';
-import { ERRORS, list } from './schemas.js';
+import { CoinIdText, CursorQuery, MartValueSchema, NextCursor, OrderQuery, SourceText, SymbolText, pageLimit } from './market-schemas.js';
+import { ERRORS, QueryTime, list } from './schemas.js';
 
 const FILTERS = Object.entries(MARKET_MARTS)
   .map(([name, spec]) => `${name}: ${['from', 'to', ...spec.filters].join(', ')}`)
@@ -27,8 +27,8 @@ export function registerMarketMartRoute(api: FastifyInstance, runtime: Runtime):
         description: `Filters per mart (${FILTERS}). Snapshot marts: from included, to excluded; daily marts: both days included. sort is the mart's time column (snapshot_at or day).`,
         params: z.object({ mart: z.string().min(1).max(100).describe(MARKET_MART_NAMES.join(', ')) }),
         querystring: z.object({
-          from: MarketTime.optional(),
-          to: MarketTime.optional(),
+          from: QueryTime.optional(),
+          to: QueryTime.optional(),
           coin_id: CoinIdText.optional(),
           symbol: SymbolText.optional(),
           source: SourceText.optional(),

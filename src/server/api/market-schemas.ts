@@ -6,7 +6,6 @@
 import { z } from 'zod';
 import type { Config } from '../../config.js';
 import { SOURCE_NAME } from '../../pipeline/quotes/unified-quote.js';
-import { QueryTime } from './schemas.js';
 
 const PLAIN_TEXT = /^[^\u0000-\u001f\u007f]+$/;
 
@@ -16,8 +15,6 @@ export const SourceText = z.string().regex(SOURCE_NAME, 'a source is lower snake
 export const OrderQuery = z.enum(['asc', 'desc']);
 export const CursorQuery = z.string().min(1).max(4000).describe('next_cursor of the previous page (same sort and order)');
 
-/** An ISO date-time (with offset) or date, years 1–9999 (what a Postgres timestamptz takes). */
-export const MarketTime = QueryTime.refine((time) => time.getUTCFullYear() >= 1 && time.getUTCFullYear() <= 9999, 'a time between years 1 and 9999');
 export const DayQuery = z.iso.date().refine((day) => day >= '0001-01-01', 'a day from year 1').describe('YYYY-MM-DD (UTC), included');
 
 /** `limit`: default and hard maximum from the config; above the maximum is a 400 naming it, never clamped. */

@@ -34,10 +34,14 @@ export const IdParams = (what: string) => z.object({ id: Uuid(what) });
 /** A query-string integer in [min, max]. */
 export const QueryInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-/** An ISO date-time (with offset) or a date, as a Date. */
+/**
+ * An ISO date-time (with offset) or a date, as a Date, in years 1 to 9999 (UTC): Postgres has no
+ * year 0, and a Date outside that range would reach the database as text it refuses.
+ */
 export const QueryTime = z
   .union([z.iso.datetime({ offset: true }), z.iso.date()])
-  .transform((text) => new Date(text));
+  .transform((text) => new Date(text))
+  .refine((time) => time.getUTCFullYear() >= 1 && time.getUTCFullYear() <= 9999, 'a time between years 1 and 9999');
 
 export const AssetKeyParams = z.object({
   layer: z.enum(['bronze', 'silver', 'gold']),
