@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { loadFixtureData, type FixtureData } from './fixture-data.js';
 import { chartBaseOf, marketChartBody } from './market-chart.js';
 import { createMarketUniverse } from './market-universe.js';
+import { flatHeaders, waitOrHangUp } from '../fake-http.js';
 
 /**
  * One scripted reply, used once by the next matching request. With no `status` and no `body`,
@@ -214,29 +215,4 @@ function positiveInt(text: string): number | null {
 
 function unixSeconds(text: string | undefined): number | undefined {
   return text !== undefined && /^\d{1,11}(\.\d+)?$/.test(text) ? Number(text) : undefined;
-}
-
-function flatHeaders(headers: FastifyRequest['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (typeof value === 'string') out[name] = value;
-    else if (Array.isArray(value)) out[name] = value.join(', ');
-  }
-  return out;
-}
-
-/** Resolves true if the client hung up (timed out) before `ms` passed. */
-function waitOrHangUp(request: FastifyRequest, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = request.raw.socket;
-    const onClose = (): void => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    const timer = setTimeout(() => {
-      socket.off('close', onClose);
-      resolve(false);
-    }, ms);
-    socket.once('close', onClose);
-  });
 }

@@ -7,6 +7,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { loadFixtureData } from '../fake-coingecko/fixture-data.js';
 import { createTickerUniverse, type TickerUniverse } from './ticker-universe.js';
+import { flatHeaders, waitOrHangUp } from '../fake-http.js';
 
 /** One scripted reply, used once by the next matching request; without status and body, the normal one after `delayMs`. */
 export interface ScriptedReply {
@@ -144,29 +145,4 @@ export function createFakeCoinPaprika(options: FakeCoinPaprikaOptions = {}): Fak
 
 function sendJson(reply: FastifyReply, status: number, body: string): FastifyReply {
   return reply.code(status).header('content-type', JSON_TYPE).send(body);
-}
-
-function flatHeaders(headers: FastifyRequest['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (typeof value === 'string') out[name] = value;
-    else if (Array.isArray(value)) out[name] = value.join(', ');
-  }
-  return out;
-}
-
-/** Resolves true if the client hung up (timed out) before `ms` passed. */
-function waitOrHangUp(request: FastifyRequest, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = request.raw.socket;
-    const onClose = (): void => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    const timer = setTimeout(() => {
-      socket.off('close', onClose);
-      resolve(false);
-    }, ms);
-    socket.once('close', onClose);
-  });
 }
