@@ -61,6 +61,8 @@ describeEachBackend('two sources, reconciled', (backend) => {
       'silver/global_snapshots',
       'silver/market_snapshots',
     ]);
+    // Every asset, the new ones included, is watched by the anomaly checks.
+    for (const step of result.steps) expect(step.checks?.map((c) => c.check)).toEqual(expect.arrayContaining(['row_count_anomaly', 'duration_anomaly']));
   });
 
   it('flags exactly the coins whose CoinPaprika price is more than 2 % off, and compares every mapped coin', async () => {

@@ -6,6 +6,7 @@
  */
 import { defineAsset } from '../../core/asset.js';
 import { sixHourlyPartitions } from '../../core/partitions.js';
+import { ANOMALY_CHECKS } from '../checks/anomaly-checks.js';
 import { unmappedCoinsCheck } from '../checks/coinpaprika-checks.js';
 import { BRONZE_FRESHNESS } from '../freshness.js';
 import { COINPAPRIKA_SOURCE, coinpaprikaAdapter } from '../quotes/coinpaprika-adapter.js';
@@ -30,6 +31,7 @@ export const coinpaprikaTickers = defineAsset<BronzeOutput>({
   canBackfill: false,
   retry: { maxRetries: 1, initialDelayMs: 5_000 },
   tags: { source: COINPAPRIKA_SOURCE },
+  checks: ANOMALY_CHECKS,
   async materialize(ctx) {
     const partition = requirePartition(ctx);
     const { bronze, coinpaprika } = ctx.resources;
@@ -59,5 +61,5 @@ export const coinpaprikaQuotes = defineQuotesAsset({
   async prepare(session) {
     await replaceCoinMap(session, COINPAPRIKA_SOURCE, await readCoinMap(COINPAPRIKA_SOURCE));
   },
-  checks: [unmappedCoinsCheck(COINPAPRIKA_SOURCE, 'src/pipeline/sources/coin-maps/coinpaprika.csv')],
+  checks: [unmappedCoinsCheck(COINPAPRIKA_SOURCE, 'src/pipeline/sources/coin-maps/coinpaprika.csv'), ...ANOMALY_CHECKS],
 });
