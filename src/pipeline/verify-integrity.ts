@@ -3,15 +3,17 @@
  * (markets pages, their Parquet copy, `/global` responses, CoinPaprika tickers, price-history
  * charts) is re-hashed against the manifest of its folder, and for every materialized silver
  * partition of the snapshot sources silver rows + quarantined rows must equal the rows its bronze
- * manifest holds (250 a markets page; 1 for a `/global` response).
+ * manifest holds (250 a markets page; 1 for a `/global` response). For the price history, each
+ * chart file's price points must all be counted into silver.price_history or quarantined.
  */
 import { sql } from 'kysely';
 import type { Resources } from '../core/types.js';
 import { describeError } from '../core/errors.js';
 import { sixHourlyPartitions } from '../core/partitions.js';
 import { bronzePrefix } from './bronze/manifest.js';
-import { readManifest } from './bronze/read-bronze.js';
+import { rawResponseFiles, readManifest } from './bronze/read-bronze.js';
 import { verifyBronzePartition, type BronzeMismatch } from './bronze/verify-bronze.js';
+import { historyPrefix, landedCoinFolders } from './history/history-files.js';
 
 /** Each silver asset, the bronze asset it loads and the table holding its rows by `snapshot_at`. */
 const SILVER_FROM_BRONZE: readonly SilverFromBronze[] = [
@@ -71,6 +73,9 @@ export async function verifyIntegrity(resources: Pick<Resources, 'bronze' | 'dat
     if (checked > 0) silverPartitionsByAsset[silver.asset] = checked;
     silverPartitions += checked;
   }
+  const history = await verifyPriceHistoryCounts(resources, mismatches);
+  if (history > 0) silverPartitionsByAsset[PRICE_HISTORY] = history;
+  silverPartitions += history;
   return { bronzePartitions: prefixes.size, bronzeFiles, bronzeFilesByAsset, silverPartitions, silverPartitionsByAsset, mismatches };
 }
 
@@ -107,6 +112,48 @@ async function verifySilverCounts(
         path: where,
         problem: `silver ${counts.silver} + quarantine ${counts.quarantined} = ${counts.silver + counts.quarantined} rows, but bronze ${prefix} holds ${bronzeRows}`,
       });
+    }
+  }
+  return partitions.length;
+}
+
+const PRICE_HISTORY = 'silver/price_history';
+
+/**
+ * Per materialized day of silver/price_history: every price point of every chart file bronze
+ * landed that day is counted in silver.price_history.points or quarantined (`prices[i]: …`).
+ */
+async function verifyPriceHistoryCounts({ bronze, database }: Pick<Resources, 'bronze' | 'database'>, mismatches: BronzeMismatch[]): Promise<number> {
+  const partitions = await database.db
+    .selectFrom('strata.materializations')
+    .select('partition_key')
+    .where('asset_key', '=', PRICE_HISTORY)
+    .orderBy('partition_key')
+    .execute();
+  for (const { partition_key: day } of partitions) {
+    const prefix = historyPrefix(day);
+    for (const coin of await landedCoinFolders(bronze, prefix)) {
+      let files;
+      try {
+        files = rawResponseFiles(await readManifest(bronze, `${prefix}/${coin}`));
+      } catch (error) {
+        mismatches.push({ path: `${PRICE_HISTORY} [${day}]`, problem: `the manifest of ${coin} cannot be read (${describeError(error)})` });
+        continue;
+      }
+      for (const file of files) {
+        const sourceFile = `${coin}/${file.name}`;
+        const { rows } = await sql<{ counted: number; quarantined: number }>`SELECT
+            (SELECT coalesce(sum(points), 0)::int FROM silver.price_history WHERE source_file = ${sourceFile}) AS counted,
+            (SELECT count(*)::int FROM silver.quarantine WHERE asset_key = ${PRICE_HISTORY} AND partition_key = ${day}
+               AND source_file = ${sourceFile} AND reason LIKE 'prices[%') AS quarantined`.execute(database.db);
+        const { counted, quarantined } = rows[0] ?? { counted: 0, quarantined: 0 };
+        if (counted + quarantined !== file.rows) {
+          mismatches.push({
+            path: `${PRICE_HISTORY} [${day}]`,
+            problem: `${sourceFile}: silver counts ${counted} price points + quarantine ${quarantined} = ${counted + quarantined}, but the file holds ${file.rows}`,
+          });
+        }
+      }
     }
   }
   return partitions.length;

@@ -197,9 +197,19 @@ describeEachBackend('price history with per-coin checkpoints', (backend) => {
     expect(await querySql(database, "SELECT count(*)::int AS n FROM silver.price_history WHERE day = '2026-01-23'")).toEqual([{ n: 5 }]);
   });
 
-  it('strata verify re-hashes every coin folder of the price history against its manifest', async () => {
+  it('strata verify re-hashes every coin folder against its manifest and counts every price point into silver or quarantine', async () => {
     const report = await verifyIntegrity(pipeline.runtime.resources);
     expect(report.mismatches).toEqual([]);
     expect(report.bronzeFilesByAsset['coingecko_price_history']).toBeGreaterThan(20);
+    expect(report.silverPartitionsByAsset['silver/price_history']).toBeGreaterThan(5);
+
+    const [lost] = await querySql<{ source_file: string; points: number; day: string }>(
+      database,
+      "DELETE FROM silver.price_history WHERE (coin_id, day) = (SELECT coin_id, day FROM silver.price_history ORDER BY day, coin_id LIMIT 1) RETURNING source_file, points, day::text",
+    );
+    const after = await verifyIntegrity(pipeline.runtime.resources);
+    expect(after.mismatches).toEqual([
+      expect.objectContaining({ path: expect.stringMatching(/^silver\/price_history \[/), problem: expect.stringContaining(`${lost?.source_file}: silver counts`) }),
+    ]);
   });
 });
