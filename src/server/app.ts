@@ -22,6 +22,7 @@ import { httpStatusFor } from './error-codes.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerLoginRoutes } from './login-routes.js';
 import { echoRequestId, requestIdOptions } from './request-id.js';
+import { refuseNulBytes } from './nul-bytes.js';
 import { registerSecurity, type SecurityOptions } from './security.js';
 import { registerUi } from '../ui/index.js';
 
@@ -55,6 +56,7 @@ export async function buildApp({ runtime, metrics, security: securityOverrides }
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   echoRequestId(app);
+  refuseNulBytes(app);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
