@@ -17,24 +17,10 @@
  */
 import { z } from 'zod';
 import { JsonNumber, isJsonObject, type JsonObject } from './lossless-json.js';
-
-function describeInput(input: unknown): string {
-  if (input === undefined) return 'nothing (field missing)';
-  if (input === null) return 'null';
-  if (input instanceof JsonNumber) return `number ${input.source}`;
-  if (typeof input === 'string') return `string ${JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input)}`;
-  if (typeof input === 'number') return `JS number ${input} (parse the body with parseLosslessJson to keep its text)`;
-  if (Array.isArray(input)) return 'array';
-  return typeof input;
-}
-
-const expected = (what: string) => (issue: { input?: unknown }) => `expected ${what}, got ${describeInput(issue.input)}`;
+import { describeInput, expected, formatIssues, nonEmptyText, nullableDecimal, nullableTimestamp, text } from './lossless-fields.js';
 
 /** A JSON number, output as its exact source text. */
 const decimal = z.custom<JsonNumber>((v) => v instanceof JsonNumber, { error: expected('a number') }).transform((n) => n.source);
-const nullableDecimal = z
-  .custom<JsonNumber | null>((v) => v === null || v instanceof JsonNumber, { error: expected('a number or null') })
-  .transform((n) => (n === null ? null : n.source));
 /** Absent (older API versions, fields not requested) reads as null. */
 const optionalDecimal = nullableDecimal.optional().transform((n) => n ?? null);
 
@@ -44,12 +30,7 @@ const nullableCount = z
   .custom<JsonNumber | null>((v) => v === null || isCount(v), { error: expected('a non-negative integer or null') })
   .transform((n) => (n === null ? null : Number(n.source)));
 
-const text = z.string({ error: expected('a string') });
-const nonEmptyText = text.min(1, { error: 'expected a non-empty string' });
 const nullableText = z.string({ error: expected('a string or null') }).nullable();
-const nullableTimestamp = z.iso
-  .datetime({ offset: true, error: expected('an ISO 8601 timestamp or null') })
-  .nullable();
 
 const RoiSchema = z.object(
   { times: decimal, currency: text, percentage: decimal },
@@ -105,12 +86,6 @@ export const MarketsPageSchema = z.array(
   z.custom<JsonObject>(isJsonObject, { error: expected('an object (a market row)') }),
   { error: expected('an array of market rows') },
 );
-
-function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
-    .join('; ');
-}
 
 /**
  * Validates one raw row (from `parseLosslessJson`). On failure, `reason` names each bad field

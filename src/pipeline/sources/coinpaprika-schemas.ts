@@ -11,27 +11,11 @@
  */
 import { z } from 'zod';
 import { JsonNumber, isJsonObject, type JsonObject } from './lossless-json.js';
+import { describeInput, expected, formatIssues, nonEmptyText, nullableDecimal, nullableTimestamp, text } from './lossless-fields.js';
 
-function describeInput(input: unknown): string {
-  if (input === undefined) return 'nothing (field missing)';
-  if (input === null) return 'null';
-  if (input instanceof JsonNumber) return `number ${input.source}`;
-  if (typeof input === 'string') return `string ${JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input)}`;
-  if (Array.isArray(input)) return 'array';
-  return typeof input;
-}
-
-const expected = (what: string) => (issue: { input?: unknown }) => `expected ${what}, got ${describeInput(issue.input)}`;
-
-const nullableDecimal = z
-  .custom<JsonNumber | null>((v) => v === null || v instanceof JsonNumber, { error: expected('a number or null') })
-  .transform((n) => (n === null ? null : n.source));
 const rank = z
   .custom<JsonNumber>((v) => v instanceof JsonNumber && /^\d{1,9}$/.test(v.source), { error: expected('a non-negative integer') })
   .transform((n) => Number(n.source));
-const text = z.string({ error: expected('a string') });
-const nonEmptyText = text.min(1, { error: 'expected a non-empty string' });
-const nullableTimestamp = z.iso.datetime({ offset: true, error: expected('an ISO 8601 timestamp or null') }).nullable();
 
 const UsdQuoteSchema = z.object(
   {
@@ -61,10 +45,6 @@ export type Ticker = z.output<typeof TickerSchema>;
 export type TickerResult =
   | { readonly ok: true; readonly ticker: Ticker }
   | { readonly ok: false; readonly reason: string; readonly tickerId?: string };
-
-function formatIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
-}
 
 /** Validates one raw ticker; on failure `reason` names each bad field and what it held. */
 export function parseTicker(raw: unknown): TickerResult {
