@@ -52,7 +52,7 @@ export interface MergeQuotesResult {
 
 export async function mergeQuotes(session: SqlSession, quotes: readonly QuoteToMerge[], options: MergeQuotesOptions): Promise<MergeQuotesResult> {
   await session.query(loadSql('silver/create_quote_stage.sql'));
-  const staged = await session.copyFrom(COPY_STAGE, chunks(quotes));
+  const staged = await session.copyFrom(COPY_STAGE, quotes.map(quoteLine));
   await session.query(loadSql('silver/map_staged_quotes.sql'), [options.source]);
   let deleted = 0;
   if (options.replaceSnapshot !== undefined) {
@@ -83,17 +83,4 @@ function quoteLine(quote: QuoteToMerge): string {
     quote.sourceFile,
     quote.sourceRow,
   ]);
-}
-
-/** Many lines per COPY message (see load-market-snapshots.ts for why). */
-function* chunks(quotes: readonly QuoteToMerge[]): Generator<string> {
-  let chunk = '';
-  for (const quote of quotes) {
-    chunk += quoteLine(quote);
-    if (chunk.length >= 64 * 1024) {
-      yield chunk;
-      chunk = '';
-    }
-  }
-  if (chunk !== '') yield chunk;
 }

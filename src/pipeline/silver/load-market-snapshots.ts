@@ -11,7 +11,7 @@ const COPY_STAGE = `COPY stage_market_snapshots (${STAGE_COLUMNS.join(', ')}) FR
  */
 export async function loadMarketSnapshots(session: SqlSession, snapshotAt: string, rows: Iterable<StagedMarketRow>): Promise<number> {
   await session.query(loadSql('silver/create_market_stage.sql'));
-  const copied = await session.copyFrom(COPY_STAGE, csvLines(rows));
+  const copied = await session.copyFrom(COPY_STAGE, stageLines(rows));
   // Before the merge: a new snapshot then has nothing to scan, and the result is the same.
   await session.query(loadSql('silver/delete_missing_market_snapshots.sql'), [snapshotAt]);
   await session.query(loadSql('silver/merge_coins.sql'), [snapshotAt]);
@@ -19,22 +19,6 @@ export async function loadMarketSnapshots(session: SqlSession, snapshotAt: strin
   return copied;
 }
 
-/** Lines are sent in chunks of about this many characters: one CopyData message per chunk. */
-const COPY_CHUNK_CHARS = 64 * 1024;
-
-/**
- * The rows as CSV, many lines per chunk. One chunk per line made pg-copy-streams send a
- * CopyData message (and a stream write) per row, which cost about two thirds of the COPY's time
- * (bench/results/load.md); COPY sees the same bytes either way.
- */
-function* csvLines(rows: Iterable<StagedMarketRow>): Generator<string> {
-  let chunk = '';
-  for (const row of rows) {
-    chunk += stageLine(row);
-    if (chunk.length >= COPY_CHUNK_CHARS) {
-      yield chunk;
-      chunk = '';
-    }
-  }
-  if (chunk !== '') yield chunk;
+function* stageLines(rows: Iterable<StagedMarketRow>): Generator<string> {
+  for (const row of rows) yield stageLine(row);
 }
