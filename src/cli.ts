@@ -24,7 +24,7 @@ import { createLogger, type Logger } from './logger.js';
 import { runFakeCoinGeckoServer } from './pipeline/fake-coingecko/index.js';
 import { runFakeCoinPaprikaServer } from './pipeline/fake-coinpaprika/index.js';
 import { migrateAll, openRuntime } from './runtime.js';
-import { openDatabase } from './storage/index.js';
+import { EmbeddedOwnerUnavailableError, openDatabase } from './storage/index.js';
 
 const USAGE = `Usage: strata <command> [options]
 
@@ -181,7 +181,12 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'migrate': {
       const logger = createLogger({ level: config.logLevel, destination: process.stderr });
-      const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: { info: (m) => logger.info(m) } });
+      const database = await openDatabase({
+        databaseUrl: config.databaseUrl,
+        dataDir: config.dataDir,
+        command: 'strata migrate',
+        logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
+      });
       try {
         const ran = await migrateAll(database);
         print(ran.length === 0 ? 'database is up to date' : `applied: ${ran.join(', ')}`);
@@ -244,7 +249,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError || error instanceof ConfigError || (error instanceof StrataError && !error.retryable)) {
+    if (
+      error instanceof UsageError ||
+      error instanceof ConfigError ||
+      error instanceof EmbeddedOwnerUnavailableError ||
+      (error instanceof StrataError && !error.retryable)
+    ) {
       process.stderr.write(`strata: ${error.message}\n`);
       process.exitCode = 2;
     } else if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {

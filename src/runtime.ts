@@ -60,12 +60,19 @@ export async function openRuntime(config: Config, logger: Logger, overrides: Run
   const clock = overrides.clock ?? systemClock;
   const database =
     overrides.database ??
-    (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: { info: (message) => logger.info(message) } }));
+    (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      command: `strata ${process.argv.slice(2).join(' ')}`.trim(),
+      logger: { info: (message) => logger.info(message), warn: (message) => logger.warn(message) },
+    }));
   try {
     const ran = await migrateAll(database);
     if (ran.length > 0) logger.info({ migrations: ran }, 'database migrated');
     const bronze = new LocalBronzeStore(config.dataDir);
-    await bronze.recover();
+    // Cleaning crashed writes is safe only while nobody writes: on the embedded database, only
+    // its owner at start-up may do it (a client runs beside an owner that may be writing).
+    if (database.embedded === undefined || (await database.embedded.role()) === 'owner') await bronze.recover();
     const telemetry = new TelemetryBus();
     const coingecko =
       overrides.coingecko ??

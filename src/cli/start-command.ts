@@ -9,6 +9,7 @@ import { runRolesUntilSignal, startDaemonRole, startServeRole, startWorkerRole, 
  * this process's worker executes.
  */
 export async function startCommand(runtime: Runtime): Promise<number> {
+  await refuseSecondStart(runtime);
   const roles: RunningRole[] = [];
   try {
     roles.push(await startServeRole(runtime));
@@ -22,10 +23,25 @@ export async function startCommand(runtime: Runtime): Promise<number> {
   return runRolesUntilSignal(runtime, roles);
 }
 
+/**
+ * A second `strata start` on the same embedded database would only serve the same data twice
+ * and compete for its one backend: it says who serves it and stops, having changed nothing.
+ */
+async function refuseSecondStart(runtime: Runtime): Promise<void> {
+  const embedded = runtime.database.embedded;
+  if (embedded === undefined || (await embedded.role()) === 'owner') return;
+  const owner = await embedded.owner();
+  const who = owner === undefined ? 'another process' : `pid ${owner.pid} (${owner.command})`;
+  throw new StrataError(
+    'ALREADY_RUNNING',
+    `the embedded database at ${runtime.config.dataDir} is already served by ${who}: use that one (the CLI works beside it), or stop it first; nothing was changed`,
+  );
+}
+
 /** Role-only commands need a shared database: embedded PGlite belongs to one process. */
 export function requirePostgres(runtime: Runtime, command: string): void {
   if (runtime.database.engine !== 'postgres') {
-    throw new StrataError('ENGINE_UNSUPPORTED', `strata ${command} needs DATABASE_URL (Postgres): the embedded database belongs to one process, so use 'strata start'`);
+    throw new StrataError('ENGINE_UNSUPPORTED', `strata ${command} needs DATABASE_URL (Postgres): on the embedded database 'strata start' runs the server, daemon and worker in one process`);
   }
 }
 

@@ -22,7 +22,13 @@ export async function statusCommand(runtime: Runtime, options: { json: boolean }
     lastTick: ticks.get(schedule.name) ?? null,
   }));
   const alive = (heartbeatAt: Date) => now.getTime() - heartbeatAt.getTime() <= runtime.config.heartbeatTimeoutMs;
+  const embedded = runtime.database.embedded;
+  const owner = embedded === undefined ? undefined : await embedded.owner();
   const report = {
+    database:
+      embedded === undefined
+        ? { engine: runtime.database.engine }
+        : { engine: runtime.database.engine, owner: owner === undefined ? null : { pid: owner.pid, command: owner.command, since: owner.startedAt }, socketDir: embedded.socketDir },
     queue: { queued, running: Number(running.n) },
     processes: processes.map((p) => ({ ...p, alive: alive(p.heartbeatAt), heartbeatAgeMs: now.getTime() - p.heartbeatAt.getTime() })),
     schedules,
@@ -30,6 +36,9 @@ export async function statusCommand(runtime: Runtime, options: { json: boolean }
   if (options.json) {
     print(JSON.stringify(report, null, 2));
     return 0;
+  }
+  if (embedded !== undefined) {
+    print(`database: embedded PGlite, owned by ${owner === undefined ? 'nobody' : `pid ${owner.pid} (${owner.command}) since ${owner.startedAt}`}; other processes connect through ${embedded.socketDir}`);
   }
   print(`queue: ${queued} queued, ${report.queue.running} running`);
   print();

@@ -1,22 +1,21 @@
 /**
  * Opens the Strata database: Postgres when a URL is given, otherwise embedded PGlite
- * persisted under `<dataDir>/pglite`. Both go through kysely's PostgresDialect and return
+ * persisted under `<dataDir>/pglite`, opened by one owner process and reached by every other
+ * through the owner's socket (see embedded/embedded-pool.ts). Both go through kysely's PostgresDialect and return
  * the same JS types (see type-parsers.ts). Opening does not migrate; call migrateToLatest.
  */
-import { access, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { PglitePool } from './pglite-pool.js';
+import { EmbeddedPool } from './embedded/embedded-pool.js';
 import type { Database } from './schema.js';
-import { type SqlSessionRunner, pgliteSessionRunner, postgresSessionRunner } from './sql-session.js';
-import { TEXT_PARSERS, pgTypeOverrides } from './type-parsers.js';
+import { type SqlSessionRunner, embeddedSessionRunner, postgresSessionRunner } from './sql-session.js';
+import { pgTypeOverrides } from './type-parsers.js';
 
 export type DatabaseEngine = 'postgres' | 'pglite';
 
 export interface DatabaseLogger {
   info(message: string): void;
+  warn?(message: string): void;
 }
 
 export interface OpenDatabaseOptions {
@@ -26,6 +25,10 @@ export interface OpenDatabaseOptions {
   readonly logger?: DatabaseLogger;
   /** Postgres pool size (default 10). PGlite always has one connection. */
   readonly maxConnections?: number;
+  /** Embedded: what this process runs, recorded while it owns the database (`strata start`). */
+  readonly command?: string;
+  /** Embedded: how long to wait for an owner that holds the lock but does not answer yet (default 120 s). */
+  readonly ownerWaitMs?: number;
 }
 
 export interface StrataDatabase {
@@ -33,6 +36,8 @@ export interface StrataDatabase {
   readonly engine: DatabaseEngine;
   /** The underlying pool on Postgres, for what kysely cannot do (COPY via pg-copy-streams). */
   readonly pgPool?: pg.Pool;
+  /** Embedded only: whether this process owns the database or reaches it through its owner. */
+  readonly embedded?: EmbeddedPool;
   /** A transaction with raw SQL and COPY, for the pipeline's hand-written SQL. */
   readonly withSession: SqlSessionRunner;
   /** Closes the pool or PGlite; waits for the query in flight. */
@@ -57,28 +62,15 @@ function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): Strata
 }
 
 async function openPglite(options: OpenDatabaseOptions): Promise<StrataDatabase> {
-  const dir = join(options.dataDir, 'pglite');
-  const exists = await pathExists(join(dir, 'PG_VERSION'));
-  if (exists) {
-    options.logger?.info(`database: embedded PGlite at ${dir}`);
-  } else {
-    // initdb in WebAssembly takes from seconds to most of a minute: say why start-up is slow.
-    options.logger?.info(`database: initialising a new embedded PGlite database at ${dir} (first start only, this can take a minute)`);
-    await mkdir(dir, { recursive: true });
-  }
-  const pglite = await PGlite.create(dir, { parsers: TEXT_PARSERS });
-  const pool = new PglitePool(pglite);
+  const logger = options.logger;
+  const pool = await EmbeddedPool.open({
+    dataDir: options.dataDir,
+    command: options.command ?? 'strata',
+    ownerWaitMs: options.ownerWaitMs ?? 120_000,
+    logger: { info: (message) => logger?.info(message), warn: (message) => (logger?.warn ?? logger?.info)?.(message) },
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, engine: 'pglite', withSession: pgliteSessionRunner(pool), close: () => db.destroy() };
-}
-
-async function pathExists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
+  return { db, engine: 'pglite', embedded: pool, withSession: embeddedSessionRunner(pool), close: () => db.destroy() };
 }
 
 /** Never log a password. */

@@ -1,6 +1,7 @@
 /** Public API of Strata's storage. */
 export { openDatabase, type DatabaseEngine, type DatabaseLogger, type OpenDatabaseOptions, type StrataDatabase } from './database.js';
 export { PglitePool } from './pglite-pool.js';
+export { EmbeddedOwnerUnavailableError, type EmbeddedRole } from './embedded/embedded-pool.js';
 export { migrateToLatest, pendingMigrations, type MigrateOptions, type MigrateResult } from './migrate.js';
 export { sqlFileMigrationProvider } from './sql-file-migrations.js';
 export { coreMigrationProvider, CORE_MIGRATION_TABLE } from './migrations/index.js';

@@ -69,11 +69,26 @@ export class PgliteClient implements PostgresPoolClient {
    * `COPY … FROM STDIN` for PGlite, which has no client stream: the same statement reads the
    * CSV text from PGlite's virtual `/dev/blob` device instead.
    */
-  async copyFrom(copySql: string, csv: string): Promise<number> {
+  async copyFrom(copySql: string, csv: string | readonly Uint8Array[]): Promise<number> {
     if (this.#released) throw new Error('PGlite adapter: query on a released client');
     const sql = copySql.replace(/\bFROM\s+STDIN\b/i, "FROM '/dev/blob'");
-    const result = await this.#pglite.query(sql, [], { blob: new Blob([csv]) });
+    const result = await this.#pglite.query(sql, [], { blob: new Blob(typeof csv === 'string' ? [csv] : [...csv]) });
     return result.affectedRows ?? 0;
+  }
+
+  /**
+   * One wire-protocol message from a client of the embedded owner (see embedded/owner-server.ts),
+   * executed on this connection; the response bytes go to `onData` (copied: PGlite reuses its
+   * buffer).
+   */
+  async execProtocolRaw(message: Uint8Array, onData: (bytes: Buffer) => void): Promise<void> {
+    if (this.#released) throw new Error('PGlite adapter: query on a released client');
+    await this.#pglite.runExclusive(() => this.#pglite.execProtocolRawStream(message, { onRawData: (bytes) => onData(Buffer.from(bytes)) }));
+  }
+
+  /** Inside BEGIN … COMMIT (an explicit transaction block). */
+  inTransaction(): boolean {
+    return this.#pglite.isInTransaction();
   }
 
   release(): void {

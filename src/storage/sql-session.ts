@@ -1,14 +1,16 @@
 /**
  * A transaction on one connection, with raw SQL and bulk COPY, for hand-written pipeline SQL
  * (sql/*.sql) that kysely's builder does not express: temp staging tables and COPY.
- * On Postgres the rows stream through pg-copy-streams; on PGlite through its /dev/blob device.
+ * On Postgres (and to an embedded database's owner) the rows stream through pg-copy-streams; in
+ * the embedded owner itself through PGlite's /dev/blob device.
  * Both run the same `COPY … FROM STDIN WITH (FORMAT csv)` statement.
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { PglitePool } from './pglite-pool.js';
+import type { PostgresPoolClient } from 'kysely';
+import { PgliteClient } from './pglite-pool.js';
 
 export interface SqlSession {
   query<R = Record<string, unknown>>(sql: string, parameters?: readonly unknown[]): Promise<{ rows: R[]; rowCount: number }>;
@@ -22,33 +24,44 @@ export type SqlSessionRunner = <T>(work: (session: SqlSession) => Promise<T>) =>
 export function postgresSessionRunner(pool: pg.Pool): SqlSessionRunner {
   return async (work) => {
     const client = await pool.connect();
-    const session: SqlSession = {
-      async query(sql, parameters = []) {
-        const result = await client.query(sql, [...parameters]);
-        return { rows: result.rows, rowCount: result.rowCount ?? 0 };
-      },
-      async copyFrom(copySql, csvLines) {
-        const stream = client.query(copyFrom(copySql));
-        await pipeline(Readable.from(inChunks(csvLines)), stream);
-        return Number(stream.rowCount ?? 0);
-      },
-    };
-    return inTransaction(session, work, (error) => client.release(error));
+    return inTransaction(postgresSession(client), work, (error) => client.release(error));
   };
 }
 
-/** PGlite: the single serialised connection, so nothing else interleaves with the transaction. */
-export function pgliteSessionRunner(pool: PglitePool): SqlSessionRunner {
+/**
+ * The embedded database: in its owner, PGlite's single serialised connection (nothing else
+ * interleaves with the transaction); in any other process, a `pg` connection to the owner.
+ */
+export function embeddedSessionRunner(pool: { connect(): Promise<PostgresPoolClient> }): SqlSessionRunner {
   return async (work) => {
     const client = await pool.connect();
-    const session: SqlSession = {
-      async query(sql, parameters = []) {
-        const result = await client.query<Record<string, unknown>>(sql, parameters);
-        return { rows: result.rows as never[], rowCount: Number(result.rowCount ?? 0) };
-      },
-      copyFrom: async (copySql, csvLines) => client.copyFrom(copySql, await joinLines(csvLines)),
-    };
-    return inTransaction(session, work, () => client.release());
+    if (client instanceof PgliteClient) return inTransaction(pgliteSession(client), work, () => client.release());
+    const remote = client as pg.PoolClient;
+    return inTransaction(postgresSession(remote), work, (error) => remote.release(error));
+  };
+}
+
+function postgresSession(client: pg.PoolClient): SqlSession {
+  return {
+    async query(sql, parameters = []) {
+      const result = await client.query(sql, [...parameters]);
+      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    },
+    async copyFrom(copySql, csvLines) {
+      const stream = client.query(copyFrom(copySql));
+      await pipeline(Readable.from(inChunks(csvLines)), stream);
+      return Number(stream.rowCount ?? 0);
+    },
+  };
+}
+
+function pgliteSession(client: PgliteClient): SqlSession {
+  return {
+    async query(sql, parameters = []) {
+      const result = await client.query<Record<string, unknown>>(sql, parameters);
+      return { rows: result.rows as never[], rowCount: Number(result.rowCount ?? 0) };
+    },
+    copyFrom: async (copySql, csvLines) => client.copyFrom(copySql, await joinLines(csvLines)),
   };
 }
 
