@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { apiBench } from './api.js';
+import { runEmbeddedBench } from './embedded.js';
 import { runLoadBench } from './load.js';
 import { orchestrationBench } from './orchestration.js';
 import { runParquetBench } from './parquet.js';
@@ -72,6 +73,28 @@ const BENCHES: Readonly<Record<string, Bench>> = {
   },
   orchestration: orchestrationBench,
   api: apiBench,
+  embedded: {
+    summary: "embedded database: the same queries, transactions and COPY in its owner and in a client through the owner's socket",
+    usage: [
+      'embedded [--queries N] [--transactions N] [--copy-rows N] [--rounds N]',
+      '  --queries       point queries per round (default 2,000)',
+      '  --transactions  small transactions per round (default 300)',
+      '  --copy-rows     rows in the COPY (default 50,000)',
+      '  --rounds        rounds, best kept (default 3)',
+    ].join('\n'),
+    async run(args) {
+      const { values } = parseArgs({
+        args,
+        options: { queries: { type: 'string' }, transactions: { type: 'string' }, 'copy-rows': { type: 'string' }, rounds: { type: 'string' } },
+      });
+      await runEmbeddedBench({
+        queries: positiveInteger('--queries', values.queries, 2_000),
+        transactions: positiveInteger('--transactions', values.transactions, 300),
+        copyRows: positiveInteger('--copy-rows', values['copy-rows'], 50_000),
+        rounds: positiveInteger('--rounds', values.rounds, 3),
+      });
+    },
+  },
 };
 
 /** Accepts `1000000`, `1_000_000` and `1,000,000`. */

@@ -70,7 +70,12 @@ async function openPglite(options: OpenDatabaseOptions): Promise<StrataDatabase>
     logger: { info: (message) => logger?.info(message), warn: (message) => (logger?.warn ?? logger?.info)?.(message) },
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, engine: 'pglite', embedded: pool, withSession: embeddedSessionRunner(pool), close: () => db.destroy() };
+  const close = async () => {
+    await db.destroy();
+    // kysely ends its pool only if a query ever ran; the owner must give up the lock regardless.
+    await pool.end();
+  };
+  return { db, engine: 'pglite', embedded: pool, withSession: embeddedSessionRunner(pool), close };
 }
 
 /** Never log a password. */

@@ -5,7 +5,7 @@
  * asks for finds nobody there and the client takes the lock itself: some process always owns
  * the database while any Strata process on it runs, and never two.
  */
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
@@ -111,6 +111,8 @@ export class EmbeddedPool implements PostgresPool {
     await mode.server.close();
     await mode.pool.end();
     await removeOwnerRecord(this.#options.dataDir, process.pid);
+    // Still under the lock, so no new owner's socket is in it yet; fails harmlessly if not empty.
+    await rmdir(this.#address.socketDir).catch(() => {});
     await mode.lock.release();
   }
 
