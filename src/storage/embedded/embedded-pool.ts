@@ -53,7 +53,9 @@ export class EmbeddedPool implements PostgresPool {
   readonly #options: EmbeddedPoolOptions;
   readonly #pgliteDir: string;
   readonly #address: OwnerAddress;
-  #mode!: Promise<Mode>;
+  /** Undefined until acquired, and again after the owner this process was a client of went away. */
+  #mode: Promise<Mode> | undefined;
+  #acquiredBefore = false;
   #ended = false;
 
   private constructor(options: EmbeddedPoolOptions) {
@@ -66,14 +68,13 @@ export class EmbeddedPool implements PostgresPool {
   static async open(options: EmbeddedPoolOptions): Promise<EmbeddedPool> {
     await mkdir(join(options.dataDir, 'pglite'), { recursive: true });
     const pool = new EmbeddedPool(options);
-    pool.#mode = pool.#acquire(undefined);
-    await pool.#mode;
+    await pool.#currentMode();
     return pool;
   }
 
   /** `owner` while this process holds the lock and serves the database. */
   async role(): Promise<EmbeddedRole> {
-    return (await this.#mode).role;
+    return (await this.#currentMode()).role;
   }
 
   /** The socket directory other processes connect to (`psql -h <dir>`). */
@@ -88,14 +89,17 @@ export class EmbeddedPool implements PostgresPool {
   async connect(): Promise<PostgresPoolClient> {
     for (;;) {
       if (this.#ended) throw new Error('embedded database: the pool has ended');
-      const current = this.#mode;
+      const current = this.#currentMode();
       const mode = await current;
       try {
         return await mode.pool.connect();
       } catch (error) {
         if (mode.role === 'owner' || !ownerGone(error)) throw error;
         // The owner went away: whoever asks first takes over (or finds the new owner).
-        if (this.#mode === current) this.#mode = this.#acquire(mode);
+        if (this.#mode === current) {
+          this.#mode = undefined;
+          void mode.pool.end().catch(() => {});
+        }
       }
     }
   }
@@ -103,7 +107,8 @@ export class EmbeddedPool implements PostgresPool {
   async end(): Promise<void> {
     if (this.#ended) return;
     this.#ended = true;
-    const mode = await this.#mode;
+    const mode = await this.#mode?.catch(() => undefined);
+    if (mode === undefined) return;
     if (mode.role === 'client') {
       await mode.pool.end();
       return;
@@ -116,12 +121,24 @@ export class EmbeddedPool implements PostgresPool {
     await mode.lock.release();
   }
 
-  async #acquire(previous: Mode | undefined): Promise<Mode> {
-    if (previous?.role === 'client') void previous.pool.end().catch(() => {});
+  /** The mode in force, or a new one being acquired; a failed acquisition is tried again next time. */
+  #currentMode(): Promise<Mode> {
+    if (this.#mode === undefined) {
+      const acquiring = this.#acquire(this.#acquiredBefore);
+      this.#acquiredBefore = true;
+      this.#mode = acquiring;
+      acquiring.catch(() => {
+        if (this.#mode === acquiring) this.#mode = undefined;
+      });
+    }
+    return this.#mode;
+  }
+
+  async #acquire(takingOver: boolean): Promise<Mode> {
     const started = Date.now();
     for (let attempt = 0; ; attempt += 1) {
       const lock = await tryLockOwnership(this.#address);
-      if (lock !== undefined) return this.#becomeOwner(lock, previous !== undefined);
+      if (lock !== undefined) return this.#becomeOwner(lock, takingOver);
       const client = await this.#tryClient();
       if (client !== undefined) {
         const owner = await this.owner();
