@@ -4,7 +4,9 @@
 #   docker build -t strata .                      the runtime image (CMD: strata start)
 #   docker build --target check -t strata-check . type-check with the full dev install
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# The current Node LTS (24): Node 20 reached end of life in April 2026, and some production
+# dependencies (cookie, content-disposition) declare Node >= 22.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # Full install (dev dependencies included), for the type-check stage.
 FROM ${NODE_IMAGE} AS deps

@@ -6,9 +6,12 @@
 import { parseArgs } from 'node:util';
 import { apiBench } from './api.js';
 import { runEmbeddedBench } from './embedded.js';
+import { runImportBench } from './import.js';
 import { runLoadBench } from './load.js';
+import { runMarketBench } from './market.js';
 import { orchestrationBench } from './orchestration.js';
 import { runParquetBench } from './parquet.js';
+import { runPipelineBench } from './pipeline.js';
 import { benchAdminUrl } from './scratch-database.js';
 
 interface Bench {
@@ -71,6 +74,51 @@ const BENCHES: Readonly<Record<string, Bench>> = {
       if (results.some((r) => !r.readBackOk)) process.exitCode = 1;
     },
   },
+  pipeline: {
+    summary: 'the whole universe through the fake CoinGecko, one run of every asset per engine; PGlite start-up costs',
+    usage: [
+      'pipeline [--coins N] [--engines postgres,pglite]',
+      '  --coins    coins the fake CoinGecko serves and the pipeline fetches (default 15,000: 60 pages)',
+      '  --engines  comma-separated, postgres and/or pglite (default both)',
+    ].join('\n'),
+    async run(args) {
+      const { values } = parseArgs({ args, options: { coins: { type: 'string' }, engines: { type: 'string' } } });
+      const engines = (values.engines ?? 'postgres,pglite').split(',').map((engine) => engine.trim());
+      for (const engine of engines) if (engine !== 'postgres' && engine !== 'pglite') throw new Error(`--engines: expected postgres and/or pglite, got '${engine}'`);
+      const results = await runPipelineBench({
+        coins: positiveInteger('--coins', values.coins, 15_000),
+        engines: engines as ('postgres' | 'pglite')[],
+        adminUrl: benchAdminUrl(),
+      });
+      if (results.some((result) => result.runStatus !== 'SUCCESS')) process.exitCode = 1;
+    },
+  },
+  import: {
+    summary: 'strata import of a large synthetic CSV on Postgres: read + validate, load, the same file again',
+    usage: ['import [--lines N]', '  --lines  data lines in the CSV (default 100,000)'].join('\n'),
+    async run(args) {
+      const { values } = parseArgs({ args, options: { lines: { type: 'string' } } });
+      await runImportBench({ lines: positiveInteger('--lines', values.lines, 100_000), adminUrl: benchAdminUrl() });
+    },
+  },
+  market: {
+    summary: 'the market-data API over ~1.2 M quotes on Postgres: newest snapshot, a deep page, a history page, /coins by source',
+    usage: [
+      'market [--coins N] [--snapshots N] [--samples N]',
+      '  --coins      CoinGecko coins; CoinPaprika quotes a fifth of them (default 5,000)',
+      '  --snapshots  six-hourly snapshots of each (default 200: 1.2 M quotes in all)',
+      '  --samples    timed requests per measurement, after 5 warm-up ones (default 50)',
+    ].join('\n'),
+    async run(args) {
+      const { values } = parseArgs({ args, options: { coins: { type: 'string' }, snapshots: { type: 'string' }, samples: { type: 'string' } } });
+      await runMarketBench({
+        coins: positiveInteger('--coins', values.coins, 5_000),
+        snapshots: positiveInteger('--snapshots', values.snapshots, 200),
+        samples: positiveInteger('--samples', values.samples, 50),
+        adminUrl: benchAdminUrl(),
+      });
+    },
+  },
   orchestration: orchestrationBench,
   api: apiBench,
   embedded: {
@@ -113,7 +161,7 @@ function help(): string {
     'benches:',
     ...Object.entries(BENCHES).map(([name, bench]) => `  ${name.padEnd(width)}  ${bench.summary}`),
     '',
-    'Postgres (load, orchestration, api): BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres',
+    'Postgres (load, pipeline, import, market, orchestration, api): BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres',
   ].join('\n');
 }
 

@@ -3,7 +3,6 @@
  * pipeline schemas, and wires the pipeline's resources. The CLI, the server and tests all start
  * here; tests pass `overrides` to inject fakes (a clock, a wrapped database) instead of flags.
  */
-import { join } from 'node:path';
 import type { Config } from './config.js';
 import { systemClock } from './core/clock.js';
 import { RunEventBus } from './core/events.js';
@@ -120,9 +119,4 @@ export async function openRuntime(config: Config, logger: Logger, overrides: Run
     if (!overrides.database) await database.close();
     throw error;
   }
-}
-
-/** Where the embedded database lives, for messages. */
-export function describeDatabase(config: Config): string {
-  return config.databaseUrl ? 'Postgres (DATABASE_URL)' : `embedded PGlite at ${join(config.dataDir, 'pglite')}`;
 }

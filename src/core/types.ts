@@ -19,7 +19,6 @@
  * - Resources: what asset code needs from the outside world (database, bronze store, API
  *   clients). The core declares an empty interface; the pipeline augments it.
  */
-import type { z } from 'zod';
 
 export type Layer = 'bronze' | 'silver' | 'gold';
 export const LAYERS: readonly Layer[] = ['bronze', 'silver', 'gold'];
@@ -159,4 +158,3 @@ export type RunEvent =
 
 export type RunEventType = RunEvent['type'];
 
-export type { z };

@@ -48,7 +48,7 @@ export function pipelineSchedules(options: PipelineOptions = DEFAULT_PIPELINE_OP
   return [everySixHoursFor(assets), dailyFor(assets)];
 }
 
-export const [everySixHours, daily] = pipelineSchedules() as [ScheduleDefinition, ScheduleDefinition];
+export const [everySixHours] = pipelineSchedules() as [ScheduleDefinition];
 
 /** The shipped schedules for this configuration, with the operator's overrides; an override naming no schedule is a DefinitionError. */
 export function configuredSchedules(config: Pick<Config, 'scheduleOverrides' | 'sources' | 'historyCoins'>): ScheduleDefinition[] {

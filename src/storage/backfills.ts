@@ -9,7 +9,6 @@ import { UUID_PATTERN } from './runs.js';
 import type { Database, RunsTable } from './schema.js';
 
 export type BackfillStatus = 'REQUESTED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELED';
-export const BACKFILL_STATUSES: readonly BackfillStatus[] = ['REQUESTED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELED'];
 
 /** A partition the backfill made no run for, and why. */
 export interface SkippedPartition {

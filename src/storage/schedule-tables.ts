@@ -7,7 +7,6 @@ import type { ColumnType, Generated, Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 export type TickStatus = 'SUCCESS' | 'SKIPPED' | 'FAILURE';
-export const TICK_STATUSES: readonly TickStatus[] = ['SUCCESS', 'SKIPPED', 'FAILURE'];
 
 type Defaulted<T> = ColumnType<T, T | undefined, T>;
 

@@ -86,26 +86,6 @@ export async function failTick(db: Kysely<Database>, tickId: number, error: stri
     .execute();
 }
 
-export interface ListTicksOptions {
-  readonly scheduleName?: string;
-  readonly status?: TickStatus;
-  /** Default 50, at most 1000. */
-  readonly limit?: number;
-}
-
-/** Newest tick time first. */
-export async function listTicks(db: Kysely<Database>, options: ListTicksOptions = {}): Promise<Tick[]> {
-  let query = scheduleDb(db)
-    .selectFrom('strata.ticks')
-    .selectAll()
-    .orderBy('tick_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(Math.min(Math.max(options.limit ?? 50, 1), 1000));
-  if (options.scheduleName !== undefined) query = query.where('schedule_name', '=', options.scheduleName);
-  if (options.status !== undefined) query = query.where('status', '=', options.status);
-  return (await query.execute()).map(toTick);
-}
-
 /** The latest tick of each schedule that has one, by schedule name. */
 export async function latestTicks(db: Kysely<Database>): Promise<Map<string, Tick>> {
   const rows = await scheduleDb(db)

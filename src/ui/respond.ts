@@ -2,7 +2,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
-import { queryString } from './components.js';
 import type { Html } from './html.js';
 import { renderPage } from './layout.js';
 
@@ -44,5 +43,3 @@ export function redirectWithNotice(reply: FastifyReply, path: string, message: s
   else params.delete('tone');
   return reply.redirect(`${base}?${params.toString()}`, 303);
 }
-
-export { queryString };

@@ -207,6 +207,13 @@ describe('Dockerfile', () => {
     expect(stages.some((stage) => stage.some((line) => /^RUN npm ci(?!.*--omit=dev)/.test(line)))).toBe(true);
   });
 
+  it('builds every stage on the current Node LTS, a Debian slim image', () => {
+    const image = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1];
+    expect(image).toMatch(/^node:24-(bookworm|trixie)-slim$/);
+    const stageNames = stages.map((stage) => /\bAS (\S+)$/i.exec(stage[0] as string)?.[1]);
+    for (const stage of stages) expect(stage[0]).toMatch(new RegExp(`^FROM (\\$\\{NODE_IMAGE\\}|${stageNames.filter(Boolean).join('|')})( AS \\S+)?$`));
+  });
+
   it('runs as a non-root user', () => {
     const user = runtime.filter((line) => line.startsWith('USER ')).at(-1);
     expect(user).toBeDefined();

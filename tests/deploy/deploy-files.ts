@@ -1,7 +1,8 @@
 /**
  * The deployment files the deploy tests read: dashboards, Grafana provisioning, Prometheus
  * config and rules, docker-compose.yml, Dockerfile. YAML is read through python3's PyYAML
- * (Debian's python3-yaml): no YAML parser is among Strata's npm dependencies.
+ * (Debian's python3-yaml), as these tests always have; the `yaml` npm package (a devDependency
+ * since the GitHub workflow test) could replace it and drop the skip when PyYAML is missing.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';

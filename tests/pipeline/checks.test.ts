@@ -92,6 +92,23 @@ describeEachBackend('shipped asset checks on the recorded fixture', (backend) =>
     });
   });
 
+  // REPORT.md (Data quality) quotes these: two warn checks fail on the recorded page by design.
+  it('on the recorded page: 7 rows outside their 24 h range, 1 coin last updated 11.9 days before, dominance over /global 122.97 %', async () => {
+    const silver = await latestCheckResults(database.db, SILVER);
+    const metadataOf = (check: string) => silver.find((row) => row.check === check)?.metadata;
+    expect(metadataOf('price_within_24h_range')).toMatchObject({ rows: 7 });
+    expect(metadataOf('last_updated_fresh')).toMatchObject({ rows: 1 });
+    const [stale] = await querySql<{ days: number }>(
+      database,
+      'SELECT round(extract(epoch FROM snapshot_at - last_updated) / 86400, 1)::float8 AS days FROM silver.market_snapshots WHERE snapshot_at = $1::timestamptz ORDER BY last_updated LIMIT 1',
+      [SNAPSHOT_AT],
+    );
+    expect(stale?.days).toBe(11.9);
+    const mart = await latestCheckResults(database.db, MART);
+    const sum = mart.find((row) => row.check === 'dominance_sum_at_most_100')?.metadata?.['sum'];
+    expect(Number(sum).toFixed(2)).toBe('122.97');
+  });
+
   it('stores the results and serves the latest per check in GET /api/v1/assets/<key>', async () => {
     const stored = await latestCheckResults(database.db, SILVER);
     expect(stored.map((row) => [row.check, row.severity, row.passed, row.partitionKey])).toEqual([

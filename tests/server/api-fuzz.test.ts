@@ -1,51 +1,22 @@
 /**
  * Property-based fuzz of every /api/v1 route (fast-check): arbitrary path parameters, query
  * strings and JSON bodies — unicode, huge numbers, nested objects, arrays, repeated keys —
- * must never answer 5xx. Known keys and real ids are mixed in so the validators are passed and
- * the read models and actions behind them are exercised too.
+ * must never answer 5xx. The routes, and the query and body keys each knows, come from what
+ * Fastify registered (tests/helpers/registered-routes.ts), so a new route is fuzzed the day it
+ * is added. Known keys and real ids are mixed in so the validators are passed and the read
+ * models and actions behind them are exercised too; the event stream is fed ended runs, so it
+ * sends their events and `end` and closes.
  */
 import type { FastifyInstance } from 'fastify';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildApp } from '../../src/server/app.js';
+import { buildAppWithRoutes, routeInputs, type RegisteredRoute } from '../helpers/registered-routes.js';
 import { describeEachBackend } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { PARTITION, startPipeline, type Pipeline } from '../pipeline/pipeline-harness.js';
 
 const RUNS_PER_ROUTE = 120;
-
-/** Method, path template (`{name}` parameters), the query keys and body keys it knows. */
-const ROUTES: [method: 'GET' | 'POST', template: string, query: string[], body: string[]][] = [
-  ['GET', '/api/v1/assets', [], []],
-  ['GET', '/api/v1/assets/{layer}/{name}', [], []],
-  ['GET', '/api/v1/assets/{layer}/{name}/materializations', ['limit', 'before'], []],
-  ['GET', '/api/v1/assets/{layer}/{name}/partitions', ['days'], []],
-  ['GET', '/api/v1/assets/{layer}/{name}/checks', [], []],
-  ['GET', '/api/v1/graph', [], []],
-  ['GET', '/api/v1/runs', ['status', 'asset', 'trigger', 'from', 'to', 'limit', 'cursor'], []],
-  ['GET', '/api/v1/runs/{run}', [], []],
-  ['GET', '/api/v1/runs/{run}/events', ['after', 'before', 'limit'], []],
-  ['POST', '/api/v1/runs', [], ['selection', 'partition', 'partitions', 'tags']],
-  ['POST', '/api/v1/runs/{run}/cancel', [], []],
-  ['POST', '/api/v1/runs/{run}/reexecute', [], ['fromFailure']],
-  ['GET', '/api/v1/schedules', [], []],
-  ['GET', '/api/v1/schedules/{schedule}', ['limit', 'before'], []],
-  ['POST', '/api/v1/schedules/{schedule}/enable', [], []],
-  ['POST', '/api/v1/schedules/{schedule}/disable', [], []],
-  ['GET', '/api/v1/backfills', ['limit'], []],
-  ['GET', '/api/v1/backfills/{backfill}', [], []],
-  ['POST', '/api/v1/backfills', [], ['selection', 'from', 'to', 'chunk']],
-  ['POST', '/api/v1/backfills/{backfill}/cancel', [], []],
-  ['POST', '/api/v1/backfills/{backfill}/reexecute-failed', [], []],
-  ['GET', '/api/v1/marts', [], []],
-  ['GET', '/api/v1/marts/{mart}/rows', ['partition', 'sort', 'order', 'limit', 'offset'], []],
-  ['GET', '/api/v1/drift', ['source', 'kind'], []],
-  ['GET', '/api/v1/market/coins', ['symbol', 'coin_id', 'source', 'sort', 'order', 'limit', 'cursor'], []],
-  ['GET', '/api/v1/market/latest', ['source', 'symbol', 'coin_id', 'sort', 'order', 'limit', 'cursor'], []],
-  ['GET', '/api/v1/market/coins/{coin}/history', ['source', 'from', 'to', 'sort', 'order', 'limit', 'cursor'], []],
-  ['GET', '/api/v1/market/coins/{coin}/daily', ['from', 'to', 'sort', 'order', 'limit', 'cursor'], []],
-  ['GET', '/api/v1/market/marts/{marketMart}', ['from', 'to', 'coin_id', 'symbol', 'source', 'sort', 'order', 'limit', 'cursor'], []],
-];
+const STREAM_ROUTE = '/api/v1/runs/:id/events/stream';
 
 const nasty = fc.constantFrom(
   '', ' ', '0', '-1', '1.5', '1e309', '-0', 'NaN', 'Infinity', 'null', 'true', '[]', '{}', '%', '%00', '%zz', '..', '../..',
@@ -83,25 +54,28 @@ describeEachBackend('API v1 fuzz: no input answers 5xx', (backend) => {
   let database: TestDatabase;
   let pipeline: Pipeline;
   let app: FastifyInstance;
+  let routes: RegisteredRoute[];
+  /** Values each path parameter name may take that reach past validation; run ids are of ended runs. */
   const known: Record<string, string[]> = {
     layer: ['bronze', 'silver', 'gold'],
-    name: ['coingecko_markets', 'market_snapshots', 'crypto_analytics_mart'],
-    schedule: ['daily', 'every_6_hours'],
-    mart: ['crypto_analytics_mart', 'market_segment_analysis', 'daily_coin_summary'],
-    coin: ['bitcoin', 'ethereum', 'weth'],
-    marketMart: ['crypto_analytics_mart', 'market_segment_analysis', 'daily_coin_summary', 'source_reconciliation', 'market_daily'],
-    run: ['00000000-0000-4000-8000-000000000000'],
-    backfill: ['00000000-0000-4000-8000-000000000000'],
+    // Asset, schedule and mart names all arrive as `:name`.
+    name: ['coingecko_markets', 'market_snapshots', 'crypto_analytics_mart', 'daily', 'every_6_hours', 'market_segment_analysis', 'daily_coin_summary'],
+    coinId: ['bitcoin', 'ethereum', 'weth'],
+    mart: ['crypto_analytics_mart', 'market_segment_analysis', 'daily_coin_summary', 'source_reconciliation', 'market_daily'],
+    // Run and backfill ids.
+    id: ['00000000-0000-4000-8000-000000000000'],
   };
 
   beforeAll(async () => {
     database = await createTestDatabase('api_fuzz', { backend });
     pipeline = await startPipeline(database);
     const { run } = await pipeline.materialize(PARTITION);
-    known['run']?.push(run.id);
-    app = await buildApp({ runtime: pipeline.runtime, security: { mutationsPerMinute: 1_000_000 } });
+    known['id']?.push(run.id);
+    const built = await buildAppWithRoutes({ runtime: pipeline.runtime, security: { mutationsPerMinute: 1_000_000 } });
+    app = built.app;
+    routes = built.routes.filter((route) => route.url.startsWith('/api/v1/'));
     const backfill = await app.inject({ method: 'POST', url: '/api/v1/backfills', payload: { selection: 'gold/*', from: PARTITION, to: PARTITION } });
-    known['backfill']?.push(backfill.json<{ backfill: { id: string } }>().backfill.id);
+    known['id']?.push(backfill.json<{ backfill: { id: string } }>().backfill.id);
   });
 
   afterAll(async () => {
@@ -118,40 +92,56 @@ describeEachBackend('API v1 fuzz: no input answers 5xx', (backend) => {
       fc.constantFrom('%', '%zz', '%2F', 'a%2Fb', '..', '%00'),
     );
 
-  it.each(ROUTES)('%s %s', async (method, template, queryKeys, bodyKeys) => {
-    const parameters = [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1] as string);
-    const key = fc.oneof(queryKeys.length > 0 ? fc.constantFrom(...queryKeys) : fc.constant('limit'), text);
+  it('fuzzes every registered /api/v1 route, the event stream included', () => {
+    const fuzzed = routes.map((route) => `${route.method} ${route.url}`);
+    expect(fuzzed.length).toBeGreaterThan(25);
+    expect(fuzzed).toContain(`GET ${STREAM_ROUTE}`);
+    expect(fuzzed).toContain('POST /api/v1/runs');
+  });
+
+  it('no registered /api/v1 route answers 5xx, and the event stream ends', { timeout: 600_000 }, async () => {
+    for (const route of routes) await fuzzRoute(route);
+  });
+
+  async function fuzzRoute(route: RegisteredRoute): Promise<void> {
+    const { method, url: template } = route;
+    const inputs = routeInputs(route);
+    const key = fc.oneof(inputs.query.length > 0 ? fc.constantFrom(...inputs.query) : fc.constant('limit'), text);
     const query = fc.array(fc.tuple(key, text), { maxLength: 6 });
     const body = fc.oneof(
       fc.constant(undefined),
       jsonish,
-      fc.record(Object.fromEntries(bodyKeys.map((name) => [name, jsonish])), { requiredKeys: [] }),
+      fc.record(Object.fromEntries((inputs.body ?? []).map((name) => [name, jsonish])), { requiredKeys: [] }),
       fc.string().map((raw) => ({ raw })),
     );
-    const path = fc.tuple(...parameters.map(segment));
+    const path = fc.tuple(...inputs.params.map(segment));
     await fc.assert(
       fc.asyncProperty(path, query, body, async (segments, entries, payload) => {
         let url = template;
         segments.forEach((value, index) => {
-          url = url.replace(`{${parameters[index] as string}}`, value);
+          url = url.replace(`:${inputs.params[index] as string}`, value);
         });
         const search = new URLSearchParams();
         for (const [name, value] of entries) if (wellFormed(name) && wellFormed(value)) search.append(name, value);
         const response = await app.inject({
           method,
           url: `${url}${search.size > 0 ? `?${search.toString()}` : ''}`,
-          ...(method === 'POST' && payload !== undefined
+          ...(method !== 'GET' && payload !== undefined
             ? typeof payload === 'object' && payload !== null && 'raw' in payload && Object.keys(payload).length === 1
               ? { headers: { 'content-type': 'application/json' }, payload: String(payload.raw) }
               : { headers: { 'content-type': 'application/json' }, payload: JSON.stringify(payload) }
             : {}),
         });
-        if (response.statusCode >= 500) throw new Error(`${method} ${url}?${search.toString()} ${JSON.stringify(payload)?.slice(0, 300)} -> ${response.statusCode} ${response.body}`);
-        expect(response.statusCode).toBeLessThan(500);
+        const request = `${method} ${url}?${search.toString()} ${JSON.stringify(payload)?.slice(0, 300)}`;
+        if (response.statusCode >= 500) throw new Error(`${request} -> ${response.statusCode} ${response.body}`);
+        // inject resolved, so the stream closed; an accepted one ends with its `end` event.
+        if (template === STREAM_ROUTE && response.statusCode === 200 && !response.body.includes('event: end\n')) {
+          throw new Error(`${request} -> 200 without an end event: ${response.body.slice(-300)}`);
+        }
       }),
       { numRuns: RUNS_PER_ROUTE },
     );
-  });
+  }
 
   it('a body over the limit is 413, and a deeply nested one is 4xx', async () => {
     const huge = await app.inject({ method: 'POST', url: '/api/v1/runs', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ selection: 'x'.repeat(70_000) }) });

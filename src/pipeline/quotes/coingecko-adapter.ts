@@ -1,6 +1,6 @@
 /** CoinGecko's `/coins/markets` rows in the unified schema. CoinGecko's ids are the unified ids. */
-import { parseMarketRow, type MarketRow } from '../sources/index.js';
-import type { SourceAdapter, UnifiedQuote } from './unified-quote.js';
+import type { MarketRow } from '../sources/index.js';
+import type { UnifiedQuote } from './unified-quote.js';
 
 export function quoteFromMarketRow(row: MarketRow): UnifiedQuote {
   return {
@@ -19,12 +19,3 @@ export function quoteFromMarketRow(row: MarketRow): UnifiedQuote {
     lastUpdated: row.last_updated,
   };
 }
-
-export const coingeckoAdapter: SourceAdapter = {
-  source: 'coingecko',
-  toQuote(raw) {
-    const parsed = parseMarketRow(raw);
-    if (!parsed.ok) return { ok: false, reason: parsed.reason, ...(parsed.coinId ? { sourceCoinId: parsed.coinId } : {}) };
-    return { ok: true, quote: quoteFromMarketRow(parsed.row) };
-  },
-};

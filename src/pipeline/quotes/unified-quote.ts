@@ -5,7 +5,6 @@
  * either form. `coinId` is the unified id (CoinGecko's id space) or null when the provider's coin
  * is not mapped yet: such a quote is stored and reported, never dropped and never matched by symbol.
  */
-import { z } from 'zod';
 
 export interface UnifiedQuote {
   /** The provider's own id for the coin (`btc-bitcoin`); for CoinGecko and CSV imports, the unified id. */
@@ -37,10 +36,6 @@ export type LocatedQuote = UnifiedQuote & QuoteLineage;
 
 /** A source name: lower snake case, as silver.market_quotes' CHECK constraint requires. */
 export const SOURCE_NAME = /^[a-z][a-z0-9_]{0,39}$/;
-
-export const SourceNameSchema = z
-  .string()
-  .regex(SOURCE_NAME, { error: 'a source name is lower snake case (a-z, 0-9, _), starting with a letter, at most 40 characters' });
 
 /**
  * One provider's rows into unified quotes. Adding a provider means writing one of these (plus

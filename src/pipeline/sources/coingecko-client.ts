@@ -10,7 +10,7 @@ import { createHttpSource, type HttpSourceDeps, type SourceResponse } from './ht
 import type { JsonObject, JsonValue } from './lossless-json.js';
 import type { RateLimiter } from './rate-limiter.js';
 
-export type { SourceLogger, SourceRequestInfo, SourceResponse } from './http-source.js';
+export type { SourceRequestInfo, SourceResponse } from './http-source.js';
 
 export type CoinGeckoClientDeps = HttpSourceDeps;
 

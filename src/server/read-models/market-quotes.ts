@@ -11,7 +11,7 @@
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../storage/index.js';
-import { afterKey, decodeCursor, keyPart, keySelection, orderByKey, toPage, type KeyPart, type Page, type SortOrder } from './market-keyset.js';
+import { afterKey, decodeCursor, keyPart, keySelection, orderByKey, toPage, type Page, type SortOrder } from './market-keyset.js';
 
 export interface MarketQuote {
   readonly source: string;

@@ -19,11 +19,6 @@ export function keySegments(key: string): string[] {
   return segments;
 }
 
-export function assertKey(key: string): string {
-  keySegments(key);
-  return key;
-}
-
 /**
  * A list/delete prefix is a plain string prefix of keys, as in S3: `raw/2025-02` matches
  * `raw/2025-02-09/...`. Empty means every key; a trailing `/` limits it to one folder.
