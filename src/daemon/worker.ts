@@ -82,7 +82,7 @@ export function createWorker(runtime: Runtime, options: WorkerOptions = {}): Wor
     const controller = new AbortController();
     const done = executeStoredRun(runtime, run, controller.signal, { workerId: id, mayStartStep: () => !draining })
       .then((result) => {
-        logger.info({ runId: run.id, status: result.status, retryRunId: result.interrupted?.retry.id }, `run ended ${result.status}`);
+        logger.info({ runId: run.id, status: result.status, retryRunId: result.interrupted?.retry?.id }, `run ended ${result.status}`);
       })
       .catch((error: unknown) => {
         // Its events could not be recorded (database gone, or the run was taken away): it is no
