@@ -6,8 +6,8 @@
  *
  * stop() is the graceful SIGTERM path: stop claiming; no run starts another step; steps in
  * flight may finish within the grace period; then the rest are aborted. Every run that could
- * not finish ends FAILURE ("interrupted: ...") and a retry that resumes from failure is queued,
- * so nothing is left STARTED and another worker (or this one, restarted) picks it up.
+ * not finish ends FAILURE ("interrupted: ...") and, per its run retries, a retry that resumes from
+ * failure is queued, so nothing is left STARTED and another worker (or this one, restarted) picks it up.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
