@@ -16,6 +16,9 @@ import { PARTITION, startPipeline, type Pipeline } from '../pipeline/pipeline-ha
 
 const describePostgres = postgresTestUrl() === undefined ? describe.skip : describe;
 const title = postgresTestUrl() === undefined ? ` (skipped: ${POSTGRES_SKIP_REASON})` : '';
+/** Two tsx process starts and a 5 s heartbeat timeout, on a shared 2-core machine. */
+const PROCESS_WAIT_MS = 100_000;
+const TEST_TIMEOUT_MS = 180_000;
 
 interface WorkerProcess {
   readonly child: ChildProcess;
@@ -68,12 +71,15 @@ describePostgres(`run retries with worker processes [postgres]${title}`, () => {
   /** A run that worker A claims and that hangs in bronze/coingecko_markets until A is killed. */
   async function runLostWithItsWorker(request: RunRequest): Promise<Run> {
     pipeline.fake.script({ path: '/coins/markets', delayMs: 600_000 });
-    const run = await queueRun(pipeline.runtime, { partitionKey: PARTITION, ...request });
+    // Only the asset that hangs: the retry then has little to do on a loaded machine.
+    const run = await queueRun(pipeline.runtime, { selection: 'bronze/coingecko_markets', partitionKey: PARTITION, ...request });
     const lost = startWorker();
-    await until('the markets step to start in worker A', async () => {
+    await until('the markets step of worker A to wait on its hanging request', async () => {
       const steps = await stepsForRun(database.db, run.id);
-      return steps.some((step) => step.assetKey === 'bronze/coingecko_markets' && step.status === 'RUNNING') ? true : undefined;
-    });
+      const running = steps.some((step) => step.assetKey === 'bronze/coingecko_markets' && step.status === 'RUNNING');
+      // The hanging reply must be A's: left unused, it would hang the retry instead.
+      return running && pipeline.fake.pendingScript === 0 ? true : undefined;
+    }, PROCESS_WAIT_MS);
     lost.child.kill('SIGKILL');
     await lost.exited;
     return run;
@@ -88,7 +94,7 @@ describePostgres(`run retries with worker processes [postgres]${title}`, () => {
       const child = await database.db.selectFrom('strata.runs').select('id').where('parent_run_id', '=', run.id).executeTakeFirst();
       const current = child === undefined ? undefined : await getRun(database.db, child.id);
       return current?.endedAt ? current : undefined;
-    });
+    }, PROCESS_WAIT_MS);
     const parent = await getRun(database.db, run.id);
     expect(parent).toMatchObject({ status: 'FAILURE', error: expect.stringMatching(/^worker worker:.* stopped heartbeating .*timeout 5 s\)$/) });
     expect(retry).toMatchObject({
@@ -101,16 +107,16 @@ describePostgres(`run retries with worker processes [postgres]${title}`, () => {
       workerId: expect.stringContaining(`:${survivor.child.pid}:`),
     });
     expect(survivor.child.exitCode).toBeNull();
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('kill -9 mid-run: a run whose retries are 0 ends FAILURE and is not retried', async () => {
     const run = await runLostWithItsWorker({ maxRetries: 0 });
     const survivor = startWorker();
 
     const decided = (line: string) => line.includes(run.id) && line.includes('"not retried: its run retries are 0"');
-    await until("the other worker's monitor to decide", async () => (survivor.output().split('\n').some(decided) ? true : undefined));
+    await until("the other worker's monitor to decide", async () => (survivor.output().split('\n').some(decided) ? true : undefined), PROCESS_WAIT_MS);
     expect(await getRun(database.db, run.id)).toMatchObject({ status: 'FAILURE', error: expect.stringMatching(/stopped heartbeating/) });
     const retries = await database.db.selectFrom('strata.runs').select('id').where('parent_run_id', '=', run.id).execute();
     expect(retries).toEqual([]);
-  });
+  }, TEST_TIMEOUT_MS);
 });
