@@ -4,6 +4,8 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { ScheduleOverride } from './core/schedule.js';
+import { MAX_RUN_RETRIES } from './core/types.js';
 
 export type CoinGeckoPlan = 'public' | 'demo' | 'pro';
 
@@ -42,10 +44,7 @@ export interface CoinPaprikaConfig {
 export const COINPAPRIKA_FREE_URL = 'https://api.coinpaprika.com/v1';
 export const COINPAPRIKA_PRO_URL = 'https://api-pro.coinpaprika.com/v1';
 
-export interface ScheduleOverride {
-  readonly cron?: string;
-  readonly timezone?: string;
-}
+
 
 export interface Config {
   /** Postgres connection string; when absent, embedded PGlite under `dataDir/pglite`. */
@@ -76,11 +75,17 @@ export interface Config {
   readonly maxConcurrentRuns: number;
   /** A run whose worker has not heartbeated for this long is failed by the monitor. */
   readonly heartbeatTimeoutMs: number;
+  /**
+   * Run retries of every new run (manual, schedule, backfill) unless its request or schedule says
+   * otherwise: how many times a run whose worker was lost (heartbeat timed out, or shut down
+   * mid-run) is queued again, resuming from failure. Step failures follow the asset's retry policy.
+   */
+  readonly runMaxRetries: number;
   /** On SIGTERM, how long in-flight steps may run on before their runs are re-queued. */
   readonly shutdownGraceMs: number;
   /** Size of each named pool (`STRATA_POOL_<NAME>`), e.g. `{ coingecko: 1 }`. */
   readonly poolSizes: Readonly<Record<string, number>>;
-  /** Operator overrides of schedules defined in code (`STRATA_SCHEDULE_<NAME>_CRON` / `_TZ`). */
+  /** Operator overrides of schedules defined in code (`STRATA_SCHEDULE_<NAME>_CRON` / `_TZ` / `_MAX_RETRIES`). */
   readonly scheduleOverrides: Readonly<Record<string, ScheduleOverride>>;
   /** Runs (with their steps and events), ticks and ended processes older than this are purged. */
   readonly retentionDays: number;
@@ -131,6 +136,7 @@ const EnvSchema = z.object({
   STRATA_METRICS_PORT: z.preprocess(emptyAsUndefined, z.union([z.literal('off'), z.coerce.number().int().min(0).max(65_535)]).optional()),
   STRATA_MAX_CONCURRENT_RUNS: int(1, 1_000),
   STRATA_HEARTBEAT_TIMEOUT: int(1, 86_400),
+  STRATA_RUN_MAX_RETRIES: int(0, MAX_RUN_RETRIES),
   STRATA_SHUTDOWN_GRACE: int(0, 86_400),
   STRATA_RETENTION_DAYS: int(1, 36_500),
   STRATA_MUTATIONS_PER_MINUTE: int(1, 1_000_000),
@@ -145,7 +151,7 @@ const EnvSchema = z.object({
 const DEFAULT_POOL_SIZES: Readonly<Record<string, number>> = { coingecko: 1, coinpaprika: 1 };
 
 const POOL_VARIABLE = /^STRATA_POOL_([A-Z0-9_]+)$/;
-const SCHEDULE_VARIABLE = /^STRATA_SCHEDULE_([A-Z0-9_]+)_(CRON|TZ)$/;
+const SCHEDULE_VARIABLE = /^STRATA_SCHEDULE_([A-Z0-9_]+)_(CRON|TZ|MAX_RETRIES)$/;
 
 /** Names in variables are upper case; pools and schedules are snake_case in code. */
 function nameFromVariable(name: string): string {
@@ -164,15 +170,20 @@ function parsePoolSizes(env: Readonly<Record<string, string | undefined>>, probl
   return sizes;
 }
 
-function parseScheduleOverrides(env: Readonly<Record<string, string | undefined>>): Record<string, ScheduleOverride> {
-  const overrides: Record<string, { cron?: string; timezone?: string }> = {};
+function parseScheduleOverrides(env: Readonly<Record<string, string | undefined>>, problems: string[]): Record<string, ScheduleOverride> {
+  const overrides: Record<string, { cron?: string; timezone?: string; maxRetries?: number }> = {};
   for (const [variable, value] of Object.entries(env)) {
     const match = SCHEDULE_VARIABLE.exec(variable);
     if (!match || value === undefined || value.trim() === '') continue;
     const name = nameFromVariable(match[1] as string);
     const override = (overrides[name] ??= {});
     if (match[2] === 'CRON') override.cron = value.trim();
-    else override.timezone = value.trim();
+    else if (match[2] === 'TZ') override.timezone = value.trim();
+    else {
+      const retries = Number(value.trim());
+      if (Number.isInteger(retries) && retries >= 0 && retries <= MAX_RUN_RETRIES) override.maxRetries = retries;
+      else problems.push(`${variable}: expected a number of run retries (an integer from 0 to ${MAX_RUN_RETRIES}), got '${value}'`);
+    }
   }
   return overrides;
 }
@@ -186,6 +197,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const parsed = EnvSchema.safeParse(env);
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   const poolSizes = parsePoolSizes(env, problems);
+  const scheduleOverrides = parseScheduleOverrides(env, problems);
   if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
@@ -231,9 +243,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     metricsPort: e.STRATA_METRICS_PORT === 'off' ? undefined : (e.STRATA_METRICS_PORT ?? 9464),
     maxConcurrentRuns: e.STRATA_MAX_CONCURRENT_RUNS ?? 4,
     heartbeatTimeoutMs: (e.STRATA_HEARTBEAT_TIMEOUT ?? 30) * 1000,
+    runMaxRetries: e.STRATA_RUN_MAX_RETRIES ?? 2,
     shutdownGraceMs: (e.STRATA_SHUTDOWN_GRACE ?? 30) * 1000,
     poolSizes: Object.freeze(poolSizes),
-    scheduleOverrides: Object.freeze(parseScheduleOverrides(env)),
+    scheduleOverrides: Object.freeze(scheduleOverrides),
     retentionDays: e.STRATA_RETENTION_DAYS ?? 90,
     bronzeRetentionDays: e.STRATA_BRONZE_RETENTION_DAYS === 'keep' ? undefined : e.STRATA_BRONZE_RETENTION_DAYS,
     adminToken: e.STRATA_ADMIN_TOKEN,

@@ -81,9 +81,32 @@ export async function startMetricsRole(runtime: Runtime): Promise<RunningRole | 
   const app = Fastify({ loggerInstance: logger.child({ component: 'metrics' }) as FastifyBaseLogger });
   registerMetricsRoute(app, metricsFor(runtime));
   app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
-  const address = await app.listen({ host: config.host, port: config.metricsPort });
+  let address: string;
+  try {
+    address = await app.listen({ host: config.host, port: config.metricsPort });
+  } catch (error) {
+    await app.close();
+    // Metrics are not worth the process: a second worker on one host still claims runs.
+    if (!isPortTaken(error)) throw error;
+    logger.warn(metricsPortTakenMessage(config.host, config.metricsPort, error.code));
+    return undefined;
+  }
   logger.info(`metrics on ${address}/metrics`);
   return { name: 'metrics', address, stop: () => app.close() };
+}
+
+function isPortTaken(error: unknown): error is NodeJS.ErrnoException & { code: string } {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EADDRINUSE' || code === 'EACCES';
+}
+
+/** One line, no stack: which setting, which port, and the three ways out. */
+export function metricsPortTakenMessage(host: string, port: number, code: string): string {
+  const why = code === 'EADDRINUSE' ? 'is already in use (another Strata process on this host?)' : 'may not be opened by this user';
+  return (
+    `STRATA_METRICS_PORT=${port}: ${host}:${port} ${why}; running on without /metrics. ` +
+    `Give each process on a host its own STRATA_METRICS_PORT (e.g. ${port < 65_535 ? port + 1 : port - 1}), 0 for any free port, or off for none.`
+  );
 }
 
 /** The HTTP API on HOST:PORT. */

@@ -14,6 +14,7 @@
  */
 import { cronTimes, type CronTimes } from './cron.js';
 import { DefinitionError } from './errors.js';
+import { MAX_RUN_RETRIES } from './types.js';
 
 /**
  * After downtime: `latest` runs only the most recent missed tick, `all` runs up to `maxCatchup`
@@ -43,6 +44,11 @@ export interface ScheduleSpec {
   readonly catchUp?: CatchUpPolicy;
   /** With catchUp 'all': how many of the most recent missed ticks run. Default 5. */
   readonly maxCatchup?: number;
+  /**
+   * Run retries of this schedule's runs: how many times a run whose worker was lost is queued
+   * again, resuming from failure. Default: the deployment's STRATA_RUN_MAX_RETRIES.
+   */
+  readonly maxRetries?: number;
   readonly description?: string;
 }
 
@@ -54,15 +60,23 @@ export interface ScheduleDefinition {
   readonly partitionFor: (tickTime: Date) => string | undefined;
   readonly catchUp: CatchUpPolicy;
   readonly maxCatchup: number;
+  /** Undefined: the deployment's default (STRATA_RUN_MAX_RETRIES). */
+  readonly maxRetries: number | undefined;
   readonly description: string;
   /** The tick times of `cron` in `timezone`. */
   readonly times: CronTimes;
-  /** Set when an operator override changed the cron or timezone defined in code. */
-  readonly overridden: { readonly cron?: string; readonly timezone?: string } | undefined;
+  /** Set when an operator override changed the cron, timezone or run retries defined in code. */
+  readonly overridden: ScheduleOverride | undefined;
+}
+
+export interface ScheduleOverride {
+  readonly cron?: string;
+  readonly timezone?: string;
+  readonly maxRetries?: number;
 }
 
 /** Operator overrides by schedule name (the shape of `config.scheduleOverrides`). */
-export type ScheduleOverrides = Readonly<Record<string, { readonly cron?: string; readonly timezone?: string }>>;
+export type ScheduleOverrides = Readonly<Record<string, ScheduleOverride>>;
 
 const NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
 
@@ -84,6 +98,10 @@ function build(spec: ScheduleSpec, overridden: ScheduleDefinition['overridden'])
   if (!Number.isInteger(maxCatchup) || maxCatchup < 1 || maxCatchup > MAX_CATCHUP_LIMIT) {
     throw invalid(`maxCatchup must be an integer from 1 to ${MAX_CATCHUP_LIMIT}, got ${String(maxCatchup)}`);
   }
+  const maxRetries = spec.maxRetries;
+  if (maxRetries !== undefined && (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > MAX_RUN_RETRIES)) {
+    throw invalid(`maxRetries must be an integer from 0 to ${MAX_RUN_RETRIES}, got ${String(maxRetries)}`);
+  }
   const timezone = spec.timezone ?? 'UTC';
   let times: CronTimes;
   try {
@@ -100,6 +118,7 @@ function build(spec: ScheduleSpec, overridden: ScheduleDefinition['overridden'])
     partitionFor,
     catchUp,
     maxCatchup,
+    maxRetries,
     description: spec.description ?? '',
     times,
     overridden: overridden === undefined ? undefined : Object.freeze({ ...overridden }),
@@ -116,24 +135,33 @@ export function applyScheduleOverrides(schedules: readonly ScheduleDefinition[],
   if (unknown.length > 0) {
     const known = [...names].join(', ') || '(none)';
     throw new DefinitionError(
-      `schedule override for unknown schedule ${unknown.map((name) => `'${name}' (STRATA_SCHEDULE_${name.toUpperCase()}_CRON/_TZ)`).join(', ')}; known schedules: ${known}`,
+      `schedule override for unknown schedule ${unknown.map((name) => `'${name}' (STRATA_SCHEDULE_${name.toUpperCase()}_CRON/_TZ/_MAX_RETRIES)`).join(', ')}; known schedules: ${known}`,
     );
   }
   return schedules.map((schedule) => {
     const override = overrides[schedule.name];
-    if (override === undefined || (override.cron === undefined && override.timezone === undefined)) return schedule;
+    if (override === undefined || (override.cron === undefined && override.timezone === undefined && override.maxRetries === undefined)) return schedule;
     try {
       return build(
         {
           ...schedule,
           cron: override.cron ?? schedule.cron,
           timezone: override.timezone ?? schedule.timezone,
+          maxRetries: override.maxRetries ?? schedule.maxRetries,
         },
-        { ...(override.cron !== undefined ? { cron: override.cron } : {}), ...(override.timezone !== undefined ? { timezone: override.timezone } : {}) },
+        {
+          ...(override.cron !== undefined ? { cron: override.cron } : {}),
+          ...(override.timezone !== undefined ? { timezone: override.timezone } : {}),
+          ...(override.maxRetries !== undefined ? { maxRetries: override.maxRetries } : {}),
+        },
       );
     } catch (error) {
       const prefix = `STRATA_SCHEDULE_${schedule.name.toUpperCase()}`;
-      const variables = [override.cron !== undefined ? `${prefix}_CRON` : '', override.timezone !== undefined ? `${prefix}_TZ` : '']
+      const variables = [
+        override.cron !== undefined ? `${prefix}_CRON` : '',
+        override.timezone !== undefined ? `${prefix}_TZ` : '',
+        override.maxRetries !== undefined ? `${prefix}_MAX_RETRIES` : '',
+      ]
         .filter((variable) => variable !== '')
         .join(', ');
       throw new DefinitionError(`${error instanceof Error ? error.message : String(error)} (from the operator override ${variables})`);

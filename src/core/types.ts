@@ -30,6 +30,12 @@ export type RunStatus = 'QUEUED' | 'STARTING' | 'STARTED' | 'SUCCESS' | 'FAILURE
 export type StepStatus = 'PENDING' | 'RUNNING' | 'SUCCESS' | 'FAILURE' | 'SKIPPED' | 'CANCELED';
 export type RunTrigger = 'manual' | 'schedule' | 'backfill' | 'retry';
 
+/**
+ * The most run retries (a run queued again after its worker was lost) any setting, schedule or
+ * request may ask for: a typo must not loop a broken run for ever.
+ */
+export const MAX_RUN_RETRIES = 10;
+
 export interface RetryPolicy {
   /** Retries after the first attempt; 0 means run once. */
   readonly maxRetries: number;

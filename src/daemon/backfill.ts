@@ -37,6 +37,8 @@ export interface BackfillRequest {
   readonly to: string;
   /** Partitions per chunk; default 1. */
   readonly chunk?: number;
+  /** Run retries of each of its runs (worker lost); default config.runMaxRetries. */
+  readonly maxRetries?: number;
 }
 
 /** A backfill with its status derived from its runs, and its progress. */
@@ -90,6 +92,7 @@ export async function createBackfill(runtime: Runtime, request: BackfillRequest)
         runKey: `backfill:${backfill.id}:${plan.partition}`,
         // Claimed in chunk order; a backfill never outranks a manual or scheduled run (priority 0).
         priority: -1 - chunkIndex,
+        ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
       });
       runs.push(await createRun(trx, input));
     }
@@ -192,7 +195,7 @@ export async function reexecuteFailedBackfill(runtime: Runtime, id: string): Pro
         runKey: `backfill:${id}:${plan.partition}:retry${retry}`,
         priority: -1,
       });
-      created.push(await createRun(trx, { ...input, parentRunId: parent.id, attempt: parent.attempt + 1 }));
+      created.push(await createRun(trx, { ...input, parentRunId: parent.id, attempt: parent.attempt + 1, maxRetries: parent.maxRetries }));
     }
     return created;
   });

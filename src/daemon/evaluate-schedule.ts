@@ -132,5 +132,6 @@ function runRequest(runtime: Runtime, schedule: ScheduleDefinition, tickAt: Date
     trigger: 'schedule',
     tags: { schedule: schedule.name, tick },
     runKey: scheduleRunKey(schedule.name, tickAt),
+    ...(schedule.maxRetries !== undefined ? { maxRetries: schedule.maxRetries } : {}),
   };
 }

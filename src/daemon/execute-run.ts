@@ -7,13 +7,14 @@ import { executeRun, planRun, type RunResult } from '../core/executor.js';
 import type { AssetGraph } from '../core/graph.js';
 import { assetsForPartitionKey } from '../core/partition-selection.js';
 import { select } from '../core/selection.js';
-import type { AssetKey, RunEvent, RunTrigger } from '../core/types.js';
+import { ValidationError } from '../core/errors.js';
+import { MAX_RUN_RETRIES, type AssetKey, type RunEvent, type RunTrigger } from '../core/types.js';
 import type { Logger } from '../logger.js';
 import type { Runtime } from '../runtime.js';
 import { createRun, latestMaterialization, recordEvents, setRunStatus, type CreateRunInput, type Run } from '../storage/index.js';
 import { announceQueueChanged } from './queue-signals.js';
 import { RunInterruptedError } from './run-errors.js';
-import { queueRetry } from './retry-run.js';
+import { describeRetriesUsed, hasRetriesLeft, queueRetry } from './retry-run.js';
 import { watchRun } from './run-watch.js';
 
 export interface RunRequest {
@@ -26,13 +27,11 @@ export interface RunRequest {
   readonly runKey?: string;
   /** Higher is claimed first; default 0. */
   readonly priority?: number;
-  /** Automatic retries when the run's worker is lost; default 2 for 'schedule' runs, else 0. */
+  /**
+   * Run retries: how many times the run is queued again when its worker is lost (heartbeat timed
+   * out, or shut down mid-run), resuming from failure. Default: config.runMaxRetries.
+   */
   readonly maxRetries?: number;
-}
-
-/** Scheduled runs retry by default (nobody is watching them); manual ones do not. */
-export function defaultMaxRetries(trigger: RunTrigger): number {
-  return trigger === 'schedule' ? 2 : 0;
 }
 
 export const WORKER_ID = `${hostname()}:${process.pid}`;
@@ -56,6 +55,10 @@ export function prepareRun(runtime: Runtime, request: RunRequest): CreateRunInpu
   // Narrowed to the key's partition kind: store what will run, so execution plans the same steps.
   const selection = keys.length === selected.length ? requested : keys.join(',');
   const trigger = request.trigger ?? 'manual';
+  const maxRetries = request.maxRetries ?? runtime.config.runMaxRetries;
+  if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > MAX_RUN_RETRIES) {
+    throw new ValidationError(`maxRetries must be an integer from 0 to ${MAX_RUN_RETRIES}, got ${String(request.maxRetries)}`);
+  }
   return {
     selection,
     partitionKey: partitionKey ?? null,
@@ -63,7 +66,7 @@ export function prepareRun(runtime: Runtime, request: RunRequest): CreateRunInpu
     tags: request.tags ?? {},
     runKey: request.runKey ?? null,
     priority: request.priority ?? 0,
-    maxRetries: request.maxRetries ?? defaultMaxRetries(trigger),
+    maxRetries,
     pools: poolsOf(runtime.graph, keys),
     assetKeys: keys,
   };
@@ -93,8 +96,8 @@ export interface ExecuteStoredRunOptions {
 }
 
 export interface StoredRunResult extends RunResult {
-  /** The worker shut down: the run ended FAILURE and `retry` resumes it. */
-  readonly interrupted?: { readonly message: string; readonly retry: Run };
+  /** The worker shut down: the run ended FAILURE and `retry` resumes it (undefined: its run retries were used up). */
+  readonly interrupted?: { readonly message: string; readonly retry: Run | undefined };
 }
 
 /**
@@ -142,8 +145,11 @@ export async function executeStoredRun(
   let interrupted: StoredRunResult['interrupted'];
   // Queue the retry before the run ends, so a crash in between still leaves one (its run_key dedups).
   const interrupt = async (reason: RunInterruptedError, durationMs: number): Promise<void> => {
-    const retry = await queueRetry(runtime, run);
-    const message = `interrupted: ${reason.message}; resumed as run ${retry.id}`;
+    const retry = hasRetriesLeft(run) ? await queueRetry(runtime, run) : undefined;
+    const message =
+      retry === undefined
+        ? `interrupted: ${reason.message}; not retried (${describeRetriesUsed(run)})`
+        : `interrupted: ${reason.message}; resumed as run ${retry.id}`;
     await record({ type: 'run:failed', runId: run.id, at: runtime.clock.now(), durationMs, message });
     interrupted = { message, retry };
   };

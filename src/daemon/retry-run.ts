@@ -16,6 +16,21 @@ export async function succeededSteps(runtime: Runtime, parent: Run): Promise<str
 }
 
 /**
+ * Whether a run that ended because its worker was lost (or shut down) is queued again: run
+ * retries are counted by attempt (the first run is attempt 1), and a run someone asked to
+ * cancel is never retried.
+ */
+export function hasRetriesLeft(run: Run): boolean {
+  return run.attempt <= run.maxRetries && run.cancelRequestedAt === null;
+}
+
+/** Why hasRetriesLeft said no, for the run's error and the logs. */
+export function describeRetriesUsed(run: Run): string {
+  if (run.cancelRequestedAt !== null) return 'a cancel was requested';
+  return run.maxRetries === 0 ? 'its run retries are 0' : `attempt ${run.attempt} of ${run.maxRetries + 1}: its ${run.maxRetries} run retries are used up`;
+}
+
+/**
  * Queues the automatic retry of `parent` (worker lost, worker shut down), resuming from failure.
  * Idempotent: its run_key is `retry:<parent id>`, so a monitor and a shutting-down worker, or
  * two monitors, never make two.

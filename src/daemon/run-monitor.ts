@@ -1,7 +1,8 @@
 /**
  * The run monitor: finds runs whose worker stopped heartbeating (crashed, killed, cut off) and
  * ends them, so nothing stays STARTED forever. A run is failed with a run:failed event saying
- * which worker went silent, then retried from failure per its `max_retries`. Safe to run in
+ * which worker went silent, then retried from failure per its run retries (`max_retries`: from
+ * the request, the schedule or STRATA_RUN_MAX_RETRIES; never after a cancel). Safe to run in
  * several processes at once: ending a run is a compare-and-set on its status, and a retry's
  * run_key (`retry:<parent id>`) is unique.
  */
@@ -12,7 +13,7 @@ import { IllegalRunTransitionError, type Run, getRun, recordEvent } from '../sto
 import { toRun } from '../storage/runs.js';
 import { type BackgroundLoop, loopReporter, startBackgroundLoop } from './background-loop.js';
 import { cancelQueuedRun } from './cancel-run.js';
-import { queueRetry } from './retry-run.js';
+import { describeRetriesUsed, hasRetriesLeft, queueRetry } from './retry-run.js';
 
 /** The monitor finds its own failures (whose retry a crash may have lost) by their message. */
 const WORKER_LOST_PATTERN = 'worker % stopped heartbeating%';
@@ -81,8 +82,13 @@ async function endRun(runtime: Runtime, event: Parameters<typeof recordEvent>[1]
   }
 }
 
-async function retryIfAllowed(runtime: Runtime, run: Run): Promise<Run | undefined> {
-  if (run.attempt > run.maxRetries) return undefined;
+async function retryIfAllowed(runtime: Runtime, failed: Run): Promise<Run | undefined> {
+  // Read again: a cancel requested after the stale runs were listed must still win.
+  const run = (await getRun(runtime.database.db, failed.id)) ?? failed;
+  if (!hasRetriesLeft(run)) {
+    runtime.logger.info({ runId: run.id }, `not retried: ${describeRetriesUsed(run)}`);
+    return undefined;
+  }
   const retry = await queueRetry(runtime, run);
   runtime.logger.info({ runId: run.id, retryRunId: retry.id, attempt: retry.attempt }, 'queued a retry that resumes from failure');
   return retry;
@@ -97,6 +103,7 @@ async function retryMissed(runtime: Runtime, now: Date): Promise<Array<{ run: Ru
     .where('r.error', 'like', WORKER_LOST_PATTERN)
     .where('r.ended_at', '>', new Date(now.getTime() - 86_400_000))
     .where(sql<boolean>`r.attempt <= r.max_retries`)
+    .where('r.cancel_requested_at', 'is', null)
     .where(({ not, exists, selectFrom }) =>
       not(exists(selectFrom('strata.runs as c').select('c.id').where(sql<boolean>`c.run_key = 'retry:' || r.id::text`))),
     )

@@ -6,8 +6,8 @@
  *
  * stop() is the graceful SIGTERM path: stop claiming; no run starts another step; steps in
  * flight may finish within the grace period; then the rest are aborted. Every run that could
- * not finish ends FAILURE ("interrupted: ...") and a retry that resumes from failure is queued,
- * so nothing is left STARTED and another worker (or this one, restarted) picks it up.
+ * not finish ends FAILURE ("interrupted: ...") and, per its run retries, a retry that resumes from
+ * failure is queued, so nothing is left STARTED and another worker (or this one, restarted) picks it up.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -82,7 +82,7 @@ export function createWorker(runtime: Runtime, options: WorkerOptions = {}): Wor
     const controller = new AbortController();
     const done = executeStoredRun(runtime, run, controller.signal, { workerId: id, mayStartStep: () => !draining })
       .then((result) => {
-        logger.info({ runId: run.id, status: result.status, retryRunId: result.interrupted?.retry.id }, `run ended ${result.status}`);
+        logger.info({ runId: run.id, status: result.status, retryRunId: result.interrupted?.retry?.id }, `run ended ${result.status}`);
       })
       .catch((error: unknown) => {
         // Its events could not be recorded (database gone, or the run was taken away): it is no

@@ -145,13 +145,15 @@ export interface BackfillRun {
   readonly selection: string;
   /** 1 for the first run of a partition; a retry (monitor or re-execute-failed) is its parent's + 1. */
   readonly attempt: number;
+  /** Run retries (worker lost), copied to a re-execution of the partition. */
+  readonly maxRetries: number;
   readonly createdAt: Date;
 }
 
 export async function backfillRuns(db: Kysely<Database>, backfillId: string): Promise<BackfillRun[]> {
   const rows = await backfillDb(db)
     .selectFrom('strata.runs')
-    .select(['id', 'partition_key', 'status', 'trigger', 'run_key', 'selection', 'attempt', 'created_at'])
+    .select(['id', 'partition_key', 'status', 'trigger', 'run_key', 'selection', 'attempt', 'max_retries', 'created_at'])
     .where('backfill_id', '=', backfillId)
     .orderBy('partition_key')
     .orderBy('created_at')
@@ -164,6 +166,7 @@ export async function backfillRuns(db: Kysely<Database>, backfillId: string): Pr
     runKey: row.run_key,
     selection: row.selection,
     attempt: row.attempt,
+    maxRetries: row.max_retries,
     createdAt: row.created_at,
   }));
 }

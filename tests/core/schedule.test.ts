@@ -77,7 +77,7 @@ describe('applyScheduleOverrides', () => {
 
   it('rejects an override naming no schedule, with the variable and the known names', () => {
     expect(() => applyScheduleOverrides(schedules, { nigthly: { cron: '0 3 * * *' } })).toThrow(
-      new DefinitionError(`schedule override for unknown schedule 'nigthly' (STRATA_SCHEDULE_NIGTHLY_CRON/_TZ); known schedules: nightly, hourly`),
+      new DefinitionError(`schedule override for unknown schedule 'nigthly' (STRATA_SCHEDULE_NIGTHLY_CRON/_TZ/_MAX_RETRIES); known schedules: nightly, hourly`),
     );
   });
 

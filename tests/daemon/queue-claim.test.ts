@@ -30,7 +30,8 @@ describeEachBackend('run queue claims', (backend) => {
     expect((await queueRun(rt, { selection: 'silver/clean+' })).pools).toEqual([]);
     expect((await queueRun(rt, { selection: '*' })).pools).toEqual(['coingecko']);
     expect((await queueRun(rt, { selection: 'bronze/api', trigger: 'schedule' })).maxRetries).toBe(2);
-    expect((await queueRun(rt, { selection: 'bronze/api' })).maxRetries).toBe(0);
+    expect((await queueRun(rt, { selection: 'bronze/api' })).maxRetries).toBe(2);
+    expect((await queueRun(rt, { selection: 'bronze/api', maxRetries: 0 })).maxRetries).toBe(0);
   });
 
   it('claims by priority (highest first), then oldest first', async () => {

@@ -263,7 +263,7 @@ describe('shipped schedules', () => {
     expect(daily).toMatchObject({ cron: '15 0 * * *', timezone: 'Europe/Berlin' });
     expect(daily?.times.nextAfter(new Date('2026-11-23T00:00:00Z'))).toEqual(new Date('2026-11-23T23:15:00Z'));
     expect(() => configuredSchedules(loadConfig({ STRATA_SCHEDULE_HOURLY_CRON: '0 * * * *' }))).toThrow(
-      "schedule override for unknown schedule 'hourly' (STRATA_SCHEDULE_HOURLY_CRON/_TZ); known schedules: every_6_hours, daily",
+      "schedule override for unknown schedule 'hourly' (STRATA_SCHEDULE_HOURLY_CRON/_TZ/_MAX_RETRIES); known schedules: every_6_hours, daily",
     );
     expect(() => configuredSchedules(loadConfig({ STRATA_SCHEDULE_DAILY_CRON: '15 0 * *' }))).toThrow(/^schedule 'daily': invalid cron '15 0 \* \*'/);
   });

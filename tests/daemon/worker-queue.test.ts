@@ -166,7 +166,7 @@ describeEachBackend('workers', (backend) => {
     const run = await queueRun(runtime, { selection: 'bronze/api+', trigger: 'schedule' });
     const clean = await gates.next();
     expect(clean.assetKey).toBe('silver/clean');
-    const manual = await queueRun(runtime, { selection: 'gold/free' });
+    const manual = await queueRun(runtime, { selection: 'gold/free', maxRetries: 0 });
     await claimRuns(database.db, { workerId: 'ghost', max: 1, at: clock.now(), maxConcurrentRuns: 10, poolSizes: {} });
 
     expect(await runMonitorOnce(runtime, new Date(clock.now().getTime() + 29_000))).toEqual({ failed: [], canceled: [] });

@@ -139,6 +139,7 @@ describeEachBackend('HTML UI pages', (backend) => {
     const one = await page('/schedules/daily');
     expect(one.status).toBe(200);
     expect(one.body).toContain('No ticks yet');
+    expect(one.body).toContain('<dd data-testid="run-retries">2 when a worker is lost</dd>');
   });
 
   it('serves backfills (empty) and the static files', async () => {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { cancelBackfill, createBackfill, reexecuteFailedBackfill } from '../../daemon/backfill.js';
 import type { Runtime } from '../../runtime.js';
 import { MAX_BACKFILLS_PAGE, backfillList, backfillView, toView } from '../read-models/index.js';
-import { ADMIN, BackfillSummarySchema, BackfillViewSchema, ERRORS, IdParams, MUTATION_ERRORS, QueryInt, list } from './schemas.js';
+import { ADMIN, MaxRetriesField, BackfillSummarySchema, BackfillViewSchema, ERRORS, IdParams, MUTATION_ERRORS, QueryInt, list } from './schemas.js';
 
 const TAGS = ['backfills'];
 
@@ -17,6 +17,7 @@ const CreateBody = z.strictObject({
   from: z.string().min(1).max(100).describe('First partition key, included'),
   to: z.string().min(1).max(100).describe('Last partition key, included'),
   chunk: z.number().int().min(1).max(100_000).optional().describe('Partitions per chunk (queue priority group); default 1'),
+  maxRetries: MaxRetriesField.optional(),
 });
 
 const SkippedSchema = list(z.object({ partition: z.string(), reason: z.string() }));
@@ -37,8 +38,14 @@ export function registerBackfillRoutes(api: FastifyInstance, runtime: Runtime): 
       },
     },
     async (request, reply) => {
-      const { selection, from, to, chunk } = request.body;
-      const created = await createBackfill(runtime, { selection, from, to, ...(chunk === undefined ? {} : { chunk }) });
+      const { selection, from, to, chunk, maxRetries } = request.body;
+      const created = await createBackfill(runtime, {
+        selection,
+        from,
+        to,
+        ...(chunk === undefined ? {} : { chunk }),
+        ...(maxRetries === undefined ? {} : { maxRetries }),
+      });
       return reply.status(201).send({ backfill: toView(created.backfill), runIds: created.runs.map((run) => run.id) });
     },
   );

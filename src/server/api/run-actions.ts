@@ -12,7 +12,7 @@ import { announceQueueChanged } from '../../daemon/queue-signals.js';
 import { reexecute } from '../../daemon/retry-run.js';
 import type { Runtime } from '../../runtime.js';
 import { createRun, type Run } from '../../storage/index.js';
-import { ADMIN, IdParams, MUTATION_ERRORS, RunSchema, list } from './schemas.js';
+import { ADMIN, IdParams, MaxRetriesField, MUTATION_ERRORS, RunSchema, list } from './schemas.js';
 
 const TAGS = ['runs'];
 export const MAX_LAUNCH_PARTITIONS = 100;
@@ -25,6 +25,7 @@ const LaunchBody = z
     partition: PartitionKey.optional().describe('One partition key; default: the partition that contains now'),
     partitions: z.array(PartitionKey).min(1).max(MAX_LAUNCH_PARTITIONS).optional().describe('Several partition keys: one run each'),
     tags: z.record(z.string().min(1).max(100), z.string().max(500)).refine((tags) => Object.keys(tags).length <= 20, 'at most 20 tags').optional(),
+    maxRetries: MaxRetriesField.optional(),
   })
   .refine((body) => body.partition === undefined || body.partitions === undefined, { message: 'give partition or partitions, not both', path: ['partitions'] });
 
@@ -37,6 +38,7 @@ export async function launchRuns(runtime: Runtime, body: z.output<typeof LaunchB
       selection: body.selection,
       ...(partitionKey === undefined ? {} : { partitionKey }),
       ...(body.tags === undefined ? {} : { tags: body.tags }),
+      ...(body.maxRetries === undefined ? {} : { maxRetries: body.maxRetries }),
     }),
   );
   const runs = await runtime.database.db.transaction().execute(async (trx) => {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { MAX_CATCHUP_LIMIT } from '../../core/schedule.js';
-import type { RunStatus } from '../../core/types.js';
+import { MAX_RUN_RETRIES, type RunStatus } from '../../core/types.js';
 import { RUN_STATUSES as STATUSES } from '../../storage/run-status.js';
 import { UUID_PATTERN, decodeRunCursor } from '../../storage/runs.js';
 
@@ -27,6 +27,16 @@ export const ErrorSchema = z.object({
 export const ERRORS = { 400: ErrorSchema, 404: ErrorSchema } as const;
 export const MUTATION_ERRORS = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema } as const;
 export const ADMIN = [{ adminToken: [] }];
+
+/** The run-retry policy a launch or backfill may give its runs. */
+export const MaxRetriesField = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_RUN_RETRIES)
+  .describe(
+    `Run retries: how many times a run whose worker is lost (heartbeat timed out, or shut down mid-run) is queued again, resuming from failure; 0: never. Step failures follow the asset's retry policy instead. Default: STRATA_RUN_MAX_RETRIES (2)`,
+  );
 
 export const Uuid = (what: string) => z.string().regex(UUID_PATTERN, `expected ${what} (a uuid)`);
 export const IdParams = (what: string) => z.object({ id: Uuid(what) });
@@ -236,12 +246,18 @@ export const ScheduleSummarySchema = z.object({
   cron: z.string(),
   timezone: z.string(),
   cronDescription: z.string(),
-  overridden: z.object({ cron: z.string().optional(), timezone: z.string().optional() }).nullable(),
+  overridden: z.object({ cron: z.string().optional(), timezone: z.string().optional(), maxRetries: z.number().optional() }).nullable(),
   enabled: z.boolean(),
   selection: z.string(),
   description: z.string(),
   catchUp: z.enum(['latest', 'all']),
   maxCatchup: z.number().int().min(1).max(MAX_CATCHUP_LIMIT),
+  runRetries: z
+    .object({
+      maxRetries: z.number().int().min(0).max(MAX_RUN_RETRIES),
+      source: z.enum(['schedule', 'override', 'default']).describe('Where maxRetries comes from: the schedule in code, STRATA_SCHEDULE_<NAME>_MAX_RETRIES, or STRATA_RUN_MAX_RETRIES'),
+    })
+    .describe('The run-retry policy of the runs this schedule queues (worker lost)'),
   nextTicks: list(z.date()),
   latestTick: TickSchema.nullable(),
 });

@@ -11,7 +11,7 @@
  */
 import cronstrue from 'cronstrue';
 import { StrataError } from '../../core/errors.js';
-import type { ScheduleDefinition } from '../../core/schedule.js';
+import type { ScheduleDefinition, ScheduleOverride } from '../../core/schedule.js';
 import { configuredSchedules } from '../../pipeline/schedules.js';
 import type { Runtime } from '../../runtime.js';
 import { countTicks, getScheduleState, latestTicks, listScheduleStates, setScheduleEnabled, toTick, type Tick, type TickStatus } from '../../storage/index.js';
@@ -33,13 +33,15 @@ export interface ScheduleSummary {
   readonly timezone: string;
   /** "At 15 minutes past the hour, at 12:00 AM" */
   readonly cronDescription: string;
-  /** Set when STRATA_SCHEDULE_<NAME>_CRON / _TZ changed the cron or timezone of the code. */
-  readonly overridden: { readonly cron?: string; readonly timezone?: string } | null;
+  /** Set when STRATA_SCHEDULE_<NAME>_CRON / _TZ / _MAX_RETRIES changed the cron, timezone or run retries of the code. */
+  readonly overridden: ScheduleOverride | null;
   readonly enabled: boolean;
   readonly selection: string;
   readonly description: string;
   readonly catchUp: ScheduleDefinition['catchUp'];
   readonly maxCatchup: number;
+  /** How many times a run of this schedule whose worker was lost is queued again, and where that number comes from. */
+  readonly runRetries: { readonly maxRetries: number; readonly source: 'schedule' | 'override' | 'default' };
   /** The next NEXT_TICKS tick times after now. */
   readonly nextTicks: readonly Date[];
   readonly latestTick: Tick | null;
@@ -82,6 +84,10 @@ function summary(runtime: Runtime, schedule: ScheduleDefinition, enabled: boolea
     description: schedule.description,
     catchUp: schedule.catchUp,
     maxCatchup: schedule.maxCatchup,
+    runRetries: {
+      maxRetries: schedule.maxRetries ?? runtime.config.runMaxRetries,
+      source: schedule.overridden?.maxRetries !== undefined ? 'override' : schedule.maxRetries !== undefined ? 'schedule' : 'default',
+    },
     nextTicks: schedule.times.take(runtime.clock.now(), NEXT_TICKS),
     latestTick,
   };

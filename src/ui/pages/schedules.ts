@@ -38,6 +38,7 @@ function scheduleCard(schedule: ScheduleSummary, now: Date, csrfToken: string, a
       <dt>timezone</dt><dd>${schedule.timezone}${schedule.overridden?.timezone ? ' (override)' : ''}</dd>
       <dt>selection</dt><dd class="mono">${schedule.selection}</dd>
       <dt>catch-up</dt><dd>${schedule.catchUp === 'all' ? `all (at most ${schedule.maxCatchup})` : 'latest only'}</dd>
+      <dt>run retries</dt><dd data-testid="run-retries">${schedule.runRetries.maxRetries} when a worker is lost${schedule.runRetries.source === 'default' ? '' : ` (${schedule.runRetries.source})`}</dd>
       <dt>next ticks</dt><dd>${schedule.enabled
         ? schedule.nextTicks.slice(0, nextCount).map((tick) => html`<div data-testid="next-tick"><span class="mono">${formatTime(tick)}</span> <span class="muted">${formatRelative(tick, now)}</span></div>`)
         : html`<span class="muted">off</span>`}</dd>
