@@ -141,6 +141,22 @@ const EnvSchema = z.object({
   ),
 });
 
+/**
+ * Every setting that holds a secret: its variable and where it sits in Config. The logger redacts
+ * each (the Config path, the variable) wherever it is logged; a new secret added here is redacted
+ * everywhere, and tests/secret-redaction.test.ts fails for a secret-looking variable left out.
+ */
+export const SECRET_SETTINGS = Object.freeze([
+  { variable: 'DATABASE_URL', path: ['databaseUrl'] },
+  { variable: 'STRATA_ADMIN_TOKEN', path: ['adminToken'] },
+  { variable: 'COINGECKO_API_KEY', path: ['coingecko', 'apiKey'] },
+  { variable: 'COINPAPRIKA_API_KEY', path: ['coinpaprika', 'apiKey'] },
+] as const satisfies readonly { variable: EnvVariable; path: readonly string[] }[]);
+
+/** Every environment variable loadConfig reads by name (beside the STRATA_POOL_* and STRATA_SCHEDULE_* families). */
+export type EnvVariable = keyof typeof EnvSchema.shape;
+export const ENV_VARIABLES: readonly EnvVariable[] = Object.freeze(Object.keys(EnvSchema.shape) as EnvVariable[]);
+
 /** Pools every deployment has unless overridden: two runs never hit one provider's API at once. */
 const DEFAULT_POOL_SIZES: Readonly<Record<string, number>> = { coingecko: 1, coinpaprika: 1 };
 
