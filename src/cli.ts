@@ -10,6 +10,7 @@ import { chartCommand, parseChartArgs } from './cli/chart-command.js';
 import { driftCommand } from './cli/drift-command.js';
 import { importCommand, prepareImportArgs } from './cli/import-command.js';
 import { materializeCommand, rangeOf } from './cli/materialize-command.js';
+import { joinNegativeValues, parseNumericFlag } from './cli/numeric-flags.js';
 import { print } from './cli/output.js';
 import { runsCommand } from './cli/runs-command.js';
 import { schedulesCommand } from './cli/schedules-command.js';
@@ -67,7 +68,7 @@ class UsageError extends Error {}
 
 async function main(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: [...argv],
+    args: joinNegativeValues(argv),
     allowPositionals: true,
     strict: true,
     options: {
@@ -133,12 +134,12 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'runs': {
       const logger = createLogger({ level: 'warn', destination: process.stderr });
-      const limit = values.limit === undefined ? 20 : parsePositiveInt(values.limit, '--limit');
+      const limit = values.limit === undefined ? 20 : parseNumericFlag('limit', values.limit);
       return withRuntime(config, logger, (runtime) => runsCommand(runtime, { json: values.json, limit, status: values.status }));
     }
     case 'worker': {
       const logger = createLogger({ level: config.logLevel });
-      const concurrency = values.concurrency === undefined ? undefined : parsePositiveInt(values.concurrency, '--concurrency');
+      const concurrency = values.concurrency === undefined ? undefined : parseNumericFlag('concurrency', values.concurrency);
       return withRuntime(config, logger, (runtime) => {
         requirePostgres(runtime, 'worker');
         return workerCommand(runtime, { concurrency });
@@ -146,7 +147,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'backfill': {
       const logger = createLogger({ level: 'warn', destination: process.stderr });
-      const chunk = values.chunk === undefined ? undefined : parsePositiveInt(values.chunk, '--chunk');
+      const chunk = values.chunk === undefined ? undefined : parseNumericFlag('chunk', values.chunk);
       return withRuntime(config, logger, (runtime) =>
         backfillCommand(runtime, { positionals: rest, from: values.from, to: values.to, chunk, json: values.json }),
       );
@@ -198,9 +199,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'fake-coingecko': {
       const logger = createLogger({ level: 'info' });
       const server = await runFakeCoinGeckoServer({
-        port: values.port === undefined ? 8787 : parsePositiveInt(values.port, '--port'),
+        port: values.port === undefined ? 8787 : parseNumericFlag('port', values.port),
         host: values.host ?? '127.0.0.1',
-        coins: values.coins === undefined ? 250 : parsePositiveInt(values.coins, '--coins'),
+        coins: values.coins === undefined ? 250 : parseNumericFlag('coins', values.coins),
         log: logger,
       });
       await waitForStopSignal();
@@ -209,7 +210,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'fake-coinpaprika': {
       const server = await runFakeCoinPaprikaServer({
-        port: values.port === undefined ? 8788 : parsePositiveInt(values.port, '--port'),
+        port: values.port === undefined ? 8788 : parseNumericFlag('port', values.port),
         host: values.host ?? '127.0.0.1',
         log: createLogger({ level: 'info' }),
       });
@@ -229,12 +230,6 @@ async function withRuntime(config: Config, logger: Logger, work: (runtime: Await
   } finally {
     await runtime.close();
   }
-}
-
-function parsePositiveInt(text: string, flag: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new UsageError(`${flag} must be a non-negative integer, got '${text}'`);
-  return value;
 }
 
 function waitForStopSignal(): Promise<void> {

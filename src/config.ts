@@ -98,23 +98,54 @@ export interface Config {
 }
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+/** 100000 as `100,000`: the ranges in messages read like the README's. */
+const formatLimit = (value: number) => value.toLocaleString('en-US');
+
+// Each setting's schema says the form it expects in one message (zod's own, "expected number,
+// received NaN", names neither the setting nor the form); loadConfig adds the variable and the value.
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
-const int = (min: number, max: number) => z.preprocess(emptyAsUndefined, z.coerce.number().int().min(min).max(max).optional());
+const int = (min: number, max: number, what = 'a whole number') => {
+  const error = `expected ${what} from ${formatLimit(min)} to ${formatLimit(max)}`;
+  return z.preprocess(emptyAsUndefined, z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }).optional());
+};
+const percentage = (above: 'from 0' | 'above 0', max: number) => {
+  const error = `expected a percentage ${above === 'from 0' ? 'from 0 to' : 'above 0, at most'} ${formatLimit(max)}`;
+  const number = z.coerce.number({ error });
+  return z.preprocess(emptyAsUndefined, (above === 'from 0' ? number.min(0, { error }) : number.gt(0, { error })).max(max, { error }).optional());
+};
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.preprocess(emptyAsUndefined, z.enum(values, { error: `expected one of ${values.join(', ')}` }).optional());
+const httpUrl = (example: string) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z.url({ protocol: /^https?$/, error: `expected an http:// or https:// URL such as ${example}` }).optional(),
+  );
+/** A Postgres connection string; anything else would reach the driver and fail as a DNS error. */
+const postgresUrl = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .refine((value) => URL.canParse(value) && /^postgres(ql)?:$/.test(new URL(value).protocol), {
+      error: 'expected a postgres:// URL such as postgres://user:password@localhost:5432/strata',
+    })
+    .optional(),
+);
+const port = int(0, 65_535, 'a port number');
 
 const EnvSchema = z.object({
-  DATABASE_URL: optionalString,
+  DATABASE_URL: postgresUrl,
   STRATA_DATA_DIR: optionalString,
   HOST: optionalString,
-  PORT: int(0, 65_535),
-  LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
+  PORT: port,
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   STRATA_COINS: int(1, 100_000),
   STRATA_MART_TOP_N: int(1, 10_000),
-  STRATA_MAX_QUARANTINE_PCT: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(100).optional()),
-  COINGECKO_PLAN: z.preprocess(emptyAsUndefined, z.enum(['public', 'demo', 'pro']).optional()),
-  COINGECKO_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+  STRATA_MAX_QUARANTINE_PCT: percentage('from 0', 100),
+  COINGECKO_PLAN: oneOf(['public', 'demo', 'pro']),
+  COINGECKO_BASE_URL: httpUrl('http://127.0.0.1:8787/api/v3'),
   COINGECKO_API_KEY: optionalString,
   COINGECKO_RATE_LIMIT_PER_MINUTE: int(1, 100_000),
-  COINGECKO_TIMEOUT_MS: int(100, 600_000),
+  COINGECKO_TIMEOUT_MS: int(100, 600_000, 'a number of milliseconds'),
   COINGECKO_MAX_RETRIES: int(0, 20),
   STRATA_SOURCES: z.preprocess(
     emptyAsUndefined,
@@ -124,28 +155,50 @@ const EnvSchema = z.object({
       .pipe(z.array(z.enum(SOURCES, { error: `expected a comma-separated list of ${SOURCES.join(', ')}` })))
       .optional(),
   ),
-  COINPAPRIKA_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+  COINPAPRIKA_BASE_URL: httpUrl('http://127.0.0.1:8788/v1'),
   COINPAPRIKA_API_KEY: optionalString,
   COINPAPRIKA_RATE_LIMIT_PER_MINUTE: int(1, 100_000),
-  COINPAPRIKA_TIMEOUT_MS: int(100, 600_000),
+  COINPAPRIKA_TIMEOUT_MS: int(100, 600_000, 'a number of milliseconds'),
   COINPAPRIKA_MAX_RETRIES: int(0, 20),
   STRATA_HISTORY_COINS: int(0, 1_000),
-  STRATA_RECONCILIATION_THRESHOLD_PCT: z.preprocess(emptyAsUndefined, z.coerce.number().gt(0).max(1_000).optional()),
+  STRATA_RECONCILIATION_THRESHOLD_PCT: percentage('above 0', 1_000),
   STRATA_MARKET_API_PAGE_SIZE: int(1, 10_000),
   STRATA_MARKET_API_MAX_PAGE_SIZE: int(1, 10_000),
-  STRATA_METRICS_PORT: z.preprocess(emptyAsUndefined, z.union([z.literal('off'), z.coerce.number().int().min(0).max(65_535)]).optional()),
+  STRATA_METRICS_PORT: z.preprocess(
+    emptyAsUndefined,
+    z.union([z.literal('off'), z.coerce.number().int().min(0).max(65_535)], { error: "expected 'off' or a port number from 0 to 65,535" }).optional(),
+  ),
   STRATA_MAX_CONCURRENT_RUNS: int(1, 1_000),
-  STRATA_HEARTBEAT_TIMEOUT: int(1, 86_400),
+  STRATA_HEARTBEAT_TIMEOUT: int(1, 86_400, 'a number of seconds'),
   STRATA_RUN_MAX_RETRIES: int(0, MAX_RUN_RETRIES),
-  STRATA_SHUTDOWN_GRACE: int(0, 86_400),
-  STRATA_RETENTION_DAYS: int(1, 36_500),
+  STRATA_SHUTDOWN_GRACE: int(0, 86_400, 'a number of seconds'),
+  STRATA_RETENTION_DAYS: int(1, 36_500, 'a number of days'),
   STRATA_MUTATIONS_PER_MINUTE: int(1, 1_000_000),
-  STRATA_ADMIN_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, { error: 'must be at least 16 characters' }).max(512).optional()),
+  STRATA_ADMIN_TOKEN: z.preprocess(
+    emptyAsUndefined,
+    z.string().min(16, { error: 'expected 16 to 512 characters' }).max(512, { error: 'expected 16 to 512 characters' }).optional(),
+  ),
   STRATA_BRONZE_RETENTION_DAYS: z.preprocess(
     (value) => (typeof value === 'string' ? emptyAsUndefined(value.trim().toLowerCase()) : value),
-    z.union([z.literal('keep'), z.coerce.number().int().min(1).max(36_500)], { error: "expected 'keep' or a number of days (1 to 36500)" }).optional(),
+    z.union([z.literal('keep'), z.coerce.number().int().min(1).max(36_500)], { error: "expected 'keep' or a number of days from 1 to 36,500" }).optional(),
   ),
 });
+
+/**
+ * Every setting that holds a secret: its variable and where it sits in Config. The logger redacts
+ * each (the Config path, the variable) wherever it is logged; a new secret added here is redacted
+ * everywhere, and tests/secret-redaction.test.ts fails for a secret-looking variable left out.
+ */
+export const SECRET_SETTINGS = Object.freeze([
+  { variable: 'DATABASE_URL', path: ['databaseUrl'] },
+  { variable: 'STRATA_ADMIN_TOKEN', path: ['adminToken'] },
+  { variable: 'COINGECKO_API_KEY', path: ['coingecko', 'apiKey'] },
+  { variable: 'COINPAPRIKA_API_KEY', path: ['coinpaprika', 'apiKey'] },
+] as const satisfies readonly { variable: EnvVariable; path: readonly string[] }[]);
+
+/** Every environment variable loadConfig reads by name (beside the STRATA_POOL_* and STRATA_SCHEDULE_* families). */
+export type EnvVariable = keyof typeof EnvSchema.shape;
+export const ENV_VARIABLES: readonly EnvVariable[] = Object.freeze(Object.keys(EnvSchema.shape) as EnvVariable[]);
 
 /** Pools every deployment has unless overridden: two runs never hit one provider's API at once. */
 const DEFAULT_POOL_SIZES: Readonly<Record<string, number>> = { coingecko: 1, coinpaprika: 1 };
@@ -192,10 +245,36 @@ export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
 }
 
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(SECRET_SETTINGS.map((setting) => setting.variable));
+
+/** One issue per variable: a value can fail several checks of one setting, whose message is the same. */
+function uniqueVariables(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const variable = String(issue.path[0]);
+    if (seen.has(variable)) return false;
+    seen.add(variable);
+    return true;
+  });
+}
+
+/** `STRATA_COINS: expected a whole number from 1 to 100,000, got 'abc'`; a secret's value is never echoed (a password shows as ***). */
+function describeIssue(env: Readonly<Record<string, string | undefined>>, issue: z.core.$ZodIssue): string {
+  const variable = String(issue.path[0]);
+  const value = env[variable] ?? '';
+  const shown =
+    variable === 'DATABASE_URL'
+      ? `'${value.replace(/(:\/\/[^:/@]*):[^@]*@/, '$1:***@')}'`
+      : SECRET_VARIABLES.has(variable)
+        ? `${value.length} characters`
+        : `'${value}'`;
+  return `${variable}: ${issue.message}, got ${shown}`;
+}
+
 /** Parses configuration from an environment (default `process.env`). Throws ConfigError naming each bad variable. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
-  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const problems = parsed.success ? [] : uniqueVariables(parsed.error.issues).map((issue) => describeIssue(env, issue));
   const poolSizes = parsePoolSizes(env, problems);
   const scheduleOverrides = parseScheduleOverrides(env, problems);
   if (!parsed.success || problems.length > 0) {

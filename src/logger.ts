@@ -1,20 +1,25 @@
 /**
- * The one pino logger. JSON lines by default; readable (pino-pretty) on a TTY. Keys, tokens and
- * connection passwords are redacted wherever they appear under these paths.
+ * The one pino logger. JSON lines by default; readable (pino-pretty) on a TTY. Every secret
+ * setting config.ts declares (SECRET_SETTINGS), keys, tokens and connection passwords are
+ * redacted wherever they appear under these paths.
  */
 import pino, { type Logger } from 'pino';
+import { SECRET_SETTINGS } from './config.js';
 
 export type { Logger };
 
+/** A secret's path at the top of a logged object, or one or two levels down (`{ config }`, `{ runtime: { config } }`). */
+const depths = (path: string) => [path, `*.${path}`, `*.*.${path}`];
+
 const REDACT_PATHS = [
+  // Every secret setting, as a Config path and as its variable (an environment logged whole).
+  ...SECRET_SETTINGS.flatMap((setting) => [...depths(setting.path.join('.')), ...depths(setting.variable)]),
   'apiKey',
   '*.apiKey',
   'token',
   '*.token',
   'password',
   '*.password',
-  'databaseUrl',
-  '*.databaseUrl',
   'headers["x-cg-demo-api-key"]',
   'headers["x-cg-pro-api-key"]',
   'headers.authorization',
@@ -22,17 +27,6 @@ const REDACT_PATHS = [
   'req.headers.cookie',
   'req.headers["x-cg-demo-api-key"]',
   'req.headers["x-cg-pro-api-key"]',
-  // A whole Config (or its coingecko part) logged by mistake; an environment dumped by mistake.
-  'adminToken',
-  '*.adminToken',
-  'STRATA_ADMIN_TOKEN',
-  'config.databaseUrl',
-  'config.coingecko.apiKey',
-  'coingecko.apiKey',
-  'DATABASE_URL',
-  'COINGECKO_API_KEY',
-  '*.DATABASE_URL',
-  '*.COINGECKO_API_KEY',
 ];
 
 export interface LoggerOptions {

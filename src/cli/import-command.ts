@@ -24,8 +24,11 @@ export function importJson(result: CsvImportResult): Record<string, unknown> {
   return { ...result, importedAt: result.importedAt.toISOString() };
 }
 
+/** How many quarantined lines the text output lists; `--json` lists every one. */
+const TEXT_REASONS = 5;
+
 export async function importCommand(runtime: Runtime, prepared: PreparedImport, options: { json: boolean }): Promise<number> {
-  const result = await loadCsvImport(runtime.database, prepared, { now: runtime.clock.now() });
+  const result = await loadCsvImport(runtime.database, prepared, { now: runtime.clock.now(), reasons: options.json ? 'all' : TEXT_REASONS });
   const code = result.rows === 0 ? 1 : 0;
   if (code !== 0) process.stderr.write(`strata: nothing loaded from ${result.fileName}: every line was quarantined\n`);
   if (options.json) {
@@ -40,9 +43,14 @@ export async function importCommand(runtime: Runtime, prepared: PreparedImport, 
     print(`imported ${result.fileName} into source '${result.source}': ${result.rows} rows (${counts}), ${quarantined}`);
   }
   if (result.reasons.length > 0) {
-    const more = result.quarantined > result.reasons.length ? ` (first ${result.reasons.length})` : '';
-    print(`quarantined in silver.quarantine, asset_key '${importAssetKey(result.source)}'${more}:`);
+    const where = `silver.quarantine, asset_key '${importAssetKey(result.source)}', partition_key '${result.fileName}'`;
+    const more = result.quarantined - result.reasons.length;
+    print(`quarantined in ${where}${more > 0 ? ` (first ${result.reasons.length})` : ''}:`);
     for (const reason of result.reasons) print(`  ${reason}`);
+    if (more > 0) {
+      // Importing the same file again changes nothing, so --json is a safe way to list them.
+      print(`  … and ${more} more line${more === 1 ? '' : 's'}: all of them with --json (the same import again changes nothing) or in ${where}`);
+    }
   }
   return code;
 }

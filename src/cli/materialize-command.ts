@@ -134,9 +134,17 @@ function summaryTable(result: RunResult): string {
       formatDuration(step.durationMs),
       step.metadata?.['rows'] === undefined ? '' : String(step.metadata['rows']),
       formatChecks(step),
-      step.error ?? (step.metadata?.['quarantined'] ? `${String(step.metadata['quarantined'])} quarantined` : ''),
+      formatDetail(step),
     ]),
   );
+}
+
+/** The step's error; else what a reader must not miss: rows quarantined, each failed warn check's message (a field stored as NULL). */
+export function formatDetail(step: Pick<StepResult, 'error' | 'metadata' | 'checks'>): string {
+  if (step.error !== undefined && step.error !== null) return step.error;
+  const quarantined = step.metadata?.['quarantined'] ? [`${String(step.metadata['quarantined'])} quarantined`] : [];
+  const warnings = (step.checks ?? []).filter((check) => !check.passed && check.severity === 'warn').map((check) => `${check.check}: ${check.message ?? 'failed'}`);
+  return [...quarantined, ...warnings].join('; ');
 }
 
 /** `3/3 passed`, or the failed ones by name: `1 failed: price_in_range`. */

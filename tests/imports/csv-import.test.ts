@@ -342,18 +342,34 @@ describeEachBackend('strata import (CLI process)', (backend) => {
     expect(first.stdout).toBe(
       [
         "imported bad-lines.csv into source 'kraken': 2 rows (2 inserted, 0 updated, 0 unchanged), 8 lines quarantined",
-        "quarantined in silver.quarantine, asset_key 'import/kraken' (first 5):",
+        "quarantined in silver.quarantine, asset_key 'import/kraken', partition_key 'bad-lines.csv' (first 5):",
         '  line 3: price_usd: expected a decimal number like 1234.5 or 1.2e-7, got "12,5"',
         '  line 4: name: required, got an empty field',
         '  line 5: snapshot_at: expected an ISO 8601 time with Z or an offset (2026-11-23T06:00:00Z) or a date (2026-11-23), got "2026-11-23 06:00"',
         '  line 6: expected 6 fields (as in the header), got 5',
         '  line 7: duplicate of line 2: coin_id "bitcoin" at snapshot_at 2026-11-23T06:00:00Z appears twice',
+        "  … and 3 more lines: all of them with --json (the same import again changes nothing) or in silver.quarantine, asset_key 'import/kraken', partition_key 'bad-lines.csv'",
         '',
       ].join('\n'),
     );
     const second = await runStrata(['import', fixture('bad-lines.csv'), '--source', 'kraken'], env);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/^bad-lines\.csv: already imported on \d{4}-\d{2}-\d{2}T[\d:.]+Z: nothing changed \(2 rows, 8 lines quarantined\)\n/);
+    expect(second.stdout).toContain('… and 3 more lines');
+  });
+
+  it('--json lists every quarantined line, on the first import and on the same file again', { timeout: 180_000 }, async () => {
+    const many = join(dataDir, 'many-bad.csv');
+    const bad = Array.from({ length: 12 }, (_, index) => `coin-${index},2026-11-23T06:00:00Z,c${index},Coin ${index},not-a-price`);
+    await writeFile(many, `${HEADER}\nbitcoin,2026-11-23T06:00:00Z,btc,Bitcoin,97000\n${bad.join('\n')}\n`);
+    const expected = bad.map((_, index) => `line ${index + 3}: price_usd: expected a decimal number like 1234.5 or 1.2e-7, got "not-a-price"`);
+    for (const attempt of ['imported', 'already_imported']) {
+      const result = await runStrata(['import', many, '--source', 'bitstamp', '--json'], env);
+      expect(result.code).toBe(0);
+      const json = JSON.parse(result.stdout) as { status: string; quarantined: number; reasons: string[] };
+      expect(json).toMatchObject({ status: attempt, quarantined: 12 });
+      expect(json.reasons).toEqual(expected);
+    }
   });
 
   it('exit 1 when no line is valid, with --json for scripts', { timeout: 180_000 }, async () => {

@@ -73,7 +73,7 @@ describeEachBackend('shipped asset checks on the recorded fixture', (backend) =>
     expect(outcomes).toEqual({
       // The anomaly checks pass while they learn: one materialization is no history.
       'bronze/coingecko_global': { row_count_anomaly: true, duration_anomaly: true },
-      [MARKETS]: { not_empty: true, row_count_in_range: true, unique_coin_ids: true, manifest_checksums: true, no_missing_fields: true, row_count_anomaly: true, duration_anomaly: true },
+      [MARKETS]: { not_empty: true, row_count_in_range: true, unique_coin_ids: true, manifest_checksums: true, no_missing_fields: true, no_missing_served_fields: true, row_count_anomaly: true, duration_anomaly: true },
       'silver/global_snapshots': { row_count_anomaly: true, duration_anomaly: true },
       [SILVER]: {
         primary_key_unique: true,

@@ -262,7 +262,7 @@ describe('security', () => {
     try {
       loadConfig({ STRATA_ADMIN_TOKEN: 'short-secret' });
     } catch (error) {
-      expect((error as Error).message).toContain('STRATA_ADMIN_TOKEN: must be at least 16 characters');
+      expect((error as Error).message).toContain('STRATA_ADMIN_TOKEN: expected 16 to 512 characters, got 12 characters');
       expect((error as Error).message).not.toContain('short-secret');
     }
   });

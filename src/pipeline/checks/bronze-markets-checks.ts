@@ -1,9 +1,10 @@
 /** Checks of bronze/coingecko_markets: the pages as received, before silver reads them. */
 import { defineCheck } from '../../core/check.js';
+import type { BronzeStore } from '../../storage/bronze/index.js';
 import type { BronzeOutput } from '../bronze/bronze-output.js';
 import { rawResponseFiles, readManifest, readVerifiedFile } from '../bronze/read-bronze.js';
 import { verifyBronzePartition } from '../bronze/verify-bronze.js';
-import { detectMarketsDrift, recordDrift } from '../silver/schema-drift.js';
+import { detectMarketsDrift, missingFields, recordDrift, type Drift } from '../silver/schema-drift.js';
 import { ANOMALY_CHECKS } from './anomaly-checks.js';
 
 /** CoinGecko's page size for /coins/markets. */
@@ -77,26 +78,53 @@ export const marketsManifestChecksums = defineCheck<BronzeOutput>({
   },
 });
 
+/** The partition's drift, read from its verified pages. */
+async function partitionDrift(bronze: BronzeStore, prefix: string): Promise<Drift[]> {
+  const manifest = await readManifest(bronze, prefix);
+  const pages = [];
+  for (const file of rawResponseFiles(manifest)) pages.push({ body: await readVerifiedFile(bronze, prefix, file) });
+  return detectMarketsDrift(pages);
+}
+
 export const marketsNoMissingFields = defineCheck<BronzeOutput>({
   name: 'no_missing_fields',
   severity: 'error',
   description: 'No required /coins/markets field is missing from every row of a page (a changed API); recorded in silver.schema_drift.',
   async evaluate({ value, resources, partition, clock }) {
-    const { bronze, database } = resources;
-    const manifest = await readManifest(bronze, value.prefix);
-    const pages = [];
-    for (const file of rawResponseFiles(manifest)) pages.push({ body: await readVerifiedFile(bronze, value.prefix, file) });
-    const drift = detectMarketsDrift(pages);
-    const missing = drift.filter((entry) => entry.kind === 'missing_field');
+    const drift = await partitionDrift(resources.bronze, value.prefix);
+    const { required } = missingFields(drift);
     // Silver (which records drift in its load transaction) is blocked when this fails: record it here.
-    if (missing.length > 0) await database.withSession((session) => recordDrift(session, drift, partition?.key ?? '', clock.now()));
-    const fields = missing.map((entry) => entry.field).join(', ');
+    if (required.length > 0) await resources.database.withSession((session) => recordDrift(session, drift, partition?.key ?? '', clock.now()));
+    const fields = required.join(', ');
     return {
-      passed: missing.length === 0,
-      message: missing.length === 0 ? 'every required field present' : `missing required field(s): ${fields}`,
-      metadata: { missing_fields: missing.length, fields },
+      passed: required.length === 0,
+      message: required.length === 0 ? 'every required field present' : `missing required field(s): ${fields}`,
+      metadata: { missing_fields: required.length, fields },
     };
   },
 });
 
-export const BRONZE_MARKETS_CHECKS = [marketsNotEmpty, marketsRowCountInRange, marketsUniqueCoinIds, marketsManifestChecksums, marketsNoMissingFields, ...ANOMALY_CHECKS];
+export const marketsNoMissingServedFields = defineCheck<BronzeOutput>({
+  name: 'no_missing_served_fields',
+  severity: 'warn',
+  description:
+    'No field the current API serves in every row (fully_diluted_valuation, max_supply) is missing from every row of a page: silver would store NULL for it; recorded in silver.schema_drift.',
+  async evaluate({ value, resources, partition, clock, log }) {
+    const drift = await partitionDrift(resources.bronze, value.prefix);
+    const { served } = missingFields(drift);
+    const fields = served.join(', ');
+    if (served.length > 0) {
+      // Recorded here too, so a bronze-only run (silver not selected) still shows in `strata drift`.
+      const entries = drift.filter((entry) => entry.kind === 'missing_field' && served.includes(entry.field));
+      await resources.database.withSession((session) => recordDrift(session, entries, partition?.key ?? '', clock.now()));
+      log.warn('schema drift: served field(s) missing from every row, silver stores NULL', { fields });
+    }
+    return {
+      passed: served.length === 0,
+      message: served.length === 0 ? 'every served field present' : `missing from every row (stored as NULL): ${fields}`,
+      metadata: { missing_fields: served.length, fields },
+    };
+  },
+});
+
+export const BRONZE_MARKETS_CHECKS = [marketsNotEmpty, marketsRowCountInRange, marketsUniqueCoinIds, marketsManifestChecksums, marketsNoMissingFields, marketsNoMissingServedFields, ...ANOMALY_CHECKS];

@@ -39,8 +39,8 @@ export async function prepareCsvImport(path: string, source: string): Promise<Pr
 export interface LoadImportOptions {
   /** When the import happens: silver.imports.imported_at. */
   readonly now: Date;
-  /** How many quarantine reasons the result carries (default 5). */
-  readonly reasons?: number;
+  /** How many quarantine reasons the result carries (default 5); 'all': every quarantined line's. */
+  readonly reasons?: number | 'all';
 }
 
 export interface CsvImportResult {
@@ -55,7 +55,7 @@ export interface CsvImportResult {
   readonly updated: number;
   readonly unchanged: number;
   readonly quarantined: number;
-  /** The first quarantine reasons, in line order. */
+  /** The first quarantine reasons (as many as asked for), in line order. */
   readonly reasons: readonly string[];
   readonly importedAt: Date;
 }
@@ -81,7 +81,7 @@ ON CONFLICT (source, file_sha256) DO UPDATE SET
 
 export async function loadCsvImport(database: StrataDatabase, prepared: PreparedImport, options: LoadImportOptions): Promise<CsvImportResult> {
   const { source, fileName, sha256, quotes, quarantined } = prepared;
-  const reasonLimit = options.reasons ?? 5;
+  const reasonLimit = options.reasons === 'all' ? undefined : (options.reasons ?? 5);
   return database.withSession(async (session) => {
     await session.query(LOCK, [source]);
     const { rows: newest } = await session.query<ImportRecord>(NEWEST_IMPORT, [source]);

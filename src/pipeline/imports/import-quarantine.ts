@@ -37,11 +37,12 @@ export async function replaceImportQuarantine(session: SqlSession, source: strin
   );
 }
 
-/** The first reasons stored for a file's import, in line order. */
-export async function storedImportReasons(session: SqlSession, source: string, fileName: string, limit: number): Promise<string[]> {
+/** The first reasons stored for a file's import, in line order; every one without a limit. */
+export async function storedImportReasons(session: SqlSession, source: string, fileName: string, limit: number | undefined): Promise<string[]> {
   const { rows } = await session.query<{ reason: string }>(
     'SELECT reason FROM silver.quarantine WHERE asset_key = $1 AND partition_key = $2 ORDER BY source_row, id LIMIT $3',
-    [importAssetKey(source), fileName, limit],
+    // LIMIT NULL is no limit.
+    [importAssetKey(source), fileName, limit ?? null],
   );
   return rows.map((row) => row.reason);
 }

@@ -9,7 +9,7 @@ import { quoteFromMarketRow } from '../quotes/coingecko-adapter.js';
 import { mergeQuotes } from '../quotes/merge-quotes.js';
 import { splitMarketRows } from './market-rows.js';
 import { replaceQuarantine } from './quarantine.js';
-import { detectMarketsDrift, recordDrift } from './schema-drift.js';
+import { detectMarketsDrift, missingFields, recordDrift } from './schema-drift.js';
 import { SilverOutputSchema, type SilverOutput } from './silver-output.js';
 import { SILVER_MARKET_CHECKS } from '../checks/silver-market-checks.js';
 
@@ -29,7 +29,7 @@ export const marketSnapshots = defineAsset({
   output: SilverOutputSchema,
   tags: { source: 'coingecko' },
   checks: SILVER_MARKET_CHECKS,
-  async materialize(ctx): Promise<{ value: SilverOutput; metadata: Record<string, number> }> {
+  async materialize(ctx): Promise<{ value: SilverOutput; metadata: Record<string, number | string> }> {
     const partition = requirePartition(ctx);
     const { bronze, database } = ctx.resources;
     const { prefix } = ctx.inputs.markets;
@@ -53,6 +53,8 @@ export const marketSnapshots = defineAsset({
       await recordDrift(session, drift, partition.key, ctx.clock.now());
     });
     if (drift.length > 0) ctx.log.warn('schema drift', { drift: drift.map((entry) => entry.detail).join('; ') });
+    // Served fields gone from every row load as NULL: named in the metadata so the run summary says so.
+    const storedAsNull = missingFields(drift).served.join(', ');
     const duplicates = quarantined.filter((row) => row.duplicate === true).length;
     if (quarantined.length > 0) {
       ctx.log.warn('rows quarantined', { quarantined: quarantined.length, first_reason: quarantined[0]?.reason });
@@ -66,6 +68,7 @@ export const marketSnapshots = defineAsset({
         quarantined_duplicate: duplicates,
         bronze_rows: bronzeRows,
         schema_drift: drift.length,
+        ...(storedAsNull === '' ? {} : { missing_fields_stored_as_null: storedAsNull }),
       },
     };
   },

@@ -4,7 +4,10 @@
  * from every row of a page is `missing_field` (the bronze check no_missing_fields fails); a
  * field holding a JSON type other than the expected one is `type_changed` (those rows are
  * quarantined by parseMarketRow). A required field absent from a few rows only is a bad row,
- * quarantined, not a changed API. Optional fields (absent before 2021, or only when requested)
+ * quarantined, not a changed API. A SERVED field (optional in the schema because recordings
+ * before 2021 lack it, but served in every row by the current API) absent from every row is
+ * `missing_field` too, a warning (no_missing_served_fields): silver stores NULL, but never
+ * silently. The `price_change_percentage_*_in_currency` fields exist only when requested and
  * are never missing.
  */
 import { isJsonObject, JsonNumber, MarketRowSchema, parseLosslessJson, stringifyLosslessJson, type JsonObject } from '../sources/index.js';
@@ -44,6 +47,8 @@ export const OPTIONAL_FIELDS: ReadonlySet<string> = new Set(
   (Object.keys(MarketRowSchema.shape) as MarketField[]).filter((field) => MarketRowSchema.shape[field].safeParse(undefined).success),
 );
 export const REQUIRED_FIELDS: readonly string[] = [...KNOWN_FIELDS].filter((field) => !OPTIONAL_FIELDS.has(field));
+/** Optional in the schema (absent before 2021) but in every row the current API sends: gone from a page is drift. */
+export const SERVED_FIELDS: readonly string[] = ['fully_diluted_valuation', 'max_supply'] satisfies MarketField[];
 
 function jsonType(value: unknown): JsonType | null {
   if (value === null || value === undefined) return null;
@@ -89,6 +94,11 @@ export function detectPageDrift(rows: readonly unknown[]): Drift[] {
     for (const field of REQUIRED_FIELDS) {
       if (objects.every((row) => !(field in row))) add({ field, kind: 'missing_field', example: null, detail: `required field '${field}' missing from every row` });
     }
+    for (const field of SERVED_FIELDS) {
+      if (objects.every((row) => !(field in row))) {
+        add({ field, kind: 'missing_field', example: null, detail: `field '${field}' (served by the current API) missing from every row, stored as NULL` });
+      }
+    }
   }
   return [...drift.values()];
 }
@@ -112,6 +122,12 @@ ON CONFLICT (source, field, kind) DO UPDATE SET
   last_seen_at = GREATEST(d.last_seen_at, EXCLUDED.last_seen_at),
   last_partition = EXCLUDED.last_partition,
   example = EXCLUDED.example`;
+
+/** The missing_field entries among `drift`: the required fields, and the served ones (stored as NULL). */
+export function missingFields(drift: readonly Drift[]): { required: string[]; served: string[] } {
+  const missing = drift.filter((entry) => entry.kind === 'missing_field').map((entry) => entry.field);
+  return { required: missing.filter((field) => !SERVED_FIELDS.includes(field)), served: missing.filter((field) => SERVED_FIELDS.includes(field)) };
+}
 
 /** Upserts drift seen in a partition: first seen kept, last seen advanced. */
 export async function recordDrift(session: SqlSession, drift: readonly Drift[], partitionKey: string, seenAt: Date): Promise<void> {

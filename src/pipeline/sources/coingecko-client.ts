@@ -52,6 +52,10 @@ export interface CoinGeckoClient {
 }
 
 export const MAX_PER_PAGE = 250;
+
+/** The README's "Without network access" steps, for a first start with no route to CoinGecko. */
+export const COINGECKO_OFFLINE_HINT =
+  'CoinGecko cannot be reached; to run offline, start the local fake in another terminal (npm run strata -- fake-coingecko --port 8787) and set COINGECKO_BASE_URL=http://127.0.0.1:8787/api/v3 (README: "Without network access")';
 const DEFAULT_PRICE_CHANGE_WINDOWS = ['1h', '24h', '7d', '30d', '1y'] as const;
 
 /**
@@ -75,6 +79,7 @@ export function createCoinGeckoClient(config: CoinGeckoConfig, deps: CoinGeckoCl
       rateLimitPerMinute: config.rateLimitPerMinute,
       timeoutMs: config.timeoutMs,
       maxRetries: config.maxRetries,
+      offlineHint: COINGECKO_OFFLINE_HINT,
     },
     deps,
   );

@@ -25,6 +25,10 @@ export interface CoinPaprikaClient {
   getTickers(request?: TickersRequest): Promise<SourceResponse<readonly JsonObject[]>>;
 }
 
+/** How to run without CoinPaprika: its local stand-in, as the README's CoinPaprika section shows. */
+export const COINPAPRIKA_OFFLINE_HINT =
+  'CoinPaprika cannot be reached; to run offline, start the local fake in another terminal (npm run strata -- fake-coinpaprika --port 8788) and set COINPAPRIKA_BASE_URL=http://127.0.0.1:8788/v1';
+
 /**
  * ```ts
  * const client = createCoinPaprikaClient(config.coinpaprika, { clock: systemClock, logger });
@@ -41,6 +45,7 @@ export function createCoinPaprikaClient(config: CoinPaprikaConfig, deps: HttpSou
       rateLimitPerMinute: config.rateLimitPerMinute,
       timeoutMs: config.timeoutMs,
       maxRetries: config.maxRetries,
+      offlineHint: COINPAPRIKA_OFFLINE_HINT,
     },
     deps,
   );

@@ -19,6 +19,9 @@ const TRANSIENT_NETWORK_CODES = new Set([
   'UND_ERR_SOCKET',
 ]);
 
+/** The host cannot be reached at all: no such name (or no DNS), nothing listening, no route. */
+const UNREACHABLE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH']);
+
 /** Statuses worth another attempt: rate limited, and server-side failures. */
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500;
@@ -36,7 +39,7 @@ export function classifyTransportError(error: unknown): (SourceFailure & { retry
   // `transitional.clarifyTimeoutError` makes axios report its own timeout as ETIMEDOUT.
   if (code === 'ETIMEDOUT') return { kind: 'timeout', status: null, detail: error.message, retryable: true };
   const detail = error.message && !error.message.includes(code) ? `${code}: ${error.message}` : error.message || code;
-  return { kind: 'network', status: null, detail, retryable: TRANSIENT_NETWORK_CODES.has(code) };
+  return { kind: UNREACHABLE_CODES.has(code) ? 'unreachable' : 'network', status: null, detail, retryable: TRANSIENT_NETWORK_CODES.has(code) };
 }
 
 /**

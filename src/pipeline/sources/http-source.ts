@@ -66,6 +66,8 @@ export interface HttpSourceOptions {
   /** Per attempt, for the whole response. */
   readonly timeoutMs: number;
   readonly maxRetries: number;
+  /** Told to the user when the host cannot be reached at all (DNS failure, refused): how to run without it. */
+  readonly offlineHint?: string;
 }
 
 /** A successful response: the exact bytes, where they came from, and their lossless parse. */
@@ -170,7 +172,14 @@ export function createHttpSource(options: HttpSourceOptions, deps: HttpSourceDep
       onRequest?.({ endpoint, status: last.status, durationMs, attempt, outcome: willRetry ? 'retry' : last.retryable ? 'exhausted' : 'fatal' });
       if (!willRetry) {
         const text = last.kind === 'http' ? scrubSecret(body.toString('utf8'), secret) : undefined;
-        const error = new SourceHttpError({ url, attempts: attempt, failure: last, retryable: last.retryable, ...(text ? { body: text } : {}) });
+        const error = new SourceHttpError({
+          url,
+          attempts: attempt,
+          failure: last,
+          retryable: last.retryable,
+          ...(text ? { body: text } : {}),
+          ...(options.offlineHint === undefined ? {} : { hint: options.offlineHint }),
+        });
         logger?.warn({ url, status: last.status, attempt, code: error.code }, error.message);
         throw error;
       }

@@ -5,7 +5,8 @@
  */
 import { StrataError } from '../../core/errors.js';
 
-export type SourceFailureKind = 'http' | 'timeout' | 'network' | 'malformed_json';
+/** `unreachable`: DNS failure, connection refused or no route (the host was never reached); `network`: any other transport failure. */
+export type SourceFailureKind = 'http' | 'timeout' | 'network' | 'unreachable' | 'malformed_json';
 
 export interface SourceFailure {
   readonly kind: SourceFailureKind;
@@ -25,12 +26,14 @@ export class SourceHttpError extends StrataError {
   readonly attempts: number;
   readonly failure: SourceFailure;
 
-  constructor(args: { url: string; attempts: number; failure: SourceFailure; retryable: boolean; body?: string }) {
-    const { url, attempts, failure, retryable, body } = args;
+  /** `hint`: what to do instead, appended when the host could not be reached (how to run offline). */
+  constructor(args: { url: string; attempts: number; failure: SourceFailure; retryable: boolean; body?: string; hint?: string }) {
+    const { url, attempts, failure, retryable, body, hint } = args;
     const code = failure.kind === 'malformed_json' ? 'SOURCE_MALFORMED_JSON' : 'SOURCE_HTTP_ERROR';
     const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
     const snippet = body === undefined || body.length === 0 ? '' : `: ${body.length > 200 ? `${body.slice(0, 200)}…` : body}`;
-    super(code, `GET ${url} failed after ${tries} (${retryable ? 'retries exhausted' : 'fatal'}); last: ${failure.detail}${snippet}`, {
+    const advice = hint !== undefined && failure.kind === 'unreachable' ? `. ${hint}` : '';
+    super(code, `GET ${url} failed after ${tries} (${retryable ? 'retries exhausted' : 'fatal'}); last: ${failure.detail}${snippet}${advice}`, {
       retryable,
     });
     this.url = url;
