@@ -21,6 +21,8 @@ export interface CoinGeckoConfig {
   readonly baseUrl: string;
   readonly apiKey: string | undefined;
   readonly rateLimitPerMinute: number;
+  /** The rolling window `rateLimitPerMinute` counts in: a minute, unless a plan or gateway counts another span. */
+  readonly rateLimitWindowMs: number;
   readonly timeoutMs: number;
   readonly maxRetries: number;
 }
@@ -34,6 +36,8 @@ export interface CoinPaprikaConfig {
   /** Sent as the `Authorization` header (CoinPaprika's paid plans); undefined: the free API. */
   readonly apiKey: string | undefined;
   readonly rateLimitPerMinute: number;
+  /** The rolling window `rateLimitPerMinute` counts in (see CoinGeckoConfig). */
+  readonly rateLimitWindowMs: number;
   readonly timeoutMs: number;
   readonly maxRetries: number;
 }
@@ -109,6 +113,7 @@ const EnvSchema = z.object({
   COINGECKO_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
   COINGECKO_API_KEY: optionalString,
   COINGECKO_RATE_LIMIT_PER_MINUTE: int(1, 100_000),
+  COINGECKO_RATE_LIMIT_WINDOW_MS: int(100, 3_600_000),
   COINGECKO_TIMEOUT_MS: int(100, 600_000),
   COINGECKO_MAX_RETRIES: int(0, 20),
   STRATA_SOURCES: z.preprocess(
@@ -122,6 +127,7 @@ const EnvSchema = z.object({
   COINPAPRIKA_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
   COINPAPRIKA_API_KEY: optionalString,
   COINPAPRIKA_RATE_LIMIT_PER_MINUTE: int(1, 100_000),
+  COINPAPRIKA_RATE_LIMIT_WINDOW_MS: int(100, 3_600_000),
   COINPAPRIKA_TIMEOUT_MS: int(100, 600_000),
   COINPAPRIKA_MAX_RETRIES: int(0, 20),
   STRATA_HISTORY_COINS: int(0, 1_000),
@@ -214,6 +220,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       baseUrl: (e.COINGECKO_BASE_URL ?? defaults.baseUrl).replace(/\/+$/, ''),
       apiKey: e.COINGECKO_API_KEY,
       rateLimitPerMinute: e.COINGECKO_RATE_LIMIT_PER_MINUTE ?? defaults.ratePerMinute,
+      rateLimitWindowMs: e.COINGECKO_RATE_LIMIT_WINDOW_MS ?? 60_000,
       timeoutMs: e.COINGECKO_TIMEOUT_MS ?? 30_000,
       maxRetries: e.COINGECKO_MAX_RETRIES ?? 5,
     }),
@@ -222,6 +229,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       baseUrl: (e.COINPAPRIKA_BASE_URL ?? (e.COINPAPRIKA_API_KEY ? COINPAPRIKA_PRO_URL : COINPAPRIKA_FREE_URL)).replace(/\/+$/, ''),
       apiKey: e.COINPAPRIKA_API_KEY,
       rateLimitPerMinute: e.COINPAPRIKA_RATE_LIMIT_PER_MINUTE ?? 60,
+      rateLimitWindowMs: e.COINPAPRIKA_RATE_LIMIT_WINDOW_MS ?? 60_000,
       timeoutMs: e.COINPAPRIKA_TIMEOUT_MS ?? 30_000,
       maxRetries: e.COINPAPRIKA_MAX_RETRIES ?? 5,
     }),

@@ -4,7 +4,7 @@
  * here; tests pass `overrides` to inject fakes (a clock, a wrapped database) instead of flags.
  */
 import { join } from 'node:path';
-import type { Config } from './config.js';
+import type { Config, SourceName } from './config.js';
 import { systemClock } from './core/clock.js';
 import { RunEventBus } from './core/events.js';
 import type { AssetGraph } from './core/graph.js';
@@ -14,7 +14,13 @@ import { TelemetryBus } from './metrics/telemetry.js';
 import { pipelineGraph } from './pipeline/definitions.js';
 import { createParquetWriter } from './pipeline/parquet/index.js';
 import { PIPELINE_MIGRATIONS_DIR, PIPELINE_MIGRATION_TABLE } from './pipeline/sql-files.js';
-import { createCoinGeckoClient, createCoinPaprikaClient, type CoinGeckoClient, type CoinPaprikaClient } from './pipeline/sources/index.js';
+import {
+  createCoinGeckoClient,
+  createCoinPaprikaClient,
+  createDatabaseRateLimiter,
+  type CoinGeckoClient,
+  type CoinPaprikaClient,
+} from './pipeline/sources/index.js';
 import { LocalBronzeStore } from './storage/bronze/index.js';
 import { migrateToLatest, openDatabase, pendingMigrations as pendingMigrationsOf, sqlFileMigrationProvider, type StrataDatabase } from './storage/index.js';
 
@@ -67,13 +73,23 @@ export async function openRuntime(config: Config, logger: Logger, overrides: Run
     const bronze = new LocalBronzeStore(config.dataDir);
     await bronze.recover();
     const telemetry = new TelemetryBus();
+    // The plan's limit holds across every process on this database, not per process.
+    const sharedLimiter = (source: SourceName, plan: { rateLimitPerMinute: number; rateLimitWindowMs: number }) =>
+      createDatabaseRateLimiter({
+        db: database.db,
+        source,
+        limit: plan.rateLimitPerMinute,
+        windowMs: plan.rateLimitWindowMs,
+        clock,
+        onWait: (ms) => telemetry.publish({ type: 'source:rate_limit_wait', source, ms }),
+      });
     const coingecko =
       overrides.coingecko ??
       createCoinGeckoClient(config.coingecko, {
         clock,
         logger: logger.child({ source: 'coingecko' }),
         onRequest: ({ endpoint, status, durationMs }) => telemetry.publish({ type: 'source:request', source: 'coingecko', endpoint, status, durationMs }),
-        onRateLimitWait: (ms) => telemetry.publish({ type: 'source:rate_limit_wait', source: 'coingecko', ms }),
+        limiter: sharedLimiter('coingecko', config.coingecko),
       });
     // Created whatever STRATA_SOURCES says: it opens no connection until an asset asks.
     const coinpaprika =
@@ -82,7 +98,7 @@ export async function openRuntime(config: Config, logger: Logger, overrides: Run
         clock,
         logger: logger.child({ source: 'coinpaprika' }),
         onRequest: ({ endpoint, status, durationMs }) => telemetry.publish({ type: 'source:request', source: 'coinpaprika', endpoint, status, durationMs }),
-        onRateLimitWait: (ms) => telemetry.publish({ type: 'source:rate_limit_wait', source: 'coinpaprika', ms }),
+        limiter: sharedLimiter('coinpaprika', config.coinpaprika),
       });
     const base: Resources = {
       database,

@@ -63,15 +63,15 @@ describe('createRateLimiter', () => {
     clock.advance(1);
     await third;
     expect(granted).toBe(true);
-    expect(limiter.inWindow()).toBe(1);
+    expect(await limiter.inWindow()).toBe(1);
   });
 
   it('pauseUntil holds every caller even with room in the window', async () => {
     const clock = new RecordingClock();
     const waits: number[] = [];
     const limiter = createRateLimiter({ limit: 100, clock, onWait: (ms) => waits.push(ms) });
-    limiter.pauseUntil(new Date(clock.now().getTime() + 119_000));
-    limiter.pauseUntil(new Date(clock.now().getTime() + 5_000)); // an earlier pause never shortens it
+    await limiter.pauseUntil(new Date(clock.now().getTime() + 119_000));
+    await limiter.pauseUntil(new Date(clock.now().getTime() + 5_000)); // an earlier pause never shortens it
     await Promise.all([limiter.acquire(), limiter.acquire()]);
     expect(clock.sleeps[0]).toBe(119_000);
     expect(waits[0]).toBe(119_000);
@@ -86,7 +86,7 @@ describe('createRateLimiter', () => {
     await clock.nextSleep();
     controller.abort(new Error('run canceled'));
     await expect(waiting).rejects.toThrow('run canceled');
-    expect(limiter.inWindow()).toBe(1);
+    expect(await limiter.inWindow()).toBe(1);
     await expect(limiter.acquire(controller.signal)).rejects.toThrow('run canceled');
   });
 

@@ -12,6 +12,8 @@ export { toPlainDecimal } from './decimal-text.js';
 export { isRetryableStatus, parseRetryAfter } from './http-failures.js';
 export { JsonNumber, JsonSyntaxError, isJsonObject, parseLosslessJson, splitJsonArray, stringifyLosslessJson } from './lossless-json.js';
 export type { JsonObject, JsonValue } from './lossless-json.js';
+export { createDatabaseRateLimiter } from './database-rate-limiter.js';
+export type { DatabaseRateLimiterOptions } from './database-rate-limiter.js';
 export { createRateLimiter } from './rate-limiter.js';
 export type { RateLimiter, RateLimiterOptions } from './rate-limiter.js';
 export { SourceHttpError } from './source-errors.js';
