@@ -88,6 +88,27 @@ describeEachBackend('createDatabaseRateLimiter', (backend) => {
     expect(await a.inWindow()).toBe(1);
   });
 
+  it('a request counts from its end once ended, in every process; one that outlasted the window counts again', async () => {
+    const clock = new RecordingClock();
+    const source = newSource();
+    const a = createDatabaseRateLimiter({ db: database.db, source, limit: 2, clock });
+    const b = createDatabaseRateLimiter({ db: other.db, source, limit: 2, clock });
+    const slow = await a.acquire();
+    await a.acquire();
+    clock.advance(5_000);
+    await a.ended(slow);
+    await b.acquire(); // waits for the other start (0 + 60 s), not for the slow one (5 s + 60 s)
+    expect(clock.sleeps).toEqual([55_000]);
+    await b.acquire();
+    expect(clock.sleeps).toEqual([55_000, 5_000]);
+
+    const outlasting = await b.acquire();
+    clock.advance(70_000); // longer than a window: the next start prunes it
+    await a.acquire();
+    await b.ended(outlasting);
+    expect(await a.inWindow()).toBe(2); // that start and the outlasting request, counted at its end
+  });
+
   it('a configured window: limit 2 per 1.5 s', async () => {
     const clock = new RecordingClock();
     const limiter = createDatabaseRateLimiter({ db: database.db, source: newSource(), limit: 2, windowMs: 1_500, clock });

@@ -90,6 +90,16 @@ describe('createRateLimiter', () => {
     await expect(limiter.acquire(controller.signal)).rejects.toThrow('run canceled');
   });
 
+  it('counts a request from its end once it has ended: a late arrival does not open the next window early', async () => {
+    const clock = new RecordingClock();
+    const limiter = createRateLimiter({ limit: 1, clock });
+    const start = await limiter.acquire();
+    clock.advance(5_000); // the request took 5 s: the server may have counted it at any point of those
+    await limiter.ended(start);
+    await limiter.acquire();
+    expect(clock.sleeps).toEqual([60_000]);
+  });
+
   it('refuses a nonsensical limit', () => {
     expect(() => createRateLimiter({ limit: 0, clock: new RecordingClock() })).toThrow(RangeError);
   });

@@ -8,7 +8,8 @@
  * the pause after a 429. A start is one short transaction: lock the row (FOR UPDATE), apply the
  * same rule as the in-process limiter (rolling-window.ts), then either record the start (pruning
  * starts a full window old, so the row never holds more than the limit) or commit nothing and
- * sleep for the wait it computed, then ask again.
+ * sleep for the wait it computed, then ask again. When the request ends, its start is moved to
+ * its end (a second short transaction), as the server counted it somewhere in between.
  *
  * Time is the injected clock's, read after the lock is held; processes on several machines
  * therefore rely on their clocks agreeing (NTP keeps them within milliseconds of a 60 s window).
@@ -16,7 +17,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../storage/schema.js';
 import type { RateLimiter, RateLimiterOptions } from './rate-limiter.js';
-import { checkRule, startsInWindow, waitBeforeStart } from './rolling-window.js';
+import { checkRule, endStart, startsInWindow, waitBeforeStart } from './rolling-window.js';
 
 export interface DatabaseRateLimiterOptions extends RateLimiterOptions {
   readonly db: Kysely<Database>;
@@ -35,8 +36,8 @@ export function createDatabaseRateLimiter(options: DatabaseRateLimiterOptions): 
   const rule = { limit: options.limit, windowMs: options.windowMs ?? 60_000 };
   checkRule(rule);
 
-  /** Records a start and returns 0, or returns how many ms to wait before asking again. */
-  const tryStart = (): Promise<number> =>
+  /** Records a start and returns it, or returns how many ms to wait before asking again. */
+  const tryStart = (): Promise<{ start: number } | { wait: number }> =>
     db.transaction().execute(async (trx) => {
       await trx.insertInto('strata.source_rate_limits').values({ source }).onConflict((conflict) => conflict.column('source').doNothing()).execute();
       const row = await trx
@@ -49,24 +50,32 @@ export function createDatabaseRateLimiter(options: DatabaseRateLimiterOptions): 
       // Ascending whatever order peers wrote in (clocks of several machines differ slightly).
       const starts = row.starts.map((start) => start.getTime()).sort((a, b) => a - b);
       const wait = waitBeforeStart({ starts, pausedUntil: row.paused_until?.getTime() ?? 0 }, now, rule);
-      if (wait > 0) return wait;
+      if (wait > 0) return { wait };
       await trx
         .updateTable('strata.source_rate_limits')
         .set({ starts: arrayLiteral([...startsInWindow(starts, now, rule.windowMs), now]) })
         .where('source', '=', source)
         .execute();
-      return 0;
+      return { start: now };
     });
 
   return {
-    async acquire(signal?: AbortSignal): Promise<void> {
+    async acquire(signal?: AbortSignal): Promise<number> {
       for (;;) {
         signal?.throwIfAborted();
-        const wait = await tryStart();
-        if (wait <= 0) return;
-        onWait?.(wait);
-        await clock.sleep(wait, signal);
+        const outcome = await tryStart();
+        if ('start' in outcome) return outcome.start;
+        onWait?.(outcome.wait);
+        await clock.sleep(outcome.wait, signal);
       }
+    },
+    async ended(start: number): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const row = await trx.selectFrom('strata.source_rate_limits').select('starts').where('source', '=', source).forUpdate().executeTakeFirst();
+        if (row === undefined) return;
+        const starts = endStart(row.starts.map((time) => time.getTime()), start, clock.now().getTime());
+        await trx.updateTable('strata.source_rate_limits').set({ starts: arrayLiteral(starts) }).where('source', '=', source).execute();
+      });
     },
     async pauseUntil(time: Date): Promise<void> {
       // GREATEST ignores NULL: an earlier pause never shortens a later one.

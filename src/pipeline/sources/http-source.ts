@@ -135,7 +135,7 @@ export function createHttpSource(options: HttpSourceOptions, deps: HttpSourceDep
     const url = `${baseUrl}${endpoint}${search ? `?${search}` : ''}`;
     const maxAttempts = policy.maxRetries + 1;
     for (let attempt = 1; ; attempt++) {
-      await limiter.acquire(signal);
+      const limiterStart = await limiter.acquire(signal);
       const started = clock.now().getTime();
       let response: AxiosResponse<ArrayBuffer> | undefined;
       let failure: (SourceFailure & { retryable: boolean }) | undefined;
@@ -150,6 +150,8 @@ export function createHttpSource(options: HttpSourceOptions, deps: HttpSourceDep
           : classifyTransportError(error);
         if (transport === null) throw error;
         failure = transport;
+      } finally {
+        await limiter.ended(limiterStart);
       }
       const fetchedAt = clock.now();
       const durationMs = fetchedAt.getTime() - started;

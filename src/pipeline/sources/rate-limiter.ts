@@ -8,15 +8,24 @@
  * because the server's budget is shared by all of them.
  */
 import type { Clock } from '../../core/types.js';
-import { checkRule, startsInWindow, waitBeforeStart } from './rolling-window.js';
+import { checkRule, endStart, startsInWindow, waitBeforeStart } from './rolling-window.js';
 
 /**
  * Request starts of one source: createRateLimiter counts one process's, createDatabaseRateLimiter
  * (database-rate-limiter.ts) those of every process sharing a database.
  */
 export interface RateLimiter {
-  /** Waits until a request may start, then records its start. Rejects with the signal's reason on abort. */
-  acquire(signal?: AbortSignal): Promise<void>;
+  /**
+   * Waits until a request may start, then records its start and returns it (epoch ms) for `ended`.
+   * Rejects with the signal's reason on abort.
+   */
+  acquire(signal?: AbortSignal): Promise<number>;
+  /**
+   * The request that started at `start` has its answer (or failed): it now counts as made at this
+   * moment. The server counted it on arrival, somewhere between the two, and a request that left
+   * late (a new connection, a busy machine) must not let the next window open early.
+   */
+  ended(start: number): Promise<void>;
   /** No request starts before `time` (the later of this and any earlier pause wins). */
   pauseUntil(time: Date): Promise<void>;
   /** Starts recorded in the current window (for metrics and tests). */
@@ -43,7 +52,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const waitFor = (now: number): number => waitBeforeStart({ starts, pausedUntil }, now, rule);
 
   return {
-    async acquire(signal?: AbortSignal): Promise<void> {
+    async acquire(signal?: AbortSignal): Promise<number> {
       signal?.throwIfAborted();
       // Re-checked after every sleep: other callers may have taken the slot, or a pause may have begun.
       for (;;) {
@@ -51,11 +60,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         const wait = waitFor(now);
         if (wait <= 0) {
           starts = [...startsInWindow(starts, now, rule.windowMs), now];
-          return;
+          return now;
         }
         onWait?.(wait);
         await clock.sleep(wait, signal);
       }
+    },
+    async ended(start: number): Promise<void> {
+      starts = endStart(starts, start, clock.now().getTime());
     },
     async pauseUntil(time: Date): Promise<void> {
       pausedUntil = Math.max(pausedUntil, time.getTime());

@@ -1,11 +1,12 @@
 /**
  * The rule both rate limiters apply (in-process: rate-limiter.ts; shared through the database:
  * database-rate-limiter.ts): never more than `limit` request starts in any `windowMs` span, and
- * none before a pause (after a 429) ends. Pure, so both count the window the same way.
+ * none before a pause (after a 429) ends. A request counts from its start until it ends, then
+ * from its end. Pure, so both count the window the same way.
  */
 
 export interface RollingWindowState {
-  /** Start times (epoch ms), ascending. */
+  /** Start times (epoch ms), ascending; an ended request's is its end time. */
   readonly starts: readonly number[];
   /** Epoch ms before which no request starts; 0 when not paused. */
   readonly pausedUntil: number;
@@ -19,6 +20,16 @@ export interface RollingWindowRule {
 /** The starts still inside the window ending at `now`: a start leaves once it is a full window old. */
 export function startsInWindow(starts: readonly number[], now: number, windowMs: number): number[] {
   return starts.filter((start) => start > now - windowMs);
+}
+
+/**
+ * The starts once the request that started at `start` ended at `end`: it counts from `end` on
+ * (appended if it has already left the window, when a request outlasted it).
+ */
+export function endStart(starts: readonly number[], start: number, end: number): number[] {
+  const index = starts.indexOf(start);
+  const rest = index < 0 ? [...starts] : [...starts.slice(0, index), ...starts.slice(index + 1)];
+  return [...rest, Math.max(start, end)].sort((a, b) => a - b);
 }
 
 /** Milliseconds until a request may start at `now`; 0 when one may start now. */
