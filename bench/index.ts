@@ -8,6 +8,7 @@ import { apiBench } from './api.js';
 import { runLoadBench } from './load.js';
 import { orchestrationBench } from './orchestration.js';
 import { runParquetBench } from './parquet.js';
+import { rateLimitBench } from './rate-limit.js';
 import { benchAdminUrl } from './scratch-database.js';
 
 interface Bench {
@@ -72,6 +73,7 @@ const BENCHES: Readonly<Record<string, Bench>> = {
   },
   orchestration: orchestrationBench,
   api: apiBench,
+  'rate-limit': rateLimitBench,
 };
 
 /** Accepts `1000000`, `1_000_000` and `1,000,000`. */
@@ -90,7 +92,7 @@ function help(): string {
     'benches:',
     ...Object.entries(BENCHES).map(([name, bench]) => `  ${name.padEnd(width)}  ${bench.summary}`),
     '',
-    'Postgres (load, orchestration, api): BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres',
+    'Postgres (load, orchestration, api, rate-limit): BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres',
   ].join('\n');
 }
 

@@ -9,15 +9,15 @@
  * same rule as the in-process limiter (rolling-window.ts), then either record the start (pruning
  * starts a full window old, so the row never holds more than the limit) or commit nothing and
  * sleep for the wait it computed, then ask again. When the request ends, its start is moved to
- * its end (a second short transaction), as the server counted it somewhere in between.
+ * its end (one UPDATE), as the server counted it somewhere in between.
  *
  * Time is the injected clock's, read after the lock is held; processes on several machines
  * therefore rely on their clocks agreeing (NTP keeps them within milliseconds of a 60 s window).
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../storage/schema.js';
 import type { RateLimiter, RateLimiterOptions } from './rate-limiter.js';
-import { checkRule, endStart, startsInWindow, waitBeforeStart } from './rolling-window.js';
+import { checkRule, startsInWindow, waitBeforeStart } from './rolling-window.js';
 
 export interface DatabaseRateLimiterOptions extends RateLimiterOptions {
   readonly db: Kysely<Database>;
@@ -70,12 +70,16 @@ export function createDatabaseRateLimiter(options: DatabaseRateLimiterOptions): 
       }
     },
     async ended(start: number): Promise<void> {
-      await db.transaction().execute(async (trx) => {
-        const row = await trx.selectFrom('strata.source_rate_limits').select('starts').where('source', '=', source).forUpdate().executeTakeFirst();
-        if (row === undefined) return;
-        const starts = endStart(row.starts.map((time) => time.getTime()), start, clock.now().getTime());
-        await trx.updateTable('strata.source_rate_limits').set({ starts: arrayLiteral(starts) }).where('source', '=', source).execute();
-      });
+      // One statement (the row lock is the UPDATE's) doing what endStart() does: the first equal
+      // start becomes the end, or the end is appended when the start has left the window.
+      const from = new Date(start).toISOString();
+      const to = new Date(Math.max(start, clock.now().getTime())).toISOString();
+      // Every expression reads the row being updated (re-read if a peer changed it meanwhile).
+      const at = sql`array_position(starts, ${from}::timestamptz)`;
+      await sql`UPDATE strata.source_rate_limits
+        SET starts = CASE WHEN ${at} IS NULL THEN array_append(starts, ${to}::timestamptz)
+                          ELSE starts[:${at} - 1] || ${to}::timestamptz || starts[${at} + 1:] END
+        WHERE source = ${source}`.execute(db);
     },
     async pauseUntil(time: Date): Promise<void> {
       // GREATEST ignores NULL: an earlier pause never shortens a later one.
