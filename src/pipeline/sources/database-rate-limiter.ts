@@ -36,6 +36,9 @@ export function createDatabaseRateLimiter(options: DatabaseRateLimiterOptions): 
   const rule = { limit: options.limit, windowMs: options.windowMs ?? 60_000 };
   checkRule(rule);
 
+  // The latest pause this process set (epoch ms); peers' pauses are read from the row.
+  let localPause = 0;
+
   /** Records a start and returns it, or returns how many ms to wait before asking again. */
   const tryStart = (): Promise<{ start: number } | { wait: number }> =>
     db.transaction().execute(async (trx) => {
@@ -63,6 +66,13 @@ export function createDatabaseRateLimiter(options: DatabaseRateLimiterOptions): 
     async acquire(signal?: AbortSignal): Promise<number> {
       for (;;) {
         signal?.throwIfAborted();
+        // This process's own pause is known without asking the database.
+        const paused = localPause - clock.now().getTime();
+        if (paused > 0) {
+          onWait?.(paused);
+          await clock.sleep(paused, signal);
+          continue;
+        }
         const outcome = await tryStart();
         if ('start' in outcome) return outcome.start;
         onWait?.(outcome.wait);
@@ -82,6 +92,7 @@ export function createDatabaseRateLimiter(options: DatabaseRateLimiterOptions): 
         WHERE source = ${source}`.execute(db);
     },
     async pauseUntil(time: Date): Promise<void> {
+      localPause = Math.max(localPause, time.getTime());
       // GREATEST ignores NULL: an earlier pause never shortens a later one.
       await db
         .insertInto('strata.source_rate_limits')
