@@ -130,13 +130,12 @@ async function measureProcesses(mode: LimiterMode, databaseUrl: string, options:
   });
   const dataDirs: string[] = [];
   try {
-    const started = performance.now();
-    const exitCodes = await Promise.all(
+    const children = await Promise.all(
       Array.from({ length: options.processes }, async () => {
         // Each process its own bronze directory: only the database is shared.
         const dataDir = await mkdtemp(join(tmpdir(), 'strata-bench-rate-'));
         dataDirs.push(dataDir);
-        return runProcess({
+        return startProcess({
           BENCH_LIMITER: mode,
           DATABASE_URL: databaseUrl,
           STRATA_DATA_DIR: dataDir,
@@ -148,6 +147,12 @@ async function measureProcesses(mode: LimiterMode, databaseUrl: string, options:
         });
       }),
     );
+    // Every process ready (runtime open), then all go at once: start-up times on a busy machine
+    // differ by seconds, which would otherwise spread the processes over several windows.
+    await Promise.all(children.map((child) => child.ready));
+    const started = performance.now();
+    for (const child of children) child.go();
+    const exitCodes = await Promise.all(children.map((child) => child.exit));
     const wallMs = performance.now() - started;
     const markets = fake.requests.filter((request) => request.path === '/coins/markets');
     const servedAt = markets.filter((request) => request.status === 200).map((request) => request.at.getTime());
@@ -165,16 +170,32 @@ async function measureProcesses(mode: LimiterMode, databaseUrl: string, options:
   }
 }
 
-function runProcess(env: Record<string, string>): Promise<number | null> {
+interface BenchProcess {
+  /** Resolves when the process has printed `ready`. */
+  readonly ready: Promise<void>;
+  go(): void;
+  readonly exit: Promise<number | null>;
+}
+
+function startProcess(env: Record<string, string>): BenchProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'rate-limit-process.ts')], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
-  return new Promise((resolve, reject) => {
+  const exit = new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => resolve(code));
   });
+  const ready = new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('ready\n')) resolve();
+    });
+    void exit.then((code) => reject(new Error(`bench process exited ${code} before it was ready`)));
+  });
+  return { ready, go: () => child.stdin.end('go\n'), exit };
 }
 
 async function withEngine<T>(engine: 'postgres' | 'pglite', url: string, work: (database: StrataDatabase) => Promise<T>): Promise<T> {
@@ -245,7 +266,8 @@ const INTRO = `# Rate-limit bench
 
 \`npm run bench -- rate-limit\` (issue 12, item 4). Code: \`bench/rate-limit.ts\`, \`bench/rate-limit-process.ts\`.
 
-- **Processes**: P processes at once, each doing what \`strata materialize bronze/coingecko_markets\`
+- **Processes**: P processes started together (each opens its runtime, says \`ready\`, and all are
+  told to go at once), each doing what \`strata materialize bronze/coingecko_markets\`
   does (openRuntime + materialize), on one scratch Postgres database, each fetching N pages from a
   fake CoinGecko (\`startFakeCoinGecko({ rateLimit })\`) that serves L requests per rolling W ms and
   answers 429 with \`Retry-After: 1\` above that; the same L and W are the processes' configured limit
