@@ -12,6 +12,7 @@ import { runMarketBench } from './market.js';
 import { orchestrationBench } from './orchestration.js';
 import { runParquetBench } from './parquet.js';
 import { runPipelineBench } from './pipeline.js';
+import { rateLimitBench } from './rate-limit.js';
 import { benchAdminUrl } from './scratch-database.js';
 
 interface Bench {
@@ -143,6 +144,7 @@ const BENCHES: Readonly<Record<string, Bench>> = {
       });
     },
   },
+  'rate-limit': rateLimitBench,
 };
 
 /** Accepts `1000000`, `1_000_000` and `1,000,000`. */
@@ -162,6 +164,7 @@ function help(): string {
     ...Object.entries(BENCHES).map(([name, bench]) => `  ${name.padEnd(width)}  ${bench.summary}`),
     '',
     'Postgres (load, pipeline, import, market, orchestration, api): BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres',
+    'Postgres (load, orchestration, api, rate-limit): BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres',
   ].join('\n');
 }
 

@@ -23,6 +23,8 @@ export interface CoinGeckoConfig {
   readonly baseUrl: string;
   readonly apiKey: string | undefined;
   readonly rateLimitPerMinute: number;
+  /** The rolling window `rateLimitPerMinute` counts in: a minute, unless a plan or gateway counts another span. */
+  readonly rateLimitWindowMs: number;
   readonly timeoutMs: number;
   readonly maxRetries: number;
 }
@@ -36,6 +38,8 @@ export interface CoinPaprikaConfig {
   /** Sent as the `Authorization` header (CoinPaprika's paid plans); undefined: the free API. */
   readonly apiKey: string | undefined;
   readonly rateLimitPerMinute: number;
+  /** The rolling window `rateLimitPerMinute` counts in (see CoinGeckoConfig). */
+  readonly rateLimitWindowMs: number;
   readonly timeoutMs: number;
   readonly maxRetries: number;
 }
@@ -145,6 +149,7 @@ const EnvSchema = z.object({
   COINGECKO_BASE_URL: httpUrl('http://127.0.0.1:8787/api/v3'),
   COINGECKO_API_KEY: optionalString,
   COINGECKO_RATE_LIMIT_PER_MINUTE: int(1, 100_000),
+  COINGECKO_RATE_LIMIT_WINDOW_MS: int(100, 3_600_000, 'a number of milliseconds'),
   COINGECKO_TIMEOUT_MS: int(100, 600_000, 'a number of milliseconds'),
   COINGECKO_MAX_RETRIES: int(0, 20),
   STRATA_SOURCES: z.preprocess(
@@ -158,6 +163,7 @@ const EnvSchema = z.object({
   COINPAPRIKA_BASE_URL: httpUrl('http://127.0.0.1:8788/v1'),
   COINPAPRIKA_API_KEY: optionalString,
   COINPAPRIKA_RATE_LIMIT_PER_MINUTE: int(1, 100_000),
+  COINPAPRIKA_RATE_LIMIT_WINDOW_MS: int(100, 3_600_000, 'a number of milliseconds'),
   COINPAPRIKA_TIMEOUT_MS: int(100, 600_000, 'a number of milliseconds'),
   COINPAPRIKA_MAX_RETRIES: int(0, 20),
   STRATA_HISTORY_COINS: int(0, 1_000),
@@ -305,6 +311,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       baseUrl: (e.COINGECKO_BASE_URL ?? defaults.baseUrl).replace(/\/+$/, ''),
       apiKey: e.COINGECKO_API_KEY,
       rateLimitPerMinute: e.COINGECKO_RATE_LIMIT_PER_MINUTE ?? defaults.ratePerMinute,
+      rateLimitWindowMs: e.COINGECKO_RATE_LIMIT_WINDOW_MS ?? 60_000,
       timeoutMs: e.COINGECKO_TIMEOUT_MS ?? 30_000,
       maxRetries: e.COINGECKO_MAX_RETRIES ?? 5,
     }),
@@ -313,6 +320,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       baseUrl: (e.COINPAPRIKA_BASE_URL ?? (e.COINPAPRIKA_API_KEY ? COINPAPRIKA_PRO_URL : COINPAPRIKA_FREE_URL)).replace(/\/+$/, ''),
       apiKey: e.COINPAPRIKA_API_KEY,
       rateLimitPerMinute: e.COINPAPRIKA_RATE_LIMIT_PER_MINUTE ?? 60,
+      rateLimitWindowMs: e.COINPAPRIKA_RATE_LIMIT_WINDOW_MS ?? 60_000,
       timeoutMs: e.COINPAPRIKA_TIMEOUT_MS ?? 30_000,
       maxRetries: e.COINPAPRIKA_MAX_RETRIES ?? 5,
     }),

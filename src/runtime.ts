@@ -3,7 +3,7 @@
  * pipeline schemas, and wires the pipeline's resources. The CLI, the server and tests all start
  * here; tests pass `overrides` to inject fakes (a clock, a wrapped database) instead of flags.
  */
-import type { Config } from './config.js';
+import type { Config, SourceName } from './config.js';
 import { systemClock } from './core/clock.js';
 import { RunEventBus } from './core/events.js';
 import type { AssetGraph } from './core/graph.js';
@@ -13,7 +13,13 @@ import { TelemetryBus } from './metrics/telemetry.js';
 import { pipelineGraph } from './pipeline/definitions.js';
 import { createParquetWriter } from './pipeline/parquet/index.js';
 import { PIPELINE_MIGRATIONS_DIR, PIPELINE_MIGRATION_TABLE } from './pipeline/sql-files.js';
-import { createCoinGeckoClient, createCoinPaprikaClient, type CoinGeckoClient, type CoinPaprikaClient } from './pipeline/sources/index.js';
+import {
+  createCoinGeckoClient,
+  createCoinPaprikaClient,
+  createDatabaseRateLimiter,
+  type CoinGeckoClient,
+  type CoinPaprikaClient,
+} from './pipeline/sources/index.js';
 import { LocalBronzeStore } from './storage/bronze/index.js';
 import { migrateToLatest, openDatabase, pendingMigrations as pendingMigrationsOf, sqlFileMigrationProvider, type StrataDatabase } from './storage/index.js';
 
@@ -73,13 +79,23 @@ export async function openRuntime(config: Config, logger: Logger, overrides: Run
     // its owner at start-up may do it (a client runs beside an owner that may be writing).
     if (database.embedded === undefined || (await database.embedded.role()) === 'owner') await bronze.recover();
     const telemetry = new TelemetryBus();
+    // The plan's limit holds across every process on this database, not per process.
+    const sharedLimiter = (source: SourceName, plan: { rateLimitPerMinute: number; rateLimitWindowMs: number }) =>
+      createDatabaseRateLimiter({
+        db: database.db,
+        source,
+        limit: plan.rateLimitPerMinute,
+        windowMs: plan.rateLimitWindowMs,
+        clock,
+        onWait: (ms) => telemetry.publish({ type: 'source:rate_limit_wait', source, ms }),
+      });
     const coingecko =
       overrides.coingecko ??
       createCoinGeckoClient(config.coingecko, {
         clock,
         logger: logger.child({ source: 'coingecko' }),
         onRequest: ({ endpoint, status, durationMs }) => telemetry.publish({ type: 'source:request', source: 'coingecko', endpoint, status, durationMs }),
-        onRateLimitWait: (ms) => telemetry.publish({ type: 'source:rate_limit_wait', source: 'coingecko', ms }),
+        limiter: sharedLimiter('coingecko', config.coingecko),
       });
     // Created whatever STRATA_SOURCES says: it opens no connection until an asset asks.
     const coinpaprika =
@@ -88,7 +104,7 @@ export async function openRuntime(config: Config, logger: Logger, overrides: Run
         clock,
         logger: logger.child({ source: 'coinpaprika' }),
         onRequest: ({ endpoint, status, durationMs }) => telemetry.publish({ type: 'source:request', source: 'coinpaprika', endpoint, status, durationMs }),
-        onRateLimitWait: (ms) => telemetry.publish({ type: 'source:rate_limit_wait', source: 'coinpaprika', ms }),
+        limiter: sharedLimiter('coinpaprika', config.coinpaprika),
       });
     const base: Resources = {
       database,

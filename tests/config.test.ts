@@ -25,6 +25,16 @@ describe('loadConfig', () => {
     });
   });
 
+  it('counts source rate limits in a rolling minute unless a window is set, and names a bad window', () => {
+    expect(loadConfig({}).coingecko.rateLimitWindowMs).toBe(60_000);
+    expect(loadConfig({}).coinpaprika.rateLimitWindowMs).toBe(60_000);
+    expect(loadConfig({ COINGECKO_RATE_LIMIT_WINDOW_MS: '2000', COINPAPRIKA_RATE_LIMIT_WINDOW_MS: '1000' })).toMatchObject({
+      coingecko: { rateLimitWindowMs: 2_000 },
+      coinpaprika: { rateLimitWindowMs: 1_000 },
+    });
+    expect(() => loadConfig({ COINGECKO_RATE_LIMIT_WINDOW_MS: '10' })).toThrow(/COINGECKO_RATE_LIMIT_WINDOW_MS/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).port).toBe(3000);
   });

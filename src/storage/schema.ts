@@ -128,6 +128,16 @@ export interface LoopStatus {
   readonly error_count: number;
 }
 
+/**
+ * One market-data source's rolling rate-limit window, shared by every process (migration 0009).
+ * `starts` is written as a Postgres array literal of ISO times (`{2026-…Z,…}`), read as Dates.
+ */
+export interface SourceRateLimitsTable {
+  source: string;
+  starts: ColumnType<Date[], string | undefined, string>;
+  paused_until: NullableTimestamp;
+}
+
 export interface Database {
   'strata.runs': RunsTable;
   'strata.steps': StepsTable;
@@ -136,4 +146,5 @@ export interface Database {
   'strata.processes': ProcessesTable;
   'strata.check_results': CheckResultsTable;
   'strata.run_assets': RunAssetsTable;
+  'strata.source_rate_limits': SourceRateLimitsTable;
 }

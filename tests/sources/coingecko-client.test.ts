@@ -33,6 +33,7 @@ async function setup<C extends Clock = RecordingClock>(
     baseUrl: fake.url,
     apiKey: undefined,
     rateLimitPerMinute: 1_000,
+    rateLimitWindowMs: 60_000,
     timeoutMs: 5_000,
     maxRetries: 3,
     ...configOverrides,

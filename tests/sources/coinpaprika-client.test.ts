@@ -26,7 +26,7 @@ async function setup(options: StartFakeCoinPaprikaOptions & { config?: Partial<C
   const { config: configOverrides, ...fakeOptions } = options;
   const clock = new RecordingClock();
   fake = await startFakeCoinPaprika({ now: () => clock.now(), ...fakeOptions });
-  const config: CoinPaprikaConfig = { baseUrl: fake.url, apiKey: undefined, rateLimitPerMinute: 1_000, timeoutMs: 5_000, maxRetries: 3, ...configOverrides };
+  const config: CoinPaprikaConfig = { baseUrl: fake.url, apiKey: undefined, rateLimitPerMinute: 1_000, rateLimitWindowMs: 60_000, timeoutMs: 5_000, maxRetries: 3, ...configOverrides };
   const requests: SourceRequestInfo[] = [];
   const logLines: string[] = [];
   const logger = pino(

@@ -63,15 +63,15 @@ describe('createRateLimiter', () => {
     clock.advance(1);
     await third;
     expect(granted).toBe(true);
-    expect(limiter.inWindow()).toBe(1);
+    expect(await limiter.inWindow()).toBe(1);
   });
 
   it('pauseUntil holds every caller even with room in the window', async () => {
     const clock = new RecordingClock();
     const waits: number[] = [];
     const limiter = createRateLimiter({ limit: 100, clock, onWait: (ms) => waits.push(ms) });
-    limiter.pauseUntil(new Date(clock.now().getTime() + 119_000));
-    limiter.pauseUntil(new Date(clock.now().getTime() + 5_000)); // an earlier pause never shortens it
+    await limiter.pauseUntil(new Date(clock.now().getTime() + 119_000));
+    await limiter.pauseUntil(new Date(clock.now().getTime() + 5_000)); // an earlier pause never shortens it
     await Promise.all([limiter.acquire(), limiter.acquire()]);
     expect(clock.sleeps[0]).toBe(119_000);
     expect(waits[0]).toBe(119_000);
@@ -86,8 +86,18 @@ describe('createRateLimiter', () => {
     await clock.nextSleep();
     controller.abort(new Error('run canceled'));
     await expect(waiting).rejects.toThrow('run canceled');
-    expect(limiter.inWindow()).toBe(1);
+    expect(await limiter.inWindow()).toBe(1);
     await expect(limiter.acquire(controller.signal)).rejects.toThrow('run canceled');
+  });
+
+  it('counts a request from its end once it has ended: a late arrival does not open the next window early', async () => {
+    const clock = new RecordingClock();
+    const limiter = createRateLimiter({ limit: 1, clock });
+    const start = await limiter.acquire();
+    clock.advance(5_000); // the request took 5 s: the server may have counted it at any point of those
+    await limiter.ended(start);
+    await limiter.acquire();
+    expect(clock.sleeps).toEqual([60_000]);
   });
 
   it('refuses a nonsensical limit', () => {

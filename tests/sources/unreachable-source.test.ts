@@ -36,7 +36,7 @@ async function failureOf(promise: Promise<unknown>): Promise<SourceHttpError> {
   return error;
 }
 
-const settings = { rateLimitPerMinute: 1_000, timeoutMs: 5_000, maxRetries: 0 };
+const settings = { rateLimitPerMinute: 1_000, rateLimitWindowMs: 60_000, timeoutMs: 5_000, maxRetries: 0 };
 
 describe('an unreachable source says how to run offline', () => {
   it.each([

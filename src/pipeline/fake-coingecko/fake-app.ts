@@ -57,6 +57,16 @@ export interface FakeCoinGeckoOptions {
   readonly onRequest?: (request: RecordedRequest) => void | Promise<void>;
   /** Called once each reply has been sent, with `status` set. */
   readonly onResponse?: (request: RecordedRequest) => void;
+  /** Answer 429 (CoinGecko's body, `retry-after`) to a request above this rolling limit, as the real API does. */
+  readonly rateLimit?: RollingRateLimit;
+}
+
+export interface RollingRateLimit {
+  /** Requests served in any `windowMs` span (refused ones do not count). */
+  readonly requests: number;
+  readonly windowMs: number;
+  /** Sent as `retry-after`; default 60. */
+  readonly retryAfterSeconds?: number;
 }
 
 export interface FakeCoinGecko {
@@ -89,6 +99,8 @@ export function createFakeCoinGecko(options: FakeCoinGeckoOptions = {}): FakeCoi
   const queue: ScriptedResponse[] = [...(options.script ?? [])];
   const requests: RecordedRequest[] = [];
   const records = new WeakMap<FastifyRequest, RecordedRequest>();
+  // Arrival times (ms) of the requests served under `rateLimit`, oldest first.
+  const served: number[] = [];
   const app = Fastify({ logger: false });
 
   app.addHook('onRequest', async (request) => {
@@ -112,10 +124,22 @@ export function createFakeCoinGecko(options: FakeCoinGeckoOptions = {}): FakeCoi
     options.onResponse?.(record);
   });
 
-  // Faults first, then the key check, as a real server's edge (rate limiter, proxy) would do.
+  // The rate limit, then faults, then the key check, as a real server's edge (rate limiter, proxy) would do.
   app.addHook('preHandler', async (request, reply) => {
     const record = records.get(request);
     if (record === undefined) return;
+    const limit = options.rateLimit;
+    if (limit !== undefined) {
+      const at = now().getTime();
+      while (served.length > 0 && (served[0] as number) <= at - limit.windowMs) served.shift();
+      if (served.length >= limit.requests) {
+        return reply
+          .code(429)
+          .headers({ 'content-type': JSON_TYPE, 'retry-after': String(limit.retryAfterSeconds ?? 60) })
+          .send(data.rateLimitBody);
+      }
+      served.push(at);
+    }
     const index = queue.findIndex((scripted) => scripted.path === undefined || scripted.path === record.path);
     if (index >= 0) {
       const [scripted] = queue.splice(index, 1) as [ScriptedResponse];

@@ -77,6 +77,7 @@ export function createCoinGeckoClient(config: CoinGeckoConfig, deps: CoinGeckoCl
       headers: keyHeader !== null && apiKey !== undefined ? { [keyHeader]: apiKey } : {},
       secret: apiKey,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      rateLimitWindowMs: config.rateLimitWindowMs,
       timeoutMs: config.timeoutMs,
       maxRetries: config.maxRetries,
       offlineHint: COINGECKO_OFFLINE_HINT,

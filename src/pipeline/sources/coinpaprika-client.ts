@@ -43,6 +43,7 @@ export function createCoinPaprikaClient(config: CoinPaprikaConfig, deps: HttpSou
       headers: config.apiKey === undefined ? {} : { authorization: config.apiKey },
       secret: config.apiKey,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      rateLimitWindowMs: config.rateLimitWindowMs,
       timeoutMs: config.timeoutMs,
       maxRetries: config.maxRetries,
       offlineHint: COINPAPRIKA_OFFLINE_HINT,

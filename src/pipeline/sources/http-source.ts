@@ -47,7 +47,10 @@ export interface HttpSourceDeps {
   readonly onRequest?: (info: SourceRequestInfo) => void;
   /** Each wait imposed by the rate limiter (including a pause after 429), in ms. */
   readonly onRateLimitWait?: (ms: number) => void;
-  /** Share one limiter between clients that use one key; default: a new one at the config's rate. */
+  /**
+   * Share one limiter between clients that use one key, or between processes (the runtime passes
+   * a database-backed one); default: a new in-process one at the config's rate.
+   */
   readonly limiter?: RateLimiter;
   /** Backoff between attempts; `maxRetries` always comes from the config. */
   readonly backoff?: Partial<Omit<RetryPolicy, 'maxRetries'>>;
@@ -63,6 +66,8 @@ export interface HttpSourceOptions {
   /** Scrubbed from any response text copied into an error (the key, if the server echoes it). */
   readonly secret: string | undefined;
   readonly rateLimitPerMinute: number;
+  /** The rolling window the limit counts in; default a minute. */
+  readonly rateLimitWindowMs?: number;
   /** Per attempt, for the whole response. */
   readonly timeoutMs: number;
   readonly maxRetries: number;
@@ -107,7 +112,12 @@ export function createHttpSource(options: HttpSourceOptions, deps: HttpSourceDep
   const policy: RetryPolicy = { ...DEFAULT_BACKOFF, ...deps.backoff, maxRetries: options.maxRetries };
   const limiter =
     deps.limiter ??
-    createRateLimiter({ limit: options.rateLimitPerMinute, clock, ...(deps.onRateLimitWait ? { onWait: deps.onRateLimitWait } : {}) });
+    createRateLimiter({
+      limit: options.rateLimitPerMinute,
+      clock,
+      ...(options.rateLimitWindowMs === undefined ? {} : { windowMs: options.rateLimitWindowMs }),
+      ...(deps.onRateLimitWait ? { onWait: deps.onRateLimitWait } : {}),
+    });
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
 
   const http = axios.create({
@@ -127,7 +137,7 @@ export function createHttpSource(options: HttpSourceOptions, deps: HttpSourceDep
     const url = `${baseUrl}${endpoint}${search ? `?${search}` : ''}`;
     const maxAttempts = policy.maxRetries + 1;
     for (let attempt = 1; ; attempt++) {
-      await limiter.acquire(signal);
+      const limiterStart = await limiter.acquire(signal);
       const started = clock.now().getTime();
       let response: AxiosResponse<ArrayBuffer> | undefined;
       let failure: (SourceFailure & { retryable: boolean }) | undefined;
@@ -142,6 +152,8 @@ export function createHttpSource(options: HttpSourceOptions, deps: HttpSourceDep
           : classifyTransportError(error);
         if (transport === null) throw error;
         failure = transport;
+      } finally {
+        await limiter.ended(limiterStart);
       }
       const fetchedAt = clock.now();
       const durationMs = fetchedAt.getTime() - started;
@@ -188,7 +200,7 @@ export function createHttpSource(options: HttpSourceOptions, deps: HttpSourceDep
       logger?.warn({ url, status: last.status, attempt, delayMs, detail: last.detail }, `${name} request failed; retrying`);
       if (last.status === 429) {
         // The budget is shared: hold every caller of this limiter, and this one waits in acquire().
-        limiter.pauseUntil(new Date(fetchedAt.getTime() + delayMs));
+        await limiter.pauseUntil(new Date(fetchedAt.getTime() + delayMs));
       } else {
         await clock.sleep(delayMs, signal);
       }

@@ -8,14 +8,28 @@
  * because the server's budget is shared by all of them.
  */
 import type { Clock } from '../../core/types.js';
+import { checkRule, endStart, startsInWindow, waitBeforeStart } from './rolling-window.js';
 
+/**
+ * Request starts of one source: createRateLimiter counts one process's, createDatabaseRateLimiter
+ * (database-rate-limiter.ts) those of every process sharing a database.
+ */
 export interface RateLimiter {
-  /** Waits until a request may start, then records its start. Rejects with the signal's reason on abort. */
-  acquire(signal?: AbortSignal): Promise<void>;
+  /**
+   * Waits until a request may start, then records its start and returns it (epoch ms) for `ended`.
+   * Rejects with the signal's reason on abort.
+   */
+  acquire(signal?: AbortSignal): Promise<number>;
+  /**
+   * The request that started at `start` has its answer (or failed): it now counts as made at this
+   * moment. The server counted it on arrival, somewhere between the two, and a request that left
+   * late (a new connection, a busy machine) must not let the next window open early.
+   */
+  ended(start: number): Promise<void>;
   /** No request starts before `time` (the later of this and any earlier pause wins). */
-  pauseUntil(time: Date): void;
+  pauseUntil(time: Date): Promise<void>;
   /** Starts recorded in the current window (for metrics and tests). */
-  inWindow(): number;
+  inWindow(): Promise<number>;
 }
 
 export interface RateLimiterOptions {
@@ -27,48 +41,39 @@ export interface RateLimiterOptions {
 }
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
-  const { limit, clock, onWait } = options;
-  const windowMs = options.windowMs ?? 60_000;
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`rate limit must be an integer >= 1, got ${limit}`);
-  if (!(windowMs > 0)) throw new RangeError(`rate window must be > 0 ms, got ${windowMs}`);
+  const { clock, onWait } = options;
+  const rule = { limit: options.limit, windowMs: options.windowMs ?? 60_000 };
+  checkRule(rule);
 
-  // Start times in ascending order; entries leave once they are a full window old.
-  const starts: number[] = [];
+  // Start times in ascending order, pruned to the window on every start.
+  let starts: number[] = [];
   let pausedUntil = 0;
 
-  const prune = (now: number): void => {
-    while (starts.length > 0 && (starts[0] as number) <= now - windowMs) starts.shift();
-  };
-
-  /** Milliseconds until a start is allowed at `now`, 0 when one is allowed now. */
-  const waitFor = (now: number): number => {
-    if (pausedUntil > now) return pausedUntil - now;
-    prune(now);
-    if (starts.length < limit) return 0;
-    return (starts[0] as number) + windowMs - now;
-  };
+  const waitFor = (now: number): number => waitBeforeStart({ starts, pausedUntil }, now, rule);
 
   return {
-    async acquire(signal?: AbortSignal): Promise<void> {
+    async acquire(signal?: AbortSignal): Promise<number> {
       signal?.throwIfAborted();
       // Re-checked after every sleep: other callers may have taken the slot, or a pause may have begun.
       for (;;) {
         const now = clock.now().getTime();
         const wait = waitFor(now);
         if (wait <= 0) {
-          starts.push(now);
-          return;
+          starts = [...startsInWindow(starts, now, rule.windowMs), now];
+          return now;
         }
         onWait?.(wait);
         await clock.sleep(wait, signal);
       }
     },
-    pauseUntil(time: Date): void {
+    async ended(start: number): Promise<void> {
+      starts = endStart(starts, start, clock.now().getTime());
+    },
+    async pauseUntil(time: Date): Promise<void> {
       pausedUntil = Math.max(pausedUntil, time.getTime());
     },
-    inWindow(): number {
-      prune(clock.now().getTime());
-      return starts.length;
+    async inWindow(): Promise<number> {
+      return startsInWindow(starts, clock.now().getTime(), rule.windowMs).length;
     },
   };
 }
