@@ -181,7 +181,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'migrate': {
       const logger = createLogger({ level: config.logLevel, destination: process.stderr });
-      const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: { info: (m) => logger.info(m) } });
+      const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) } });
       try {
         const ran = await migrateAll(database);
         print(ran.length === 0 ? 'database is up to date' : `applied: ${ran.join(', ')}`);

@@ -60,7 +60,7 @@ export async function openRuntime(config: Config, logger: Logger, overrides: Run
   const clock = overrides.clock ?? systemClock;
   const database =
     overrides.database ??
-    (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: { info: (message) => logger.info(message) } }));
+    (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: { info: (message) => logger.info(message), warn: (message) => logger.warn(message) } }));
   try {
     const ran = await migrateAll(database);
     if (ran.length > 0) logger.info({ migrations: ran }, 'database migrated');

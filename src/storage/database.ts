@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import type { DatabaseAvailability } from './database-availability.js';
 import { PglitePool } from './pglite-pool.js';
+import { createPostgresPool } from './postgres-pool.js';
 import type { Database } from './schema.js';
 import { type SqlSessionRunner, pgliteSessionRunner, postgresSessionRunner } from './sql-session.js';
 import { TEXT_PARSERS, pgTypeOverrides } from './type-parsers.js';
@@ -17,6 +19,8 @@ export type DatabaseEngine = 'postgres' | 'pglite';
 
 export interface DatabaseLogger {
   info(message: string): void;
+  /** A lost database connection (once per outage); default: info. */
+  warn?(message: string): void;
 }
 
 export interface OpenDatabaseOptions {
@@ -33,6 +37,8 @@ export interface StrataDatabase {
   readonly engine: DatabaseEngine;
   /** The underlying pool on Postgres, for what kysely cannot do (COPY via pg-copy-streams). */
   readonly pgPool?: pg.Pool;
+  /** Postgres: whether the server answers now (see postgres-pool.ts); absent means always (PGlite). */
+  readonly availability?: DatabaseAvailability;
   /** A transaction with raw SQL and COPY, for the pipeline's hand-written SQL. */
   readonly withSession: SqlSessionRunner;
   /** Closes the pool or PGlite; waits for the query in flight. */
@@ -49,11 +55,17 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Strata
 }
 
 function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): StrataDatabase {
-  const pool = new pg.Pool({ connectionString: databaseUrl, types: pgTypeOverrides, max: options.maxConnections ?? 10 });
+  const log = options.logger;
+  const logger = log && { info: (message: string) => log.info(message), warn: (message: string) => (log.warn ? log.warn(message) : log.info(message)) };
+  const { pool, availability } = createPostgresPool({ connectionString: databaseUrl, types: pgTypeOverrides, max: options.maxConnections ?? 10, logger });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   options.logger?.info(`database: Postgres at ${redactUrl(databaseUrl)}`);
   // kysely's destroy() ends the pool it was given.
-  return { db, engine: 'postgres', pgPool: pool, withSession: postgresSessionRunner(pool), close: () => db.destroy() };
+  const close = async () => {
+    availability.close();
+    await db.destroy();
+  };
+  return { db, engine: 'postgres', pgPool: pool, availability, withSession: postgresSessionRunner(pool), close };
 }
 
 async function openPglite(options: OpenDatabaseOptions): Promise<StrataDatabase> {

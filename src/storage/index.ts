@@ -1,6 +1,8 @@
 /** Public API of Strata's storage. */
 export { openDatabase, type DatabaseEngine, type DatabaseLogger, type OpenDatabaseOptions, type StrataDatabase } from './database.js';
 export { PglitePool } from './pglite-pool.js';
+export { ALWAYS_AVAILABLE, availabilityOf, type DatabaseAvailability } from './database-availability.js';
+export { isConnectionError } from './connection-errors.js';
 export { migrateToLatest, pendingMigrations, type MigrateOptions, type MigrateResult } from './migrate.js';
 export { sqlFileMigrationProvider } from './sql-file-migrations.js';
 export { coreMigrationProvider, CORE_MIGRATION_TABLE } from './migrations/index.js';
