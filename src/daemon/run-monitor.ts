@@ -8,7 +8,7 @@
 import { sql } from 'kysely';
 import type { Clock } from '../core/types.js';
 import type { Runtime } from '../runtime.js';
-import { IllegalRunTransitionError, type Run, getRun, recordEvent } from '../storage/index.js';
+import { IllegalRunTransitionError, type Run, availabilityOf, getRun, recordEvent } from '../storage/index.js';
 import { toRun } from '../storage/runs.js';
 import { type BackgroundLoop, loopReporter, startBackgroundLoop } from './background-loop.js';
 import { cancelQueuedRun } from './cancel-run.js';
@@ -129,5 +129,6 @@ export function startRunMonitor(runtime: Runtime, options: RunMonitorOptions = {
       await runMonitorOnce(runtime, clock.now());
     },
     ...(options.processId ? { report: loopReporter(runtime.database, options.processId, 'run_monitor', clock) } : {}),
+    availability: availabilityOf(runtime.database),
   });
 }
