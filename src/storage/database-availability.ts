@@ -41,7 +41,7 @@ export interface AvailabilityTrackerOptions {
   /** Succeeds only when the database answers, e.g. `SELECT 1` through the pool. */
   readonly probe: () => Promise<unknown>;
   readonly logger?: AvailabilityLogger | undefined;
-  /** Default: 200 ms doubling to 5 s, a fifth of each delay random. */
+  /** Default: 200 ms doubling to 2 s, a fifth of each delay random. */
   readonly backoff?: Omit<RetryPolicy, 'maxRetries'>;
   readonly random?: () => number;
 }
@@ -55,7 +55,7 @@ export interface AvailabilityTracker extends DatabaseAvailability {
   close(): void;
 }
 
-export const DEFAULT_RECONNECT_BACKOFF: Omit<RetryPolicy, 'maxRetries'> = Object.freeze({ initialDelayMs: 200, factor: 2, maxDelayMs: 5_000, jitter: 0.2 });
+export const DEFAULT_RECONNECT_BACKOFF: Omit<RetryPolicy, 'maxRetries'> = Object.freeze({ initialDelayMs: 200, factor: 2, maxDelayMs: 2_000, jitter: 0.2 });
 
 export function createAvailabilityTracker(options: AvailabilityTrackerOptions): AvailabilityTracker {
   const backoff = { maxRetries: Number.POSITIVE_INFINITY, ...(options.backoff ?? DEFAULT_RECONNECT_BACKOFF) };
