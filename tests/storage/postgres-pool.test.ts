@@ -44,7 +44,8 @@ describePostgres(`postgres pool across lost connections [postgres]${title}`, () 
     return { ...other, lines };
   };
   const terminateAll = () => admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
-  const backends = async () => (await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name])).rows[0]?.n ?? 0;
+  const sleeping = async () =>
+    (await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'SELECT pg_sleep(30)%' AND state = 'active'", [name])).rows[0]?.n ?? 0;
 
   it('terminated mid-query and idle: the query fails, the process does not, one outage is logged and ends', async () => {
     const strata = await open();
@@ -56,7 +57,7 @@ describePostgres(`postgres pool across lost connections [postgres]${title}`, () 
       () => 'finished',
       (error: unknown) => (error as { code?: string }).code ?? String(error),
     );
-    while ((await backends()) < 4) await new Promise((resolve) => setImmediate(resolve));
+    while ((await sleeping()) === 0) await new Promise((resolve) => setImmediate(resolve));
     await terminateAll();
 
     expect(await outcome).toBe('57P01');
