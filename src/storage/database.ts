@@ -55,9 +55,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Strata
 }
 
 function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): StrataDatabase {
-  const log = options.logger;
-  const logger = log && { info: (message: string) => log.info(message), warn: (message: string) => (log.warn ? log.warn(message) : log.info(message)) };
-  const { pool, availability } = createPostgresPool({ connectionString: databaseUrl, types: pgTypeOverrides, max: options.maxConnections ?? 10, logger });
+  const { pool, availability } = createPostgresPool({ connectionString: databaseUrl, types: pgTypeOverrides, max: options.maxConnections ?? 10, logger: options.logger });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   options.logger?.info(`database: Postgres at ${redactUrl(databaseUrl)}`);
   // kysely's destroy() ends the pool it was given.

@@ -7,13 +7,14 @@
  * succeeds. pg itself opens fresh connections for the next queries; nothing needs rebuilding.
  */
 import pg from 'pg';
-import { type AvailabilityLogger, type AvailabilityTracker, createAvailabilityTracker } from './database-availability.js';
+import { type AvailabilityTracker, createAvailabilityTracker } from './database-availability.js';
 
 export interface PostgresPoolOptions {
   readonly connectionString: string;
   readonly max: number;
   readonly types: pg.CustomTypesConfig;
-  readonly logger?: AvailabilityLogger | undefined;
+  /** Where the outage's two lines go; without `warn`, both go to `info`. */
+  readonly logger?: { info(message: string): void; warn?(message: string): void } | undefined;
 }
 
 export interface PostgresPool {
@@ -53,11 +54,12 @@ export function createPostgresPool(options: PostgresPoolOptions): PostgresPool {
     // (No connectionTimeoutMillis: pg applies it to waiting for a free slot too, which is no outage.)
     keepAlive: true,
   });
+  const log = options.logger;
   const availability = createAvailabilityTracker({
     probe: async () => {
       if (!pool.ending) await pool.query('SELECT 1');
     },
-    logger: options.logger,
+    logger: log && { info: (message) => log.info(message), warn: (message) => (log.warn ? log.warn(message) : log.info(message)) },
   });
   // The outage count when each connection opened: its error after that outage ended is a straggler.
   const openedDuring = new WeakMap<pg.PoolClient, number>();
