@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { apiBench } from './api.js';
 import { runEmbeddedBench } from './embedded.js';
 import { runImportBench } from './import.js';
+import { runOutageBench } from './database-outage.js';
 import { runLoadBench } from './load.js';
 import { runMarketBench } from './market.js';
 import { orchestrationBench } from './orchestration.js';
@@ -145,6 +146,19 @@ const BENCHES: Readonly<Record<string, Bench>> = {
     },
   },
   'rate-limit': rateLimitBench,
+  'database-outage': {
+    summary: 'lost database: time until a pool works again after pg_terminate_backend, and after a restart',
+    usage: ['database-outage [--rounds N] [--down-ms N]', '  --rounds   outages of each kind (default 10)', '  --down-ms  how long connections are refused in a restart (default 3000)'].join('\n'),
+    async run(args) {
+      const { values } = parseArgs({ args, options: { rounds: { type: 'string' }, 'down-ms': { type: 'string' } } });
+      const result = await runOutageBench({
+        adminUrl: benchAdminUrl(),
+        rounds: positiveInteger('--rounds', values.rounds, 10),
+        downMs: positiveInteger('--down-ms', values['down-ms'], 3_000),
+      });
+      if (result.lines !== result.outages * 2) process.exitCode = 1;
+    },
+  },
 };
 
 /** Accepts `1000000`, `1_000_000` and `1,000,000`. */

@@ -15,7 +15,7 @@ import { createWorker, newProcessId } from '../daemon/worker.js';
 import { configuredSchedules } from '../pipeline/schedules.js';
 import type { Runtime } from '../runtime.js';
 import { buildApp } from '../server/app.js';
-import { heartbeatProcess, markProcessStopped, registerProcess } from '../storage/index.js';
+import { availabilityOf, heartbeatProcess, markProcessStopped, registerProcess } from '../storage/index.js';
 
 export interface RunningRole {
   readonly name: string;
@@ -35,6 +35,7 @@ export async function startDaemonRole(runtime: Runtime): Promise<RunningRole> {
     clock,
     logger,
     iteration: () => heartbeatProcess(database.db, id, clock.now()),
+    availability: availabilityOf(database),
   });
   const scheduler = createScheduler(runtime, { schedules: configuredSchedules(config), processId: id });
   await scheduler.start();
@@ -72,8 +73,10 @@ export async function startWorkerRole(
 }
 
 /**
- * `/metrics` and `/healthz` on STRATA_METRICS_PORT, for processes that serve no API (`strata
- * worker`, `strata daemon`): their counters (runs, steps, sources) live in their own process.
+ * `/metrics`, `/healthz` and `/readyz` on STRATA_METRICS_PORT, for processes that serve no API
+ * (`strata worker`, `strata daemon`): their counters (runs, steps, sources) live in their own
+ * process. `/healthz` stays 200 while the database is away (the process rides the outage out
+ * and must not be restarted for it); `/readyz` is 503 until its pool has reconnected.
  */
 export async function startMetricsRole(runtime: Runtime): Promise<RunningRole | undefined> {
   const { config, logger } = runtime;
@@ -81,6 +84,11 @@ export async function startMetricsRole(runtime: Runtime): Promise<RunningRole | 
   const app = Fastify({ loggerInstance: logger.child({ component: 'metrics' }) as FastifyBaseLogger });
   registerMetricsRoute(app, metricsFor(runtime));
   app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
+    const { unavailableSince } = availabilityOf(runtime.database);
+    if (unavailableSince === undefined) return { status: 'ready' };
+    return reply.status(503).send({ status: 'unavailable', message: `database connection lost at ${unavailableSince.toISOString()}; reconnecting` });
+  });
   let address: string;
   try {
     address = await app.listen({ host: config.host, port: config.metricsPort });

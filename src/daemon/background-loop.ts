@@ -2,11 +2,13 @@
  * A background loop that never dies: each iteration is caught, logged and reported (to the
  * process's row in `strata.processes`), then the loop sleeps until its interval passes or
  * something wakes it. Sleeping uses the injected clock, so tests drive loops by waking them.
+ * While the database is unreachable the loop waits for it instead of failing each interval:
+ * the pool has logged the outage once, and reconnects with backoff (postgres-pool.ts).
  */
 import type { Clock } from '../core/types.js';
 import type { Logger } from '../logger.js';
 import { signalLoopError } from '../metrics/loop-errors.js';
-import { type StrataDatabase, recordLoopResult } from '../storage/index.js';
+import { type DatabaseAvailability, type StrataDatabase, isConnectionError, recordLoopResult } from '../storage/index.js';
 
 export interface BackgroundLoopOptions {
   readonly name: string;
@@ -16,6 +18,8 @@ export interface BackgroundLoopOptions {
   readonly iteration: () => Promise<void>;
   /** Where iteration results go; see loopReporter. */
   readonly report?: (error?: unknown) => Promise<void>;
+  /** The database the iterations use: no iteration starts while it is unreachable. */
+  readonly availability?: DatabaseAvailability;
 }
 
 export interface BackgroundLoop {
@@ -31,32 +35,48 @@ export function startBackgroundLoop(options: BackgroundLoopOptions): BackgroundL
   let woken = false;
   let sleeping: AbortController | undefined;
 
+  // A lost connection is logged once for the whole outage by the pool (postgres-pool.ts).
+  const quiet = (error: unknown): boolean => options.availability !== undefined && isConnectionError(error);
   const reportSafely = async (error?: unknown): Promise<void> => {
     try {
       await options.report?.(error);
     } catch (reportError) {
-      log.warn({ err: reportError }, 'could not record the loop result');
+      if (quiet(reportError)) log.debug({ err: reportError }, 'could not record the loop result');
+      else log.warn({ err: reportError }, 'could not record the loop result');
     }
+  };
+  const pause = async (wait: (signal: AbortSignal) => Promise<void>): Promise<void> => {
+    sleeping = new AbortController();
+    try {
+      await wait(sleeping.signal);
+    } catch {
+      // Woken or stopped.
+    }
+    sleeping = undefined;
   };
   const done = (async () => {
     while (!stopped) {
       woken = false;
+      const availability = options.availability;
+      if (availability !== undefined && !availability.available) {
+        await pause((signal) => availability.whenAvailable(signal));
+        continue;
+      }
       try {
         await options.iteration();
         await reportSafely();
       } catch (error) {
-        log.error({ err: error }, `${options.name} loop iteration failed; carrying on`);
         signalLoopError(options.name);
-        await reportSafely(error);
+        if (quiet(error)) {
+          // The result cannot be recorded until the database is back.
+          log.debug({ err: error }, `${options.name} loop iteration lost its database connection; waiting for it`);
+        } else {
+          log.error({ err: error }, `${options.name} loop iteration failed; carrying on`);
+          await reportSafely(error);
+        }
       }
       if (stopped || woken) continue;
-      sleeping = new AbortController();
-      try {
-        await options.clock.sleep(options.intervalMs, sleeping.signal);
-      } catch {
-        // Woken or stopped.
-      }
-      sleeping = undefined;
+      await pause((signal) => options.clock.sleep(options.intervalMs, signal));
     }
   })();
 

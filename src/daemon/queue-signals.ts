@@ -7,8 +7,9 @@
  */
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
+import { backoffDelay } from '../core/retry.js';
 import type { Logger } from '../logger.js';
-import type { StrataDatabase } from '../storage/index.js';
+import { type StrataDatabase, isConnectionError } from '../storage/index.js';
 
 export const RUN_QUEUED_CHANNEL = 'strata_run_queued';
 export const RUN_FINISHED_CHANNEL = 'strata_run_finished';
@@ -53,12 +54,14 @@ export interface QueueListener {
   close(): Promise<void>;
 }
 
-const RECONNECT_DELAY_MS = 1000;
+/** From half a second, doubling to 10 s: a restarting server is not asked every second by every worker. */
+const RECONNECT_BACKOFF = { maxRetries: Number.POSITIVE_INFINITY, initialDelayMs: 500, factor: 2, maxDelayMs: 10_000, jitter: 0.2 };
 
 /**
  * On Postgres, LISTENs on a dedicated pooled connection and forwards notifications to the
- * in-process bus; reconnects after a lost connection (and wakes claimers, since notifications
- * sent meanwhile are gone). On PGlite there is nothing to listen to: one process, one bus.
+ * in-process bus; reconnects after a lost connection, with backoff and at once when the pool
+ * sees the database back (and wakes claimers, since notifications sent meanwhile are gone).
+ * On PGlite there is nothing to listen to: one process, one bus.
  */
 export async function listenForQueueSignals(database: StrataDatabase, logger: Logger): Promise<QueueListener> {
   const pool = database.pgPool;
@@ -66,6 +69,12 @@ export async function listenForQueueSignals(database: StrataDatabase, logger: Lo
   let closed = false;
   let client: pg.PoolClient | undefined;
   let retry: NodeJS.Timeout | undefined;
+  let attempts = 0;
+  // The pool logs a lost database once per outage (postgres-pool.ts); this connection's part in it is detail.
+  const warn = (error: unknown, message: string): void => {
+    if (database.availability !== undefined && isConnectionError(error)) logger.debug({ err: error }, message);
+    else logger.warn({ err: error }, message);
+  };
 
   const onNotification = (message: pg.Notification): void => {
     if (message.channel === RUN_CANCEL_CHANNEL && message.payload) announceCancelRequested(database, message.payload);
@@ -73,12 +82,14 @@ export async function listenForQueueSignals(database: StrataDatabase, logger: Lo
   };
   const connect = async (): Promise<void> => {
     if (closed) return;
+    let next: pg.PoolClient | undefined;
     try {
-      const next = await pool.connect();
+      next = await pool.connect();
+      const listening = next;
       next.on('notification', onNotification);
       next.on('error', (error) => {
-        logger.warn({ err: error }, 'queue listener connection lost; reconnecting');
-        drop(next, error);
+        warn(error, 'queue listener connection lost; reconnecting');
+        drop(listening, error);
         scheduleReconnect();
       });
       await next.query(`LISTEN ${RUN_QUEUED_CHANNEL}; LISTEN ${RUN_FINISHED_CHANNEL}; LISTEN ${RUN_CANCEL_CHANNEL}`);
@@ -87,9 +98,11 @@ export async function listenForQueueSignals(database: StrataDatabase, logger: Lo
         return;
       }
       client = next;
+      attempts = 0;
       announceQueueChanged(database);
     } catch (error) {
-      logger.warn({ err: error }, 'queue listener could not connect; polling until it does');
+      warn(error, 'queue listener could not connect; polling until it does');
+      if (next !== undefined) drop(next, error instanceof Error ? error : new Error(String(error)));
       scheduleReconnect();
     }
   };
@@ -104,17 +117,25 @@ export async function listenForQueueSignals(database: StrataDatabase, logger: Lo
   };
   const scheduleReconnect = (): void => {
     if (closed || retry !== undefined) return;
+    attempts += 1;
     retry = setTimeout(() => {
       retry = undefined;
       void connect();
-    }, RECONNECT_DELAY_MS);
+    }, backoffDelay(RECONNECT_BACKOFF, attempts, Math.random));
     retry.unref();
   };
+  const unsubscribe = database.availability?.onChange((available) => {
+    if (!available || closed || client !== undefined || retry === undefined) return;
+    clearTimeout(retry);
+    retry = undefined;
+    void connect();
+  });
 
   await connect();
   return {
     async close() {
       closed = true;
+      unsubscribe?.();
       if (retry !== undefined) clearTimeout(retry);
       if (client !== undefined) drop(client);
     },

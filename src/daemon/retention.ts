@@ -21,7 +21,7 @@ import type { Clock } from '../core/types.js';
 import type { Logger } from '../logger.js';
 import type { Runtime } from '../runtime.js';
 import type { BronzeStore } from '../storage/bronze/index.js';
-import type { StrataDatabase } from '../storage/index.js';
+import { type StrataDatabase, availabilityOf } from '../storage/index.js';
 import {
   inFlightPartitionKeys,
   purgeBackfillBatch,
@@ -254,6 +254,7 @@ export function startRetentionLoop(context: RetentionContext, policy: RetentionP
       await runRetentionPass(context, policy, { ...passOptions, signal: stopping.signal });
     },
     ...(processId === undefined ? {} : { report: loopReporter(context.database, processId, RETENTION_LOOP, context.clock) }),
+    availability: availabilityOf(context.database),
   });
   return {
     wake: () => loop.wake(),

@@ -9,7 +9,7 @@
 import { sql } from 'kysely';
 import type { Clock } from '../core/types.js';
 import type { Runtime } from '../runtime.js';
-import { IllegalRunTransitionError, type Run, getRun, recordEvent } from '../storage/index.js';
+import { IllegalRunTransitionError, type Run, availabilityOf, getRun, recordEvent } from '../storage/index.js';
 import { toRun } from '../storage/runs.js';
 import { type BackgroundLoop, loopReporter, startBackgroundLoop } from './background-loop.js';
 import { cancelQueuedRun } from './cancel-run.js';
@@ -124,17 +124,35 @@ export interface RunMonitorOptions {
   readonly processId?: string;
 }
 
-/** The monitor as a background loop, for `strata daemon` / `strata worker` / `strata start`. */
+/**
+ * The monitor as a background loop, for `strata daemon` / `strata worker` / `strata start`.
+ * After a database outage it judges no heartbeat for one timeout: no worker could beat while
+ * the database was away, and failing their live runs on recovery would only retry them.
+ */
 export function startRunMonitor(runtime: Runtime, options: RunMonitorOptions = {}): BackgroundLoop {
   const clock = options.clock ?? runtime.clock;
-  return startBackgroundLoop({
+  const availability = availabilityOf(runtime.database);
+  let judgeFrom = Number.NEGATIVE_INFINITY;
+  const unsubscribe = availability.onChange((available) => {
+    if (available) judgeFrom = clock.now().getTime() + runtime.config.heartbeatTimeoutMs;
+  });
+  const loop = startBackgroundLoop({
     name: 'run_monitor',
     intervalMs: options.intervalMs ?? Math.min(5_000, Math.max(50, Math.floor(runtime.config.heartbeatTimeoutMs / 6))),
     clock,
     logger: runtime.logger,
     iteration: async () => {
-      await runMonitorOnce(runtime, clock.now());
+      const now = clock.now();
+      if (now.getTime() >= judgeFrom) await runMonitorOnce(runtime, now);
     },
     ...(options.processId ? { report: loopReporter(runtime.database, options.processId, 'run_monitor', clock) } : {}),
+    availability,
   });
+  return {
+    wake: () => loop.wake(),
+    async stop() {
+      unsubscribe();
+      await loop.stop();
+    },
+  };
 }

@@ -8,6 +8,7 @@
  * written come from the clock, so the monitor compares like with like.
  */
 import type { Runtime } from '../runtime.js';
+import { isConnectionError } from '../storage/index.js';
 import { onCancelRequested } from './queue-signals.js';
 import { RunCanceledError, RunLostError } from './run-errors.js';
 
@@ -33,6 +34,11 @@ export function watchRun(runtime: Runtime, options: RunWatchOptions): () => Prom
   const { db } = runtime.database;
   const { runId, workerId, controller } = options;
   const log = runtime.logger.child({ runId });
+  // A lost database is logged once for the whole outage by the pool: a missed beat is detail then.
+  const warn = (error: unknown, message: string): void => {
+    if (runtime.database.availability !== undefined && isConnectionError(error)) log.debug({ err: error }, message);
+    else log.warn({ err: error }, message);
+  };
   const abort = (reason: Error): void => {
     if (!controller.signal.aborted) controller.abort(reason);
   };
@@ -56,9 +62,9 @@ export function watchRun(runtime: Runtime, options: RunWatchOptions): () => Prom
 
   const timers = [
     every(options.heartbeatIntervalMs ?? heartbeatIntervalFor(runtime.config.heartbeatTimeoutMs), heartbeat, (error) =>
-      log.warn({ err: error }, 'run heartbeat failed; retrying at the next beat'),
+      warn(error, 'run heartbeat failed; retrying at the next beat'),
     ),
-    every(options.cancelPollMs ?? 500, pollCancel, (error) => log.warn({ err: error }, 'cancel check failed; retrying')),
+    every(options.cancelPollMs ?? 500, pollCancel, (error) => warn(error, 'cancel check failed; retrying')),
   ];
   const unsubscribe = onCancelRequested(runtime.database, (canceledId) => {
     if (canceledId === runId) abort(new RunCanceledError(runId));

@@ -3,7 +3,9 @@
  * clock); `start()` only decides when to call it: node-cron wakes it at each schedule's tick
  * times, and a periodic safety evaluation (default every 30 s) catches a wake-up that was missed
  * (a blocked event loop, a suspended machine). Ticks are computed from the stored cursor, so a
- * late or missing wake-up only delays a tick, never loses or doubles it.
+ * late or missing wake-up only delays a tick, never loses or doubles it. While the database is
+ * unreachable wake-ups are skipped; when it is back, every schedule is evaluated at once, and
+ * the ticks missed meanwhile run or are skipped per each schedule's catch-up policy.
  *
  * @example
  * const scheduler = createScheduler(runtime, { schedules: configuredSchedules(runtime.config) });
@@ -18,6 +20,7 @@ import { select } from '../core/selection.js';
 import type { Clock } from '../core/types.js';
 import { signalLoopError } from '../metrics/loop-errors.js';
 import type { Runtime } from '../runtime.js';
+import { availabilityOf, isConnectionError } from '../storage/index.js';
 import { loopReporter } from './background-loop.js';
 import { evaluateSchedule, type ScheduleEvaluation } from './evaluate-schedule.js';
 
@@ -89,6 +92,8 @@ export function createScheduler(runtime: Runtime, options: SchedulerOptions): Sc
   let tasks: ScheduledTask[] = [];
   let safetyTimer: NodeJS.Timeout | undefined;
   let running = false;
+  let unsubscribe: (() => void) | undefined;
+  const availability = availabilityOf(runtime.database);
 
   function evaluateOne(schedule: ScheduleDefinition, now: Date | undefined): Promise<ScheduleRoundResult> {
     const previous = inFlight.get(schedule.name) ?? Promise.resolve(undefined);
@@ -98,7 +103,9 @@ export function createScheduler(runtime: Runtime, options: SchedulerOptions): Sc
         logEvaluation(evaluation);
         return evaluation;
       } catch (error) {
-        log.error({ err: error, schedule: schedule.name }, `schedule evaluation failed (retried on the next wake-up): ${describeError(error)}`);
+        // A lost database is logged once for the whole outage by the pool; its recovery re-evaluates.
+        const level = runtime.database.availability !== undefined && isConnectionError(error) ? 'debug' : 'error';
+        log[level]({ err: error, schedule: schedule.name }, `schedule evaluation failed (retried on the next wake-up): ${describeError(error)}`);
         signalLoopError(SCHEDULER_LOOP);
         return { scheduleName: schedule.name, error: describeError(error) };
       }
@@ -125,7 +132,8 @@ export function createScheduler(runtime: Runtime, options: SchedulerOptions): Sc
     try {
       await onLoopResult?.(failed === undefined ? undefined : new Error(`schedule '${failed.scheduleName}': ${failed.error}`));
     } catch (error) {
-      log.warn({ err: error }, 'recording the scheduler loop result failed');
+      if (isConnectionError(error)) log.debug({ err: error }, 'recording the scheduler loop result failed');
+      else log.warn({ err: error }, 'recording the scheduler loop result failed');
     }
   }
 
@@ -137,6 +145,7 @@ export function createScheduler(runtime: Runtime, options: SchedulerOptions): Sc
   }
 
   async function wake(schedule: ScheduleDefinition): Promise<void> {
+    if (!availability.available) return;
     const now = clock.now();
     // node-cron can fire a few ms before the tick by our clock: then the tick is just ahead, and
     // we wait for it rather than evaluate too early and leave it to the next wake-up.
@@ -166,14 +175,18 @@ export function createScheduler(runtime: Runtime, options: SchedulerOptions): Sc
       ];
     });
     safetyTimer = setInterval(() => {
-      if (running) void evaluateDue();
+      if (running && availability.available) void evaluateDue();
     }, options.safetyIntervalMs ?? DEFAULT_SAFETY_INTERVAL_MS);
+    unsubscribe = availability.onChange((available) => {
+      if (running && available) void evaluateDue();
+    });
     log.info({ schedules: schedules.map((schedule) => `${schedule.name} (${schedule.cron} ${schedule.timezone})`) }, 'scheduler started');
   }
 
   async function stop(): Promise<void> {
     if (!running) return;
     running = false;
+    unsubscribe?.();
     if (safetyTimer !== undefined) clearInterval(safetyTimer);
     safetyTimer = undefined;
     await Promise.all(tasks.map((task) => task.destroy()));

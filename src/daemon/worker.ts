@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock } from '../core/types.js';
 import type { Runtime } from '../runtime.js';
-import { type ProcessKind, type Run, claimRuns, heartbeatProcess, markProcessStopped, registerProcess } from '../storage/index.js';
+import { type ProcessKind, type Run, availabilityOf, claimRuns, heartbeatProcess, markProcessStopped, registerProcess } from '../storage/index.js';
 import { type BackgroundLoop, loopReporter, startBackgroundLoop } from './background-loop.js';
 import { executeStoredRun } from './execute-run.js';
 import { listenForQueueSignals, onQueueChanged, type QueueListener } from './queue-signals.js';
@@ -124,6 +124,7 @@ export function createWorker(runtime: Runtime, options: WorkerOptions = {}): Wor
         logger,
         iteration: claim,
         report: loopReporter(database, id, 'claim', clock),
+        availability: availabilityOf(database),
       });
       unsubscribe = onQueueChanged(database, () => claimLoop?.wake());
       heartbeatLoop = startBackgroundLoop({
@@ -133,6 +134,7 @@ export function createWorker(runtime: Runtime, options: WorkerOptions = {}): Wor
         logger,
         iteration: () => heartbeatProcess(database.db, id, clock.now()),
         report: loopReporter(database, id, 'heartbeat', clock),
+        availability: availabilityOf(database),
       });
       logger.info({ concurrency }, 'worker started');
     },

@@ -7,6 +7,8 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { EmbeddedPool } from './embedded/embedded-pool.js';
+import type { DatabaseAvailability } from './database-availability.js';
+import { createPostgresPool } from './postgres-pool.js';
 import type { Database } from './schema.js';
 import { type SqlSessionRunner, embeddedSessionRunner, postgresSessionRunner } from './sql-session.js';
 import { pgTypeOverrides } from './type-parsers.js';
@@ -15,6 +17,7 @@ export type DatabaseEngine = 'postgres' | 'pglite';
 
 export interface DatabaseLogger {
   info(message: string): void;
+  /** Warnings: a lost database connection (once per outage), a takeover of the embedded database; default: info. */
   warn?(message: string): void;
 }
 
@@ -38,6 +41,8 @@ export interface StrataDatabase {
   readonly pgPool?: pg.Pool;
   /** Embedded only: whether this process owns the database or reaches it through its owner. */
   readonly embedded?: EmbeddedPool;
+  /** Postgres: whether the server answers now (see postgres-pool.ts); absent means always (PGlite). */
+  readonly availability?: DatabaseAvailability;
   /** A transaction with raw SQL and COPY, for the pipeline's hand-written SQL. */
   readonly withSession: SqlSessionRunner;
   /** Closes the pool or PGlite; waits for the query in flight. */
@@ -54,11 +59,15 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Strata
 }
 
 function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): StrataDatabase {
-  const pool = new pg.Pool({ connectionString: databaseUrl, types: pgTypeOverrides, max: options.maxConnections ?? 10 });
+  const { pool, availability } = createPostgresPool({ connectionString: databaseUrl, types: pgTypeOverrides, max: options.maxConnections ?? 10, logger: options.logger });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   options.logger?.info(`database: Postgres at ${redactUrl(databaseUrl)}`);
   // kysely's destroy() ends the pool it was given.
-  return { db, engine: 'postgres', pgPool: pool, withSession: postgresSessionRunner(pool), close: () => db.destroy() };
+  const close = async () => {
+    availability.close();
+    await db.destroy();
+  };
+  return { db, engine: 'postgres', pgPool: pool, availability, withSession: postgresSessionRunner(pool), close };
 }
 
 async function openPglite(options: OpenDatabaseOptions): Promise<StrataDatabase> {

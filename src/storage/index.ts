@@ -2,6 +2,8 @@
 export { openDatabase, type StrataDatabase } from './database.js';
 export { migrateToLatest, pendingMigrations, type MigrateOptions } from './migrate.js';
 export { EmbeddedOwnerUnavailableError } from './embedded/embedded-pool.js';
+export { availabilityOf, type DatabaseAvailability } from './database-availability.js';
+export { isConnectionError } from './connection-errors.js';
 export { sqlFileMigrationProvider } from './sql-file-migrations.js';
 export { coreMigrationProvider } from './migrations/index.js';
 export { RunStorage } from './run-storage.js';

@@ -13,7 +13,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RunStatus } from '../../core/types.js';
 import type { Runtime } from '../../runtime.js';
-import { getRun, isTerminalRunStatus } from '../../storage/index.js';
+import { getRun, isConnectionError, isTerminalRunStatus } from '../../storage/index.js';
 import { requireRun, runEventsPage } from '../read-models/index.js';
 import { ERRORS, IdParams, QueryInt } from './schemas.js';
 
@@ -122,6 +122,8 @@ function followRun(runtime: Runtime, reply: FastifyReply, { runId, after, status
         }
       } while (again && !closed);
     } catch (error) {
+      // The database went away: keep the stream open and read on at the next poll once it is back.
+      if (runtime.database.availability !== undefined && isConnectionError(error)) return;
       runtime.logger.warn({ err: error, runId }, 'run event stream failed');
       stop();
     } finally {
