@@ -103,6 +103,7 @@ describeEachBackend('/metrics after a pipeline run', (backend) => {
     expect(valueOf(before.samples, 'strata_queue_depth')).toBe(0);
     expect(valueOf(before.samples, 'strata_runs_in_progress')).toBe(0);
     await queueRun(pipeline.runtime, { selection: 'silver/market_snapshots', partitionKey: PARTITION });
+    pipeline.clock.at(PARTITION);
     await queueRun(pipeline.runtime, { selection: 'bronze/coingecko_global', partitionKey: PARTITION });
     const after = await scrape();
     expect(valueOf(after.samples, 'strata_queue_depth')).toBe(2);

@@ -37,7 +37,9 @@ export interface Pipeline {
   readonly runtime: Runtime;
   readonly fake: RunningFakeCoinGecko;
   readonly dataDir: string;
-  /** Materializes `partitionKey` with the clock at the time a schedule would (see fetch-time-clock.ts). */
+  /** The runtime's clock: real time until `materialize` (or `clock.at`) moves it to a partition's scheduled time. */
+  readonly clock: FetchTimeClock;
+  /** Moves the clock to the time a schedule would materialize `partitionKey` (fetch-time-clock.ts), then materializes it. */
   materialize(partitionKey: string, selection?: string, request?: RunRequest): ReturnType<typeof materialize>;
   /** Stops what this pipeline started (fake, data dir); never the database, which the test owns. */
   stop(): Promise<void>;
@@ -61,7 +63,11 @@ export async function startPipeline(database: StrataDatabase, options: PipelineO
     runtime,
     fake,
     dataDir,
-    materialize: (partitionKey, selection = '*', request = {}) => clock.during(partitionKey, () => materialize(runtime, { selection, partitionKey, ...request })),
+    clock,
+    materialize: (partitionKey, selection = '*', request = {}) => {
+      clock.at(partitionKey);
+      return materialize(runtime, { selection, partitionKey, ...request });
+    },
     async stop() {
       if (options.sharedFake === undefined) await fake.close();
       if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
