@@ -41,4 +41,9 @@ export class FetchTimeClock implements Clock {
     if (now >= target && now < target + SLOT_MS) return;
     this.offsetMs = target - Date.now();
   }
+
+  /** Back to real time. */
+  real(): void {
+    this.offsetMs = 0;
+  }
 }

@@ -67,7 +67,10 @@ export async function startHistoryPipeline(
       clock.at(MARKETS_PARTITION);
       return materialize(runtime, { selection: '+silver/market_snapshots', partitionKey: MARKETS_PARTITION });
     },
-    history: (day, selection = HISTORY_SELECTION) => materialize(runtime, { selection, partitionKey: day }),
+    history: (day, selection = HISTORY_SELECTION) => {
+      clock.at(day);
+      return materialize(runtime, { selection, partitionKey: day });
+    },
     async stop() {
       if (options.shared !== undefined) return;
       await fake.close();
