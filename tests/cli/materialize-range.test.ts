@@ -28,7 +28,8 @@ describe('strata materialize --from --to', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('rebuilds silver over a range from stored bronze with the source stopped: each run, the skipped partition, the counts', async () => {
+  // Storing the bronze in this process, then the range in another: more than the default minute on a loaded machine.
+  it('rebuilds silver over a range from stored bronze with the source stopped: each run, the skipped partition, the counts', { timeout: 180_000 }, async () => {
     // Stored as the schedule fetched it then: /coins/markets and /global serve only the current partition.
     await storeBronze({ dataDir, fake: fake as RunningFakeCoinGecko, partitionKey: '2025-02-09T12:00Z' });
     await fake?.close();
