@@ -1,4 +1,4 @@
-import { InvalidPartitionKeyError, StrataError, ValidationError } from '../core/errors.js';
+import { InvalidPartitionKeyError, PartitionNotServableError, StrataError, ValidationError } from '../core/errors.js';
 import type { RunResult, StepResult } from '../core/executor.js';
 import type { RunEvent } from '../core/types.js';
 import { materialize } from '../daemon/execute-run.js';
@@ -86,7 +86,9 @@ function printOutcome(outcome: PartitionOutcome): void {
 function namingOptions(error: unknown): unknown {
   if (!(error instanceof StrataError) || !/^(from\/to|from|to)\b/.test(error.message)) return error;
   const message = error.message.replace(/^from\/to\b/, '--from/--to').replace(/^(from|to)\b/, '--$1');
-  return error instanceof InvalidPartitionKeyError ? new InvalidPartitionKeyError(message) : new ValidationError(message, { cause: error });
+  if (error instanceof InvalidPartitionKeyError) return new InvalidPartitionKeyError(message);
+  if (error instanceof PartitionNotServableError) return new PartitionNotServableError(error.code, message);
+  return new ValidationError(message, { cause: error });
 }
 
 function printRun(run: Run, result: RunResult): void {

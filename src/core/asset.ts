@@ -11,6 +11,7 @@ import type {
   RetryPolicy,
 } from './types.js';
 import { LAYERS } from './types.js';
+import { PARTITIONS_SERVED, type PartitionsServed } from './servable-partitions.js';
 
 /** Which upstream partitions one downstream partition reads (e.g. a day reads its four six-hour windows). */
 export interface PartitionMapping {
@@ -66,11 +67,13 @@ export interface AssetSpec<T, D extends DepsSpec> {
   /** Named concurrency pool (e.g. `coingecko`): at most the pool's size of these steps run at once. */
   readonly pool?: string;
   /**
-   * Whether a past partition can still be produced (default true). False for assets whose
-   * source serves only the current state (CoinGecko /coins/markets, /global): a backfill
-   * never runs them for a partition they lack, and records the partition as skipped.
+   * Which partitions the asset can produce (default `'any'`). `'current'` for an asset whose
+   * source serves only its present state (CoinGecko /coins/markets, /global): fetched for
+   * another partition it would store today's data under that partition's key, so a run for
+   * any other partition is refused before it is stored, and a backfill or range never fetches
+   * it (see servable-partitions.ts). No asset is run for a partition that has not started.
    */
-  readonly canBackfill?: boolean;
+  readonly servesPartitions?: PartitionsServed;
   /**
    * How fresh the asset should be: at most `maxLagMs` since the last successful
    * materialization of any of its partitions. Exported as metrics (lag, objective, stale).
@@ -87,6 +90,7 @@ export interface AssetDefinition<T = unknown, D extends DepsSpec = DepsSpec> ext
   readonly retry: RetryPolicy;
   readonly tags: Readonly<Record<string, string>>;
   readonly checks: readonly AssetCheck<T>[];
+  readonly servesPartitions: PartitionsServed;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
@@ -121,6 +125,13 @@ export function defineAsset<T, D extends DepsSpec = Record<never, never>>(spec: 
   if (spec.freshness !== undefined && !(Number.isFinite(spec.freshness.maxLagMs) && spec.freshness.maxLagMs > 0)) {
     throw new DefinitionError(`asset '${spec.key}': freshness.maxLagMs must be a positive number of milliseconds`);
   }
+  const servesPartitions = spec.servesPartitions ?? 'any';
+  if (!PARTITIONS_SERVED.includes(servesPartitions)) {
+    throw new DefinitionError(`asset '${spec.key}': servesPartitions must be one of ${PARTITIONS_SERVED.map((v) => `'${v}'`).join(', ')}, got '${String(servesPartitions)}'`);
+  }
+  if (servesPartitions === 'current' && spec.partitions === undefined) {
+    throw new DefinitionError(`asset '${spec.key}': servesPartitions 'current' needs partitions (an unpartitioned asset has no current partition)`);
+  }
   const checks = Object.freeze([...(spec.checks ?? [])]);
   assertUniqueCheckNames(spec.key, checks as readonly AssetCheck<unknown>[]);
   const retry = { ...DEFAULT_RETRY, ...spec.retry };
@@ -137,6 +148,7 @@ export function defineAsset<T, D extends DepsSpec = Record<never, never>>(spec: 
     retry: Object.freeze(retry),
     tags: Object.freeze({ ...spec.tags }),
     checks,
+    servesPartitions,
   });
 }
 

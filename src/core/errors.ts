@@ -28,6 +28,21 @@ export class InvalidPartitionKeyError extends StrataError {
   }
 }
 
+/**
+ * A run asked for a partition that its assets cannot serve now (servable-partitions.ts): one
+ * that has not started (`PARTITION_NOT_STARTED`), or not the current one for an asset whose
+ * source serves only the present (`PARTITION_NOT_CURRENT`). The message says what to do instead.
+ */
+export class PartitionNotServableError extends StrataError {
+  declare readonly code: PartitionNotServableCode;
+
+  constructor(code: PartitionNotServableCode, message: string) {
+    super(code, message);
+  }
+}
+
+export type PartitionNotServableCode = 'PARTITION_NOT_STARTED' | 'PARTITION_NOT_CURRENT';
+
 export class InvalidSelectionError extends StrataError {
   constructor(message: string) {
     super('SELECTION_INVALID', message);

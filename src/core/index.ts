@@ -10,6 +10,7 @@ export {
   DefinitionError,
   InvalidPartitionKeyError,
   InvalidSelectionError,
+  PartitionNotServableError,
   RetryableError,
   RunCanceledError,
   StepInputError,
@@ -34,6 +35,8 @@ export {
 } from './partitions.js';
 export type { PartitionsKind } from './partitions.js';
 export { assetsForPartitionKey } from './partition-selection.js';
+export { PARTITIONS_SERVED, findUnservableStep } from './servable-partitions.js';
+export type { PartitionsServed, UnservablePartition } from './servable-partitions.js';
 export { backoffDelay } from './retry.js';
 export { select } from './selection.js';
 export { cronTimes, isKnownTimeZone } from './cron.js';

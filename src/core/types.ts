@@ -7,6 +7,9 @@
  * - Partition: a slice of an asset, here a UTC time window. Keys: `2026-11-23T06:00Z`
  *   (six-hourly) and `2026-11-23` (daily).
  * - Partition mapping: which upstream partitions a downstream partition reads.
+ * - Partitions served: which partitions an asset's source can produce; `current` when it
+ *   returns only its present state (no partition but the one that contains now), else `any`.
+ *   No asset is run for a partition that has not started.
  * - Run: one execution of a selection of assets for one partition (or none). Status
  *   QUEUED -> STARTING -> STARTED -> SUCCESS | FAILURE | CANCELED.
  * - Step: one asset partition inside a run.

@@ -2,8 +2,10 @@
  * What a backfill runs for each partition, decided before any run is queued:
  * - bronze is raw input kept as received: a bronze partition already stored is not fetched
  *   again, so silver and gold are rebuilt from the stored files without calling the source;
- * - an asset whose source serves only the current state (`canBackfill: false`) cannot produce
- *   a past partition it lacks: that partition gets no run and is recorded as skipped;
+ * - an asset that serves only the current partition (`servesPartitions: 'current'`) is never
+ *   fetched by a range: a partition that lacks it gets no run and is recorded as skipped (even
+ *   the current one: the run may be claimed after the window has moved on);
+ * - a range that ends in a partition that has not started is refused (PARTITION_NOT_STARTED);
  * - an asset whose upstream partition is neither stored nor in the run would fail on a missing
  *   input: the partition is skipped with that reason instead of queuing a run bound to fail.
  */
@@ -14,6 +16,7 @@ import { select } from '../core/selection.js';
 import { planInputs } from '../core/step-inputs.js';
 import type { AssetKey, PartitionWindow, PartitionsDefinition } from '../core/types.js';
 import type { SkippedPartition } from '../storage/backfills.js';
+import { assertRangeStarted } from './partition-refusal.js';
 
 export interface BackfillRange {
   /** The selected assets that the range's partition kind fits, in topological order. */
@@ -22,8 +25,11 @@ export interface BackfillRange {
   readonly partitionKeys: readonly string[];
 }
 
-/** Validates selection, `from` and `to`; every message names the field that was wrong. */
-export function resolveBackfillRange(graph: AssetGraph, selection: string, from: string, to: string): BackfillRange {
+/**
+ * Validates selection, `from` and `to`; every message names the field that was wrong. A `to`
+ * whose partition starts after `now` is refused.
+ */
+export function resolveBackfillRange(graph: AssetGraph, selection: string, from: string, to: string, now: Date): BackfillRange {
   const selected = select(graph, selection);
   const kinds = [...new Set(selected.map((key) => asset(graph, key).partitions).filter((p): p is PartitionsDefinition => p !== undefined))];
   if (kinds.length === 0) {
@@ -44,6 +50,7 @@ export function resolveBackfillRange(graph: AssetGraph, selection: string, from:
     if (error instanceof InvalidPartitionKeyError) throw new InvalidPartitionKeyError(`from/to: ${error.message}`);
     throw error;
   }
+  assertRangeStarted(partitions, to, now);
   const keys = selected.filter((key) => {
     const own = asset(graph, key).partitions;
     return own === undefined || own.kind === partitions.kind;
@@ -65,10 +72,10 @@ export function planBackfillPartition(graph: AssetGraph, keys: readonly AssetKey
   const remaining: AssetKey[] = [];
   for (const key of keys) {
     const definition = asset(graph, key);
-    const sourceBound = definition.layer === 'bronze' || definition.canBackfill === false;
-    if (sourceBound && stored(key)) continue;
-    if (definition.canBackfill === false) {
-      return skip(`${key} [${partition}] was never materialized and its source serves only current data (canBackfill: false)`);
+    const presentOnly = definition.servesPartitions === 'current';
+    if ((definition.layer === 'bronze' || presentOnly) && stored(key)) continue;
+    if (presentOnly) {
+      return skip(`${key} [${partition}] was never materialized and its source serves only the current partition (servesPartitions: 'current')`);
     }
     remaining.push(key);
   }

@@ -64,7 +64,7 @@ export async function createBackfill(runtime: Runtime, request: BackfillRequest)
   if (!Number.isInteger(chunk) || chunk < 1) throw new ValidationError(`chunk must be a positive integer, got ${String(request.chunk)}`);
   const selection = request.selection.trim();
   const { graph } = runtime;
-  const range = resolveBackfillRange(graph, selection, request.from, request.to);
+  const range = resolveBackfillRange(graph, selection, request.from, request.to, runtime.clock.now());
   const plans = await planPartitions(runtime, range, range.partitionKeys);
   const selectedCount = select(graph, selection).length;
   const runSelection = (keys: readonly AssetKey[]) => (keys.length === selectedCount ? selection : keys.join(','));
@@ -173,7 +173,7 @@ export async function reexecuteFailedBackfill(runtime: Runtime, id: string): Pro
   const failed = latestRunPerPartition(runs).filter((run) => run.status === 'FAILURE');
   if (failed.length === 0) return { backfill: current, runs: [], skipped: [] };
 
-  const range = resolveBackfillRange(runtime.graph, current.selection, current.partitionFrom, current.partitionTo);
+  const range = resolveBackfillRange(runtime.graph, current.selection, current.partitionFrom, current.partitionTo, runtime.clock.now());
   const plans = await planPartitions(runtime, range, failed.map((run) => run.partitionKey));
   const selectedCount = select(runtime.graph, current.selection).length;
   const failedByPartition = new Map(failed.map((run) => [run.partitionKey, run]));

@@ -12,6 +12,7 @@ import { MAX_RUN_RETRIES, type AssetKey, type RunEvent, type RunTrigger } from '
 import type { Logger } from '../logger.js';
 import type { Runtime } from '../runtime.js';
 import { createRun, latestMaterialization, recordEvents, setRunStatus, type CreateRunInput, type Run } from '../storage/index.js';
+import { assertPartitionServable } from './partition-refusal.js';
 import { announceQueueChanged } from './queue-signals.js';
 import { RunInterruptedError } from './run-errors.js';
 import { describeRetriesUsed, hasRetriesLeft, queueRetry } from './retry-run.js';
@@ -45,16 +46,21 @@ export function defaultPartitionKey(graph: AssetGraph, keys: readonly AssetKey[]
   return undefined;
 }
 
-/** Validates the request (selection, partition key) into the run to store. */
+/**
+ * Validates the request (selection, partition key) into the run to store. A partition the
+ * selected assets cannot serve now is refused (partition-refusal.ts), except for schedule ticks.
+ */
 export function prepareRun(runtime: Runtime, request: RunRequest): CreateRunInput {
   const requested = request.selection?.trim() || '*';
   const selected = select(runtime.graph, requested);
   const partitionKey = request.partitionKey ?? defaultPartitionKey(runtime.graph, selected, runtime.clock.now());
   const keys = assetsForPartitionKey(runtime.graph, selected, partitionKey);
-  planRun(runtime.graph, keys, partitionKey);
+  const steps = planRun(runtime.graph, keys, partitionKey);
+  const trigger = request.trigger ?? 'manual';
+  // A tick picks its own window, which has started; one evaluated late must still fill it.
+  if (trigger !== 'schedule') assertPartitionServable(runtime.graph, { selection: requested, steps }, runtime.clock.now());
   // Narrowed to the key's partition kind: store what will run, so execution plans the same steps.
   const selection = keys.length === selected.length ? requested : keys.join(',');
-  const trigger = request.trigger ?? 'manual';
   const maxRetries = request.maxRetries ?? runtime.config.runMaxRetries;
   if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > MAX_RUN_RETRIES) {
     throw new ValidationError(`maxRetries must be an integer from 0 to ${MAX_RUN_RETRIES}, got ${String(request.maxRetries)}`);

@@ -3,7 +3,8 @@
  * executed in this process in partition order. Each partition is planned as a backfill plans it
  * (backfill-plan.ts): stored bronze is raw input and is not fetched again, so silver and gold
  * are rebuilt from the stored bronze files alone; a partition that cannot be rebuilt (its
- * bronze was never stored and the source serves only current data) is skipped with the reason.
+ * bronze was never stored and the source serves only the current partition) is skipped with the
+ * reason. A range that reaches into the future is refused before any run.
  */
 import type { RunResult } from '../core/executor.js';
 import { select } from '../core/selection.js';
@@ -37,7 +38,7 @@ export interface RangeHooks {
  * naming `from`, `to` or the selection) before anything runs; this is the range the runs cover.
  */
 export function resolveMaterializeRange(runtime: Runtime, request: MaterializeRangeRequest): BackfillRange {
-  return resolveBackfillRange(runtime.graph, request.selection.trim(), request.from, request.to);
+  return resolveBackfillRange(runtime.graph, request.selection.trim(), request.from, request.to, runtime.clock.now());
 }
 
 /**

@@ -3,9 +3,12 @@
  * repeats; terminal statuses stay final. Re-executing from failure skips every step that
  * succeeded in the parent chain: their outputs are loaded from the materializations.
  */
+import { planRun } from '../core/run-plan.js';
+import { select } from '../core/selection.js';
 import { stepKey } from '../core/step-key.js';
 import type { Runtime } from '../runtime.js';
 import { IllegalRunTransitionError, RunNotFoundError, createRun, getRun, isTerminalRunStatus, stepsForRun, type Run } from '../storage/index.js';
+import { assertPartitionServable } from './partition-refusal.js';
 import { announceQueueChanged } from './queue-signals.js';
 
 /** The step keys a run from failure of `parent` skips: what the parent skipped for the same reason, plus what it did. */
@@ -60,7 +63,9 @@ export interface ReexecuteOptions {
 
 /**
  * Queues a re-execution of an ended run (the API's "re-execute" button). Throws
- * RunNotFoundError, or IllegalRunTransitionError (409) while the run has not ended.
+ * RunNotFoundError, IllegalRunTransitionError (409) while the run has not ended, or
+ * PartitionNotServableError when a step it would execute (not one skipped from failure) is of
+ * an asset that serves only the current partition and the run's partition is no longer it.
  *
  * @example
  * const rerun = await reexecute(runtime, failedRunId, { fromFailure: true });
@@ -69,6 +74,9 @@ export async function reexecute(runtime: Runtime, runId: string, options: Reexec
   const parent = await getRun(runtime.database.db, runId);
   if (parent === undefined) throw new RunNotFoundError(runId);
   if (!isTerminalRunStatus(parent.status)) throw new IllegalRunTransitionError(runId, parent.status, 'QUEUED');
+  const skipSteps = options.fromFailure ? await succeededSteps(runtime, parent) : [];
+  const steps = planRun(runtime.graph, select(runtime.graph, parent.selection), parent.partitionKey ?? undefined);
+  assertPartitionServable(runtime.graph, { selection: parent.selection, steps, skip: new Set(skipSteps) }, runtime.clock.now());
   const run = await createRun(runtime.database.db, {
     selection: parent.selection,
     partitionKey: parent.partitionKey,
@@ -79,7 +87,7 @@ export async function reexecute(runtime: Runtime, runId: string, options: Reexec
     attempt: parent.attempt + 1,
     maxRetries: parent.maxRetries,
     pools: parent.pools,
-    skipSteps: options.fromFailure ? await succeededSteps(runtime, parent) : [],
+    skipSteps,
   });
   announceQueueChanged(runtime.database);
   return run;

@@ -113,6 +113,7 @@ describePostgres(`worker processes [postgres]${title}`, () => {
 
   it('SIGTERM mid-run: nothing is left STARTED, the run is retried and completes', async () => {
     pipeline.fake.script({ path: '/coins/markets', delayMs: 20_000 });
+    pipeline.clock.at(PARTITION);
     const run = await queueRun(pipeline.runtime, { partitionKey: PARTITION });
     child = startWorkerProcess({ STRATA_SHUTDOWN_GRACE: '1' });
     await marketsRunning(run);

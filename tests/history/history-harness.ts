@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config.js';
 import type { Resources } from '../../src/core/types.js';
 import { materialize } from '../../src/daemon/execute-run.js';
 import { createLogger } from '../../src/logger.js';
+import { FetchTimeClock } from '../helpers/fetch-time-clock.js';
 import { startFakeCoinGecko, type RecordedRequest, type RunningFakeCoinGecko } from '../../src/pipeline/fake-coingecko/index.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
 import type { StrataDatabase } from '../../src/storage/index.js';
@@ -23,6 +24,8 @@ export interface HistoryPipeline {
   readonly runtime: Runtime;
   readonly fake: RunningFakeCoinGecko;
   readonly dataDir: string;
+  /** Real time until `loadMarkets` (or `clock.at`) moves it to a partition's scheduled time. */
+  readonly clock: FetchTimeClock;
   /** Loads the recorded markets snapshot (the coins history is fetched for). */
   loadMarkets(): ReturnType<typeof materialize>;
   history(day: string, selection?: string): ReturnType<typeof materialize>;
@@ -48,16 +51,26 @@ export async function startHistoryPipeline(
     STRATA_HISTORY_COINS: '5',
     ...options.env,
   });
+  const clock = new FetchTimeClock();
   const runtime = await openRuntime(config, createLogger({ level: 'silent', pretty: false }), {
     database,
+    clock,
     ...(options.resources ? { resources: options.resources } : {}),
   });
   return {
     runtime,
     fake,
     dataDir,
-    loadMarkets: () => materialize(runtime, { selection: '+silver/market_snapshots', partitionKey: MARKETS_PARTITION }),
-    history: (day, selection = HISTORY_SELECTION) => materialize(runtime, { selection, partitionKey: day }),
+    clock,
+    // /coins/markets serves only the current partition: fetched at the time its schedule would.
+    loadMarkets: () => {
+      clock.at(MARKETS_PARTITION);
+      return materialize(runtime, { selection: '+silver/market_snapshots', partitionKey: MARKETS_PARTITION });
+    },
+    history: (day, selection = HISTORY_SELECTION) => {
+      clock.at(day);
+      return materialize(runtime, { selection, partitionKey: day });
+    },
     async stop() {
       if (options.shared !== undefined) return;
       await fake.close();

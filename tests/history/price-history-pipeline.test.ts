@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dailyPartitions } from '../../src/core/partitions.js';
+import { materialize } from '../../src/daemon/execute-run.js';
 import { historyPrefix } from '../../src/pipeline/history/history-files.js';
 import { verifyIntegrity } from '../../src/pipeline/verify-integrity.js';
 import { JsonNumber, parseLosslessJson, type JsonObject, type JsonValue } from '../../src/pipeline/sources/index.js';
@@ -64,8 +65,10 @@ describeEachBackend('price history with per-coin checkpoints', (backend) => {
   it('fails naming what is missing when silver has no market snapshot, and for a day not yet over', async () => {
     const { result } = await pipeline.history('2025-01-10', BRONZE);
     expect(stepOf(result, BRONZE)?.error).toMatch(/silver\.market_snapshots, which has no snapshot yet: materialize silver\/market_snapshots first/);
-    const today = dailyPartitions.keyFor(new Date());
-    const { result: early } = await pipeline.history(today, BRONZE);
+    // Today at the real time: the day has started (so the run is made) but not ended.
+    pipeline.clock.real();
+    const today = dailyPartitions.keyFor(pipeline.clock.now());
+    const { result: early } = await materialize(pipeline.runtime, { selection: BRONZE, partitionKey: today });
     expect(stepOf(early, BRONZE)?.error).toMatch(new RegExp(`\\[${today}\\]: the day has not ended yet`));
     expect(newRequests()).toEqual([]);
   });

@@ -15,6 +15,7 @@ import { createLogger } from '../../src/logger.js';
 import { startFakeCoinGecko, type RunningFakeCoinGecko } from '../../src/pipeline/fake-coingecko/index.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
 import { buildApp } from '../../src/server/app.js';
+import { FetchTimeClock } from '../helpers/fetch-time-clock.js';
 import { describeEachBackend } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { PARTITION } from '../pipeline/pipeline-harness.js';
@@ -57,9 +58,11 @@ describeEachBackend('logs of a run and of HTTP requests', (backend) => {
       },
     });
     const logger = createLogger({ level: 'debug', pretty: false, destination });
-    runtime = await openRuntime(config, logger, { database });
+    const clock = new FetchTimeClock();
+    runtime = await openRuntime(config, logger, { database, clock });
     app = await buildApp({ runtime });
 
+    clock.at(PARTITION);
     const { result } = await materialize(runtime, { selection: '*', partitionKey: PARTITION });
     expect(result.status).toBe('SUCCESS');
     await app.inject({ method: 'GET', url: '/api/v1/runs', headers: { authorization: `Bearer ${BEARER}`, 'x-request-id': 'req-logs-1' } });

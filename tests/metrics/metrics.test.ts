@@ -103,6 +103,7 @@ describeEachBackend('/metrics after a pipeline run', (backend) => {
     expect(valueOf(before.samples, 'strata_queue_depth')).toBe(0);
     expect(valueOf(before.samples, 'strata_runs_in_progress')).toBe(0);
     await queueRun(pipeline.runtime, { selection: 'silver/market_snapshots', partitionKey: PARTITION });
+    pipeline.clock.at(PARTITION);
     await queueRun(pipeline.runtime, { selection: 'bronze/coingecko_global', partitionKey: PARTITION });
     const after = await scrape();
     expect(valueOf(after.samples, 'strata_queue_depth')).toBe(2);
@@ -110,7 +111,8 @@ describeEachBackend('/metrics after a pipeline run', (backend) => {
   });
 
   it('reports the youngest heartbeat age per process kind, leaving out stopped processes and absent kinds', async () => {
-    const now = Date.now();
+    // The runtime's clock, which the scrape reads: the pipeline run moved it to its partition's time.
+    const now = pipeline.runtime.clock.now().getTime();
     const register = (id: string, kind: 'worker' | 'daemon', ageMs: number) =>
       registerProcess(database.db, { id, kind, hostname: 'test', pid: 1, at: new Date(now - ageMs) });
     await register('worker:old', 'worker', 120_000);

@@ -17,6 +17,7 @@ import type { TelemetryEvent } from '../../src/metrics/telemetry.js';
 import { coinpaprikaQuotes, coinpaprikaTickers } from '../../src/pipeline/bronze/coinpaprika-tickers.js';
 import { EXTRA_TICKERS, startFakeCoinPaprika, type RunningFakeCoinPaprika } from '../../src/pipeline/fake-coinpaprika/index.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
+import { FetchTimeClock } from '../helpers/fetch-time-clock.js';
 import { describeEachBackend } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { bronzeDir, PARTITION, querySql, SNAPSHOT_AT } from './pipeline-harness.js';
@@ -49,7 +50,12 @@ describeEachBackend('CoinPaprika source end to end', (backend) => {
   const telemetry: TelemetryEvent[] = [];
   let first: readonly StepResult[];
 
-  const run = async () => (await materialize(runtime, { selection: '*', partitionKey: PARTITION })).result;
+  const clock = new FetchTimeClock();
+  // /v1/tickers serves only the current partition: fetched at the time its schedule would.
+  const run = async () => {
+    clock.at(PARTITION);
+    return (await materialize(runtime, { selection: '*', partitionKey: PARTITION })).result;
+  };
   const step = (steps: readonly StepResult[], key: string) => steps.find((s) => s.assetKey === key) as StepResult;
   const quotes = () =>
     querySql<QuoteRow>(
@@ -78,6 +84,7 @@ describeEachBackend('CoinPaprika source end to end', (backend) => {
     });
     runtime = await openRuntime(config, createLogger({ level: 'silent', pretty: false }), {
       database,
+      clock,
       graph: buildGraph([coinpaprikaTickers, coinpaprikaQuotes]),
     });
     runtime.telemetry.subscribe((event) => void telemetry.push(event));

@@ -131,7 +131,9 @@ describeEachBackend('corrupted inputs through the pipeline', (backend) => {
       pipeline.fake.script({ path: '/coins/markets', status: 200, body: markets }, { path: '/global', status: 200, body: global });
     }
     const sleeps: number[] = [];
-    const clock: Clock = { now: () => new Date(), sleep: async (ms) => void sleeps.push(ms) };
+    // At the time the schedule would fetch the partition: the sources serve only the current one.
+    pipeline.clock.at(partition);
+    const clock: Clock = { now: () => pipeline.clock.now(), sleep: async (ms) => void sleeps.push(ms) };
     const { result } = await materialize({ ...pipeline.runtime, clock }, { selection: '*', partitionKey: partition });
 
     expect(pipeline.fake.pendingScript).toBe(0);

@@ -14,6 +14,7 @@ import { bronzePrefix } from '../../src/pipeline/bronze/manifest.js';
 import { loadFixtureData, startFakeCoinGecko, type RunningFakeCoinGecko, type StartFakeCoinGeckoOptions } from '../../src/pipeline/fake-coingecko/index.js';
 import { stringifyLosslessJson, type JsonObject } from '../../src/pipeline/sources/index.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
+import { FetchTimeClock } from '../helpers/fetch-time-clock.js';
 import type { SqlSession, StrataDatabase } from '../../src/storage/index.js';
 
 /** The recorded page's date: bronze files for it land under raw/2025-02-09/. */
@@ -36,6 +37,9 @@ export interface Pipeline {
   readonly runtime: Runtime;
   readonly fake: RunningFakeCoinGecko;
   readonly dataDir: string;
+  /** The runtime's clock: real time until `materialize` (or `clock.at`) moves it to a partition's scheduled time. */
+  readonly clock: FetchTimeClock;
+  /** Moves the clock to the time a schedule would materialize `partitionKey` (fetch-time-clock.ts), then materializes it. */
   materialize(partitionKey: string, selection?: string, request?: RunRequest): ReturnType<typeof materialize>;
   /** Stops what this pipeline started (fake, data dir); never the database, which the test owns. */
   stop(): Promise<void>;
@@ -53,12 +57,17 @@ export async function startPipeline(database: StrataDatabase, options: PipelineO
   });
   const logger = createLogger({ level: 'silent', pretty: false });
   // runtime.close() would close the test's database: the test destroys it instead.
-  const runtime = await openRuntime(config, logger, { database, ...(options.resources ? { resources: options.resources } : {}) });
+  const clock = new FetchTimeClock();
+  const runtime = await openRuntime(config, logger, { database, clock, ...(options.resources ? { resources: options.resources } : {}) });
   return {
     runtime,
     fake,
     dataDir,
-    materialize: (partitionKey, selection = '*', request = {}) => materialize(runtime, { selection, partitionKey, ...request }),
+    clock,
+    materialize: (partitionKey, selection = '*', request = {}) => {
+      clock.at(partitionKey);
+      return materialize(runtime, { selection, partitionKey, ...request });
+    },
     async stop() {
       if (options.sharedFake === undefined) await fake.close();
       if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });

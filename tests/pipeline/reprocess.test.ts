@@ -155,7 +155,7 @@ describeEachBackend('reprocessing a partition range from bronze', (backend) => {
       ]);
     }
     expect(result.stdout).not.toMatch(/bronze\/coingecko_markets\s+\S+\s+SUCCESS/);
-    expect(result.stdout).toMatch(/^partition 2025-02-09T18:00Z {2}skipped: bronze\/coingecko_\w+ \[2025-02-09T18:00Z\] was never materialized and its source serves only current data/m);
+    expect(result.stdout).toMatch(/^partition 2025-02-09T18:00Z {2}skipped: bronze\/coingecko_\w+ \[2025-02-09T18:00Z\] was never materialized and its source serves only the current partition/m);
     expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('4 partition(s): 3 succeeded, 0 failed, 1 skipped');
     expect(JSON.stringify(await dumpAll(database))).toBe(firstJson);
   });

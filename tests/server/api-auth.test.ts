@@ -16,7 +16,8 @@ const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
 /** Every mutating route, with a body it accepts. `:run` and `:backfill` are replaced per test. */
 const MUTATIONS: [url: string, payload: object | undefined][] = [
-  ['/api/v1/runs', { selection: 'bronze/coingecko_global', partition: PARTITION }],
+  // Silver, not bronze: bronze/coingecko_global serves only the current partition (PARTITION is in 2025).
+  ['/api/v1/runs', { selection: 'silver/global_snapshots', partition: PARTITION }],
   ['/api/v1/runs/:run/cancel', undefined],
   ['/api/v1/runs/:run/reexecute', { fromFailure: false }],
   ['/api/v1/schedules/daily/disable', undefined],
@@ -64,7 +65,7 @@ describeEachBackend('API v1 authorization', (backend) => {
 
     it('with the right Bearer token every mutation is accepted, from any address', async () => {
       const authorization = `Bearer ${TOKEN}`;
-      const run = await queueRun(pipeline.runtime, { selection: 'bronze/coingecko_global', partitionKey: PARTITION });
+      const run = await queueRun(pipeline.runtime, { selection: 'silver/global_snapshots', partitionKey: PARTITION });
       const backfill = await app.inject({
         method: 'POST',
         url: '/api/v1/backfills',

@@ -175,7 +175,8 @@ describeEachBackend('API v1 endpoints', (backend) => {
     });
 
     it('POST /runs queues one run per partition, all or none', async () => {
-      const launched = await post('/api/v1/runs', { selection: 'bronze/coingecko_global', partitions: ['2025-02-08T00:00Z', '2025-02-08T06:00Z'] });
+      // Silver: bronze/coingecko_global serves only the current partition.
+      const launched = await post('/api/v1/runs', { selection: 'silver/global_snapshots', partitions: ['2025-02-08T00:00Z', '2025-02-08T06:00Z'] });
       expect(launched.status).toBe(201);
       const runs = launched.body['runs'] as { partitionKey: string; status: string }[];
       expect(runs.map((run) => [run.partitionKey, run.status])).toEqual([
@@ -183,7 +184,7 @@ describeEachBackend('API v1 endpoints', (backend) => {
         ['2025-02-08T06:00Z', 'QUEUED'],
       ]);
       const countBefore = ((await get('/api/v1/runs?limit=200')).body['runs'] as unknown[]).length;
-      const refused = await post('/api/v1/runs', { selection: 'bronze/coingecko_global', partitions: ['2025-02-08T12:00Z', '2025-02-08T13:00Z'] });
+      const refused = await post('/api/v1/runs', { selection: 'silver/global_snapshots', partitions: ['2025-02-08T12:00Z', '2025-02-08T13:00Z'] });
       expect(refused.status).toBe(400);
       expect(refused.body['message']).toMatch(/2025-02-08T13:00Z/);
       expect(((await get('/api/v1/runs?limit=200')).body['runs'] as unknown[]).length).toBe(countBefore);
@@ -218,7 +219,8 @@ describeEachBackend('API v1 endpoints', (backend) => {
     });
 
     it('POST /runs/:id/cancel and /reexecute: 409 while running or ended, 404 unknown, 400 bad body', async () => {
-      const queued = (await post('/api/v1/runs', { selection: 'bronze/coingecko_global', partition: PARTITION })).body['run'] as { id: string };
+      // Silver: re-executing bronze/coingecko_global for a past partition would be refused (it serves only the current one).
+      const queued = (await post('/api/v1/runs', { selection: 'silver/global_snapshots', partition: PARTITION })).body['run'] as { id: string };
       const early = await post(`/api/v1/runs/${queued.id}/reexecute`, { fromFailure: true });
       expect(early.status).toBe(409);
       expect((await post(`/api/v1/runs/${queued.id}/cancel`)).status).toBe(200);

@@ -70,6 +70,8 @@ describeEachBackend('read models', (backend) => {
   });
 
   it('runs list filters by asset, status and trigger; queued runs are found by asset', async () => {
+    // bronze/coingecko_global serves only the current partition: queued at the time its schedule would.
+    pipeline.clock.at(PARTITION);
     const queued = await queueRun(pipeline.runtime, { selection: 'bronze/coingecko_global', partitionKey: PARTITION });
     const byAsset = await listRunsPage(pipeline.runtime, { assetKey: 'bronze/coingecko_global' });
     expect(byAsset.runs.map((run) => run.id)).toEqual([queued.id, runId]);
@@ -95,6 +97,8 @@ describeEachBackend('read models', (backend) => {
   });
 
   it('a re-execution is found by the assets of the run it repeats', async () => {
+    // Every step again, bronze too: only while PARTITION is the current partition.
+    pipeline.clock.at(PARTITION);
     const retry = await reexecute(pipeline.runtime, runId, { fromFailure: false });
     const byAsset = await listRunsPage(pipeline.runtime, { assetKey: 'gold/crypto_analytics_mart', trigger: 'retry' });
     expect(byAsset.runs.map((run) => run.id)).toEqual([retry.id]);

@@ -71,6 +71,8 @@ describeEachBackend('run event stream (SSE)', (backend) => {
   });
 
   it('follows a run launched through the API to its end, live', async () => {
+    // bronze/coingecko_global serves only the current partition: launched at the time its schedule would.
+    pipeline.clock.at(PARTITION);
     const launched = await fetch(`${base}/runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -98,6 +100,7 @@ describeEachBackend('run event stream (SSE)', (backend) => {
   });
 
   it('picks up events another process writes (polling), and resumes after Last-Event-ID', async () => {
+    pipeline.clock.at('2025-02-09T18:00Z');
     const run = await queueRun(pipeline.runtime, { selection: 'bronze/coingecko_global', partitionKey: '2025-02-09T18:00Z' });
     const response = await fetch(`${base}/runs/${run.id}/events/stream`);
     const reading = readMessages(response, (message) => message.event === 'end');
@@ -118,6 +121,7 @@ describeEachBackend('run event stream (SSE)', (backend) => {
   });
 
   it('releases its bus subscription and poll when the client disconnects', async () => {
+    pipeline.clock.at('2025-02-10T00:00Z');
     const run = await queueRun(pipeline.runtime, { selection: 'bronze/coingecko_global', partitionKey: '2025-02-10T00:00Z' });
     const bus = pipeline.runtime.events;
     const original = bus.subscribe.bind(bus);
@@ -148,6 +152,7 @@ describeEachBackend('run event stream (SSE)', (backend) => {
   it('app.close() ends open streams instead of waiting for them', async () => {
     const other = await buildApp({ runtime: pipeline.runtime });
     await other.listen({ host: '127.0.0.1', port: 0 });
+    pipeline.clock.at('2025-02-10T06:00Z');
     const run = await queueRun(pipeline.runtime, { selection: 'bronze/coingecko_global', partitionKey: '2025-02-10T06:00Z' });
     const response = await fetch(`http://127.0.0.1:${(other.server.address() as AddressInfo).port}/api/v1/runs/${run.id}/events/stream`);
     const reading = readMessages(response, () => false);

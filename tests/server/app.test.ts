@@ -138,6 +138,8 @@ describeEachBackend('HTTP API', (backend) => {
   });
 
   it('POST /api/v1/runs/:id/reexecute queues a retry of a finished run', async () => {
+    // Every step again, bronze too: only while PARTITION is the current partition.
+    pipeline.clock.at(PARTITION);
     const response = await app.inject({ method: 'POST', url: `/api/v1/runs/${runId}/reexecute`, payload: { fromFailure: false } });
     expect(response.statusCode).toBe(201);
     expect(response.json<{ run: { parentRunId: string; trigger: string; status: string } }>().run).toMatchObject({ parentRunId: runId, status: 'QUEUED' });

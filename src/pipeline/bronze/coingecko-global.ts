@@ -18,7 +18,7 @@ export const coingeckoGlobal = defineAsset<BronzeOutput>({
   output: BronzeOutputSchema,
   pool: 'coingecko',
   // /coins/markets and /global serve only the current state: a past partition cannot be fetched.
-  canBackfill: false,
+  servesPartitions: 'current',
   retry: { maxRetries: 1, initialDelayMs: 5_000 },
   tags: { source: 'coingecko' },
   checks: ANOMALY_CHECKS,

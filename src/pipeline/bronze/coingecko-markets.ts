@@ -24,7 +24,7 @@ export const coingeckoMarkets = defineAsset<BronzeOutput>({
   output: BronzeOutputSchema,
   pool: 'coingecko',
   // /coins/markets and /global serve only the current state: a past partition cannot be fetched.
-  canBackfill: false,
+  servesPartitions: 'current',
   retry: { maxRetries: 1, initialDelayMs: 5_000 },
   tags: { source: 'coingecko' },
   checks: BRONZE_MARKETS_CHECKS,

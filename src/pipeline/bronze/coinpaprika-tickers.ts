@@ -28,7 +28,7 @@ export const coinpaprikaTickers = defineAsset<BronzeOutput>({
   output: BronzeOutputSchema,
   pool: 'coinpaprika',
   // /v1/tickers serves only the current state: a past partition cannot be fetched.
-  canBackfill: false,
+  servesPartitions: 'current',
   retry: { maxRetries: 1, initialDelayMs: 5_000 },
   tags: { source: COINPAPRIKA_SOURCE },
   checks: ANOMALY_CHECKS,

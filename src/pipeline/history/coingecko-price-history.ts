@@ -48,7 +48,7 @@ export const coingeckoPriceHistory = defineAsset<BronzeOutput>({
   output: BronzeOutputSchema,
   pool: 'coingecko',
   // The endpoint serves any past range, so past days can be backfilled.
-  canBackfill: true,
+  servesPartitions: 'any',
   // A failed run keeps the coins it landed; retrying at once into the same 429 storm buys nothing.
   retry: { maxRetries: 0 },
   tags: { source: 'coingecko' },

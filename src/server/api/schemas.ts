@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { MAX_CATCHUP_LIMIT } from '../../core/schedule.js';
+import { PARTITIONS_SERVED } from '../../core/servable-partitions.js';
 import { MAX_RUN_RETRIES, type RunStatus } from '../../core/types.js';
 import { RUN_STATUSES as STATUSES } from '../../storage/run-status.js';
 import { UUID_PATTERN, decodeRunCursor } from '../../storage/runs.js';
@@ -208,7 +209,7 @@ export const AssetDetailSchema = AssetSummarySchema.extend({
     freshnessObjectiveSeconds: z.number().nullable(),
     tags: z.record(z.string(), z.string()),
     pool: z.string().nullable(),
-    canBackfill: z.boolean(),
+    servesPartitions: z.enum(PARTITIONS_SERVED).describe("'current': only the partition that contains now (a source with no history); 'any': every partition that has started"),
     maxRetries: z.number(),
   }),
   materializations: list(MaterializationSchema),

@@ -16,6 +16,7 @@ import { sql } from 'kysely';
 import { depAsset, depMapping, type AnyAsset, type DepsSpec } from '../../core/asset.js';
 import { StrataError } from '../../core/errors.js';
 import type { AssetNode } from '../../core/graph.js';
+import type { PartitionsServed } from '../../core/servable-partitions.js';
 import type { AssetKey, Metadata, RunStatus, StepStatus } from '../../core/types.js';
 import type { Runtime } from '../../runtime.js';
 import { toStoredEvent } from '../../storage/event-log.js';
@@ -79,7 +80,8 @@ export interface AssetDefinitionView {
   readonly freshnessObjectiveSeconds: number | null;
   readonly tags: Readonly<Record<string, string>>;
   readonly pool: string | null;
-  readonly canBackfill: boolean;
+  /** `current`: only the partition that contains now can be materialized (the source has no history). */
+  readonly servesPartitions: PartitionsServed;
   readonly maxRetries: number;
 }
 
@@ -242,7 +244,7 @@ export function definitionOf(asset: AnyAsset): AssetDefinitionView {
     freshnessObjectiveSeconds: asset.freshness === undefined ? null : asset.freshness.maxLagMs / 1000,
     tags: asset.tags,
     pool: asset.pool ?? null,
-    canBackfill: asset.canBackfill ?? true,
+    servesPartitions: asset.servesPartitions,
     maxRetries: asset.retry.maxRetries,
   };
 }

@@ -26,7 +26,7 @@ function definitionFacts(detail: AssetDetail): Html {
     <dt>freshness</dt><dd>${d.freshnessObjectiveSeconds === null ? html`<span class="muted">no objective</span>` : html`at most ${formatDuration(d.freshnessObjectiveSeconds * 1000)} old${detail.freshness.stale ? html` · ${statusBadge('stale')}` : detail.freshness.stale === false ? html` · ${statusBadge('ok')}` : ''}`}</dd>
     <dt>tags</dt><dd>${Object.keys(d.tags).length === 0 ? html`<span class="muted">none</span>` : Object.entries(d.tags).map(([name, value]) => html`<span class="tag">${name}=${value}</span>`)}</dd>
     <dt>pool</dt><dd>${d.pool ?? html`<span class="muted">none</span>`}</dd>
-    <dt>retries</dt><dd>${d.maxRetries} · ${d.canBackfill ? 'can be backfilled' : 'current state only (no backfill)'}</dd>
+    <dt>retries</dt><dd>${d.maxRetries} · ${d.servesPartitions === 'current' ? 'current partition only (the source has no history)' : 'any partition that has started'}</dd>
   </dl>`;
 }
 
