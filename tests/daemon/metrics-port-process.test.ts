@@ -78,6 +78,7 @@ describePostgres(`metrics port shared by two processes [postgres]${title}`, () =
     // With the first worker gone, only the second can claim the next run.
     first.child.kill('SIGTERM');
     expect((await first.output).code).toBe(0);
+    pipeline.clock.at(PARTITION);
     const run = await queueRun(pipeline.runtime, { selection: 'bronze/coingecko_global', partitionKey: PARTITION });
     const ended = await until('the second worker to execute the run', async () => {
       const current = await getRun(database.db, run.id);

@@ -72,6 +72,7 @@ describePostgres(`run retries with worker processes [postgres]${title}`, () => {
   async function runLostWithItsWorker(request: RunRequest): Promise<Run> {
     pipeline.fake.script({ path: '/coins/markets', delayMs: 600_000 });
     // Only the asset that hangs: the retry then has little to do on a loaded machine.
+    pipeline.clock.at(PARTITION);
     const run = await queueRun(pipeline.runtime, { selection: 'bronze/coingecko_markets', partitionKey: PARTITION, ...request });
     const lost = startWorker();
     await until('the markets step of worker A to wait on its hanging request', async () => {
