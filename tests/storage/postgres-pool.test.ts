@@ -58,9 +58,20 @@ describePostgres(`postgres pool across lost connections [postgres]${title}`, () 
       (error: unknown) => (error as { code?: string }).code ?? String(error),
     );
     while ((await sleeping()) === 0) await new Promise((resolve) => setImmediate(resolve));
+    // Every connection the server ends leaves the pool once its end has been read; a query sent
+    // before that on a connection whose backend is still dying would meet the 57P01 instead.
+    const connections = pgPool!.totalCount;
+    let removed = 0;
+    const allRemoved = new Promise<void>((resolve) =>
+      pgPool!.on('remove', () => {
+        removed += 1;
+        if (removed === connections) resolve();
+      }),
+    );
     await terminateAll();
 
     expect(await outcome).toBe('57P01');
+    await allRemoved;
     await availability!.whenAvailable();
     expect((await pgPool!.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     expect(lines.filter((line) => line.includes('connection'))).toEqual([
