@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../src/core/clock.js';
 import { startFakeCoinGecko } from '../src/pipeline/fake-coingecko/index.js';
-import { createDatabaseRateLimiter, createRateLimiter, type RateLimiter } from '../src/pipeline/sources/index.js';
+import { createDatabaseRateLimiter, createRateLimiter, type RateLimiter } from '../src/index.js';
 import { migrateAll } from '../src/runtime.js';
 import { migrateToLatest, openDatabase, type StrataDatabase } from '../src/storage/index.js';
 import { appendBenchRun } from './results-file.js';

@@ -99,6 +99,10 @@ export interface Config {
   readonly adminToken: string | undefined;
   /** Mutations (and login attempts) each client may make per minute. */
   readonly mutationsPerMinute: number;
+  /** The definitions module every process loads (`STRATA_DEFINITIONS`); undefined: the shipped crypto pipeline. */
+  readonly definitionsFile: string | undefined;
+  /** A folder of SQL-file assets (`STRATA_SQL_ASSETS_DIR`), besides those a definitions module names. */
+  readonly sqlAssetsDir: string | undefined;
 }
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -180,6 +184,8 @@ const EnvSchema = z.object({
   STRATA_SHUTDOWN_GRACE: int(0, 86_400, 'a number of seconds'),
   STRATA_RETENTION_DAYS: int(1, 36_500, 'a number of days'),
   STRATA_MUTATIONS_PER_MINUTE: int(1, 1_000_000),
+  STRATA_DEFINITIONS: optionalString,
+  STRATA_SQL_ASSETS_DIR: optionalString,
   STRATA_ADMIN_TOKEN: z.preprocess(
     emptyAsUndefined,
     z.string().min(16, { error: 'expected 16 to 512 characters' }).max(512, { error: 'expected 16 to 512 characters' }).optional(),
@@ -338,5 +344,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     bronzeRetentionDays: e.STRATA_BRONZE_RETENTION_DAYS === 'keep' ? undefined : e.STRATA_BRONZE_RETENTION_DAYS,
     adminToken: e.STRATA_ADMIN_TOKEN,
     mutationsPerMinute: e.STRATA_MUTATIONS_PER_MINUTE ?? 120,
+    definitionsFile: e.STRATA_DEFINITIONS === undefined ? undefined : resolve(e.STRATA_DEFINITIONS),
+    sqlAssetsDir: e.STRATA_SQL_ASSETS_DIR === undefined ? undefined : resolve(e.STRATA_SQL_ASSETS_DIR),
   });
 }

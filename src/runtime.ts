@@ -3,32 +3,35 @@
  * pipeline schemas, and wires the pipeline's resources. The CLI, the server and tests all start
  * here; tests pass `overrides` to inject fakes (a clock, a wrapped database) instead of flags.
  */
-import type { Config, SourceName } from './config.js';
+import { fileURLToPath } from 'node:url';
+import type { Config } from './config.js';
 import { systemClock } from './core/clock.js';
 import { RunEventBus } from './core/events.js';
 import type { AssetGraph } from './core/graph.js';
+import type { ScheduleDefinition } from './core/schedule.js';
 import type { Clock, Resources } from './core/types.js';
+import type { Definitions, MigrationFolder } from './definitions/definitions.js';
+import { DefinitionsRegistry } from './definitions/definitions-registry.js';
 import type { Logger } from './logger.js';
 import { TelemetryBus } from './metrics/telemetry.js';
-import { pipelineGraph } from './pipeline/definitions.js';
-import { createParquetWriter } from './pipeline/parquet/index.js';
-import { PIPELINE_MIGRATIONS_DIR, PIPELINE_MIGRATION_TABLE } from './pipeline/sql-files.js';
-import {
-  createCoinGeckoClient,
-  createCoinPaprikaClient,
-  createDatabaseRateLimiter,
-  type CoinGeckoClient,
-  type CoinPaprikaClient,
-} from './pipeline/sources/index.js';
+import { PIPELINE_MIGRATIONS } from './pipeline/index.js';
+import type { CoinGeckoClient, CoinPaprikaClient } from './pipeline/sources/index.js';
 import { LocalBronzeStore } from './storage/bronze/index.js';
 import { migrateToLatest, openDatabase, pendingMigrations as pendingMigrationsOf, sqlFileMigrationProvider, type StrataDatabase } from './storage/index.js';
+
+/** The definitions module loaded when STRATA_DEFINITIONS is unset: the shipped crypto pipeline. */
+export const SHIPPED_DEFINITIONS = fileURLToPath(new URL('./pipeline/index.ts', import.meta.url)).replace(/\.ts$/, existingExtension());
 
 export interface Runtime {
   readonly config: Config;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly database: StrataDatabase;
+  /** The definitions this process serves; `graph`, `schedules` and `resources` read its current ones. */
+  readonly definitions: DefinitionsRegistry;
   readonly graph: AssetGraph;
+  /** The loaded schedules, with the operator's STRATA_SCHEDULE_<NAME>_* overrides. */
+  readonly schedules: readonly ScheduleDefinition[];
   readonly resources: Resources;
   /** Every run event, as it is recorded: progress displays, metrics and the UI subscribe. */
   readonly events: RunEventBus;
@@ -44,25 +47,53 @@ export interface RuntimeOverrides {
   readonly coinpaprika?: CoinPaprikaClient;
   /** Another asset graph, e.g. a synthetic 500-asset graph for the lineage benchmark. */
   readonly graph?: AssetGraph;
+  /** Definitions given as a value instead of loading STRATA_DEFINITIONS (tests, `strata/testing`). */
+  readonly definitions?: Definitions;
   /** Change the resources the assets see, e.g. wrap the database to inject a failure. */
   readonly resources?: (resources: Resources) => Resources;
 }
 
-const PIPELINE_MIGRATIONS = { provider: sqlFileMigrationProvider(PIPELINE_MIGRATIONS_DIR), tableName: PIPELINE_MIGRATION_TABLE };
+const SHIPPED_MIGRATIONS: readonly MigrationFolder[] = [PIPELINE_MIGRATIONS];
+const migrationsOf = (folder: MigrationFolder) => ({ provider: sqlFileMigrationProvider(folder.folder), tableName: folder.table });
 
-export async function migrateAll(database: StrataDatabase): Promise<string[]> {
-  const core = await migrateToLatest(database.db);
-  const pipeline = await migrateToLatest(database.db, PIPELINE_MIGRATIONS);
-  return [...core.ran, ...pipeline.ran];
+/** Core migrations, then each definitions folder's (default: the shipped pipeline's). Returns the names that ran. */
+export async function migrateAll(database: StrataDatabase, folders: readonly MigrationFolder[] = SHIPPED_MIGRATIONS): Promise<string[]> {
+  const ran = [...(await migrateToLatest(database.db)).ran];
+  for (const folder of folders) ran.push(...(await migrateToLatest(database.db, migrationsOf(folder))).ran);
+  return ran;
 }
 
-/** Core and pipeline migrations not yet run: a server is ready only when this is empty. */
-export async function pendingMigrations(database: StrataDatabase): Promise<string[]> {
-  return [...(await pendingMigrationsOf(database.db)), ...(await pendingMigrationsOf(database.db, PIPELINE_MIGRATIONS))];
+/** Core and definitions migrations not yet run: a server is ready only when this is empty. */
+export async function pendingMigrations(database: StrataDatabase, folders: readonly MigrationFolder[] = SHIPPED_MIGRATIONS): Promise<string[]> {
+  const pending = await pendingMigrationsOf(database.db);
+  for (const folder of folders) pending.push(...(await pendingMigrationsOf(database.db, migrationsOf(folder))));
+  return pending;
+}
+
+/** `.ts` when Strata runs from its sources, `.js` when from a build. */
+function existingExtension(): string {
+  return import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 }
 
 export async function openRuntime(config: Config, logger: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const clock = overrides.clock ?? systemClock;
+  // Definitions are validated before the database is touched: a bad module changes nothing.
+  const registryOptions = {
+    config,
+    clock,
+    wrapResources: (resources: Resources) => {
+      const injected = {
+        ...resources,
+        ...(overrides.coingecko === undefined ? {} : { coingecko: overrides.coingecko }),
+        ...(overrides.coinpaprika === undefined ? {} : { coinpaprika: overrides.coinpaprika }),
+      };
+      return overrides.resources ? overrides.resources(injected) : injected;
+    },
+  };
+  const definitions =
+    overrides.definitions === undefined
+      ? await DefinitionsRegistry.open(config.definitionsFile ?? SHIPPED_DEFINITIONS, registryOptions)
+      : await DefinitionsRegistry.of(overrides.definitions, { ...registryOptions, label: '(definitions given as a value)' });
   const database =
     overrides.database ??
     (await openDatabase({
@@ -72,61 +103,30 @@ export async function openRuntime(config: Config, logger: Logger, overrides: Run
       logger: { info: (message) => logger.info(message), warn: (message) => logger.warn(message) },
     }));
   try {
-    const ran = await migrateAll(database);
+    const ran = await migrateAll(database, definitions.current.migrations);
     if (ran.length > 0) logger.info({ migrations: ran }, 'database migrated');
     const bronze = new LocalBronzeStore(config.dataDir);
     // Cleaning crashed writes is safe only while nobody writes: on the embedded database, only
     // its owner at start-up may do it (a client runs beside an owner that may be writing).
     if (database.embedded === undefined || (await database.embedded.role()) === 'owner') await bronze.recover();
     const telemetry = new TelemetryBus();
-    // The plan's limit holds across every process on this database, not per process.
-    const sharedLimiter = (source: SourceName, plan: { rateLimitPerMinute: number; rateLimitWindowMs: number }) =>
-      createDatabaseRateLimiter({
-        db: database.db,
-        source,
-        limit: plan.rateLimitPerMinute,
-        windowMs: plan.rateLimitWindowMs,
-        clock,
-        onWait: (ms) => telemetry.publish({ type: 'source:rate_limit_wait', source, ms }),
-      });
-    const coingecko =
-      overrides.coingecko ??
-      createCoinGeckoClient(config.coingecko, {
-        clock,
-        logger: logger.child({ source: 'coingecko' }),
-        onRequest: ({ endpoint, status, durationMs }) => telemetry.publish({ type: 'source:request', source: 'coingecko', endpoint, status, durationMs }),
-        limiter: sharedLimiter('coingecko', config.coingecko),
-      });
-    // Created whatever STRATA_SOURCES says: it opens no connection until an asset asks.
-    const coinpaprika =
-      overrides.coinpaprika ??
-      createCoinPaprikaClient(config.coinpaprika, {
-        clock,
-        logger: logger.child({ source: 'coinpaprika' }),
-        onRequest: ({ endpoint, status, durationMs }) => telemetry.publish({ type: 'source:request', source: 'coinpaprika', endpoint, status, durationMs }),
-        limiter: sharedLimiter('coinpaprika', config.coinpaprika),
-      });
-    const base: Resources = {
-      database,
-      bronze,
-      coingecko,
-      coinpaprika,
-      parquet: createParquetWriter(),
-      settings: {
-        coins: config.coins,
-        martTopN: config.martTopN,
-        maxQuarantinePct: config.maxQuarantinePct,
-        historyCoins: config.historyCoins,
-        reconciliationThresholdPct: config.reconciliationThresholdPct,
-      },
-    };
+    await definitions.bindResources({ config, database, bronze, clock, logger, telemetry });
+    const graph = overrides.graph;
     return {
       config,
       logger,
       clock,
       database,
-      graph: overrides.graph ?? pipelineGraph(config),
-      resources: overrides.resources ? overrides.resources(base) : base,
+      definitions,
+      get graph() {
+        return graph ?? definitions.graph;
+      },
+      get schedules() {
+        return definitions.schedules;
+      },
+      get resources() {
+        return definitions.resources;
+      },
       events: new RunEventBus(),
       telemetry,
       close: () => database.close(),

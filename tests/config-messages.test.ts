@@ -15,6 +15,9 @@ import { runStrata } from './helpers/strata-process.js';
 const BAD_VALUES: Record<EnvVariable, { value: string; problem: string } | null> = {
   DATABASE_URL: { value: 'not a url', problem: "expected a postgres:// URL such as postgres://user:password@localhost:5432/strata, got 'not a url'" },
   STRATA_DATA_DIR: null,
+  // Paths: a missing file or folder is reported when the definitions load (tests/definitions).
+  STRATA_DEFINITIONS: null,
+  STRATA_SQL_ASSETS_DIR: null,
   HOST: null,
   PORT: { value: '-1', problem: "expected a port number from 0 to 65,535, got '-1'" },
   LOG_LEVEL: { value: 'loud', problem: "expected one of fatal, error, warn, info, debug, trace, silent, got 'loud'" },

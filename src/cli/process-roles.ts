@@ -12,7 +12,6 @@ import { registerMetricsRoute } from '../metrics/route.js';
 import { startRunMonitor } from '../daemon/run-monitor.js';
 import { createScheduler } from '../daemon/scheduler.js';
 import { createWorker, newProcessId } from '../daemon/worker.js';
-import { configuredSchedules } from '../pipeline/schedules.js';
 import type { Runtime } from '../runtime.js';
 import { buildApp } from '../server/app.js';
 import { availabilityOf, heartbeatProcess, markProcessStopped, registerProcess } from '../storage/index.js';
@@ -37,7 +36,7 @@ export async function startDaemonRole(runtime: Runtime): Promise<RunningRole> {
     iteration: () => heartbeatProcess(database.db, id, clock.now()),
     availability: availabilityOf(database),
   });
-  const scheduler = createScheduler(runtime, { schedules: configuredSchedules(config), processId: id });
+  const scheduler = createScheduler(runtime, { schedules: runtime.schedules, processId: id });
   await scheduler.start();
   const monitor = startRunMonitor(runtime, { processId: id });
   const retention = startRetention(runtime, { processId: id, onDeleted: (table, count) => recordRetentionDeleted(runtime, table, count) });

@@ -1,6 +1,5 @@
 import { ValidationError } from '../core/errors.js';
 import type { ScheduleDefinition } from '../core/schedule.js';
-import { configuredSchedules } from '../pipeline/schedules.js';
 import type { Runtime } from '../runtime.js';
 import { latestTicks, listScheduleStates, setScheduleEnabled, type Tick } from '../storage/index.js';
 import { formatTable, print } from './output.js';
@@ -13,7 +12,7 @@ export interface SchedulesArgs {
 
 /** `strata schedules [--json]` and `strata schedules on|off <name>`. */
 export async function schedulesCommand(runtime: Runtime, options: SchedulesArgs): Promise<number> {
-  const schedules = configuredSchedules(runtime.config);
+  const schedules = runtime.schedules;
   const [action, name, ...extra] = options.args;
   if (action === undefined) return listSchedules(runtime, schedules, options.json);
   if ((action !== 'on' && action !== 'off') || name === undefined || extra.length > 0) {

@@ -1,4 +1,3 @@
-import { configuredSchedules } from '../pipeline/schedules.js';
 import type { Runtime } from '../runtime.js';
 import { latestTicks, listProcesses, listScheduleStates, queueDepth } from '../storage/index.js';
 import { formatDuration, formatTable, print } from './output.js';
@@ -15,7 +14,7 @@ export async function statusCommand(runtime: Runtime, options: { json: boolean }
     latestTicks(db),
   ]);
   const enabled = new Map(states.map((state) => [state.name, state.enabled]));
-  const schedules = configuredSchedules(runtime.config).map((schedule) => ({
+  const schedules = runtime.schedules.map((schedule) => ({
     name: schedule.name,
     enabled: enabled.get(schedule.name) ?? true,
     nextTick: schedule.times.take(now, 1)[0] ?? null,

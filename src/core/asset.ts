@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { type AssetCheck, assertUniqueCheckNames } from './check.js';
+import { recordDefinitionSite } from './definition-site.js';
 import { DefinitionError } from './errors.js';
 import type {
   AssetContext,
@@ -141,7 +142,7 @@ export function defineAsset<T, D extends DepsSpec = Record<never, never>>(spec: 
   if (retry.jitter < 0 || retry.jitter > 1) {
     throw new DefinitionError(`asset '${spec.key}': retry.jitter must be between 0 and 1`);
   }
-  return Object.freeze({
+  const asset = Object.freeze({
     ...spec,
     name,
     deps: (spec.deps ?? {}) as D,
@@ -150,6 +151,8 @@ export function defineAsset<T, D extends DepsSpec = Record<never, never>>(spec: 
     checks,
     servesPartitions,
   });
+  recordDefinitionSite(asset);
+  return asset;
 }
 
 /** Declares a dependency that reads several upstream partitions through `mapping`. */

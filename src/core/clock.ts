@@ -23,4 +23,3 @@ export const systemClock: Clock = Object.freeze({
 });
 
 export { ManualClock } from './manual-clock.js';
-export type { PendingSleep } from './manual-clock.js';

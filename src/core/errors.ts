@@ -3,6 +3,8 @@
  * Failures are classified: `retryable` ones (timeouts, 429, 5xx, serialization failures) may
  * succeed on another attempt, fatal ones (4xx, validation, bad definitions) will not.
  */
+import type { DefinitionSite } from './definition-site.js';
+
 export class StrataError extends Error {
   readonly code: string;
   readonly retryable: boolean;
@@ -15,10 +17,16 @@ export class StrataError extends Error {
   }
 }
 
-/** A bad asset definition or graph: unknown dependency, duplicate key, cycle. */
+/**
+ * A bad asset definition or graph: unknown dependency, duplicate key, cycle. `site` is where the
+ * offending definition was written, when known (see definition-site.ts).
+ */
 export class DefinitionError extends StrataError {
-  constructor(message: string) {
-    super('DEFINITION_INVALID', message);
+  readonly site: DefinitionSite | undefined;
+
+  constructor(message: string, options: { site?: DefinitionSite | undefined; cause?: unknown } = {}) {
+    super('DEFINITION_INVALID', message, { cause: options.cause });
+    this.site = options.site;
   }
 }
 
@@ -90,16 +98,11 @@ export class StepInputError extends StrataError {
   }
 }
 
-export class RunCanceledError extends StrataError {
-  constructor(message = 'run canceled') {
-    super('RUN_CANCELED', message);
-  }
-}
-
 /** Unknown errors from asset code are retried by the asset's policy; classified ones say for themselves. */
 export function isRetryable(error: unknown): boolean {
   return error instanceof StrataError ? error.retryable : true;
 }
+
 
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;

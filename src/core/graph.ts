@@ -1,5 +1,6 @@
 import type { AnyAsset, DepsSpec } from './asset.js';
 import { depAsset, depMapping } from './asset.js';
+import { definitionSite } from './definition-site.js';
 import { DefinitionError } from './errors.js';
 import { topologicalOrder } from './topological-order.js';
 import type { AssetKey, PartitionsDefinition } from './types.js';
@@ -52,7 +53,10 @@ function layerRank(key: AssetKey): number {
 export function buildGraph(assetList: readonly AnyAsset[]): AssetGraph {
   const assets = new Map<AssetKey, AnyAsset>();
   for (const asset of assetList) {
-    if (assets.has(asset.key)) throw new DefinitionError(`duplicate asset key '${asset.key}'`);
+    const previous = assets.get(asset.key);
+    if (previous !== undefined) {
+      throw new DefinitionError(`duplicate asset key '${asset.key}'${sitesOf([previous, asset])}`, { site: definitionSite(asset) });
+    }
     assets.set(asset.key, asset);
   }
   const upstreamSets = new Map<AssetKey, Set<AssetKey>>();
@@ -65,7 +69,9 @@ export function buildGraph(assetList: readonly AnyAsset[]): AssetGraph {
     for (const dep of Object.values(asset.deps as DepsSpec)) {
       const upstream = depAsset(dep);
       if (!assets.has(upstream.key)) {
-        throw new DefinitionError(`unknown dependency ${asset.key} -> ${upstream.key}: '${upstream.key}' is not in the asset list`);
+        throw new DefinitionError(`unknown dependency ${asset.key} -> ${upstream.key}: '${upstream.key}' is not in the asset list`, {
+          site: definitionSite(asset),
+        });
       }
       checkPartitions(asset, dep);
       upstreamSets.get(asset.key)?.add(upstream.key);
@@ -104,11 +110,12 @@ function checkPartitions(asset: AnyAsset, dep: DepsSpec[string]): void {
   const theirs = upstream.partitions?.kind;
   if (mapping) {
     if (own === undefined || theirs === undefined) {
-      throw new DefinitionError(`${path}: many(..., ${mapping.name}) needs both assets to be partitioned`);
+      throw new DefinitionError(`${path}: many(..., ${mapping.name}) needs both assets to be partitioned`, { site: definitionSite(asset) });
     }
     if ((mapping.downstreamKind ?? own) !== own || (mapping.upstreamKind ?? theirs) !== theirs) {
       throw new DefinitionError(
         `${path}: mapping ${mapping.name} reads ${mapping.upstreamKind} from ${mapping.downstreamKind}, not ${theirs} from ${own}`,
+        { site: definitionSite(asset) },
       );
     }
     return;
@@ -118,8 +125,18 @@ function checkPartitions(asset: AnyAsset, dep: DepsSpec[string]): void {
     throw new DefinitionError(
       `${path}: ${own === undefined ? 'an unpartitioned' : `a ${own}`} asset cannot read a ${theirs} asset partition by partition; ` +
         `give both the same partitions or use many(asset, mapping)`,
+      { site: definitionSite(asset) },
     );
   }
+}
+
+/** ` (defined at a.ts:3 and b.ts:9)`, or nothing when no site is known. */
+function sitesOf(assets: readonly AnyAsset[]): string {
+  const sites = assets.flatMap((asset) => {
+    const site = definitionSite(asset);
+    return site === undefined ? [] : [`${site.file}:${site.line}`];
+  });
+  return sites.length === 0 ? '' : ` (defined at ${sites.join(' and ')})`;
 }
 
 function toNode(asset: AnyAsset): AssetNode {

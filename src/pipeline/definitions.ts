@@ -1,11 +1,10 @@
 /**
- * The shipped crypto pipeline: every asset, and the one validated graph the CLI, API and UI read.
- * Which optional assets exist follows the configuration: a source in STRATA_SOURCES adds its
- * bronze and silver assets, STRATA_HISTORY_COINS > 0 adds the daily price history.
+ * The shipped crypto pipeline's assets. Which optional assets exist follows the configuration:
+ * a source in STRATA_SOURCES adds its bronze and silver assets, STRATA_HISTORY_COINS > 0 adds
+ * the daily price history. src/pipeline/index.ts turns them into definitions.
  */
 import type { Config } from '../config.js';
-import type { AnyAsset } from '../core/asset.js';
-import { buildGraph } from '../core/graph.js';
+import type { AnyAsset } from '../index.js';
 import { coingeckoGlobal } from './bronze/coingecko-global.js';
 import { coingeckoMarkets } from './bronze/coingecko-markets.js';
 import { coinpaprikaQuotes, coinpaprikaTickers } from './bronze/coinpaprika-tickers.js';
@@ -45,8 +44,4 @@ export function pipelineAssets(options: PipelineOptions = DEFAULT_PIPELINE_OPTIO
     defineSourceReconciliation(quoteAssets),
     defineMarketDaily(quoteAssets),
   ];
-}
-
-export function pipelineGraph(options: PipelineOptions = DEFAULT_PIPELINE_OPTIONS) {
-  return buildGraph(pipelineAssets(options));
 }

@@ -4,7 +4,7 @@
  * fetch). Each layer downstream gets a little more, so when a fetch is late the bronze asset
  * goes stale first and the alert points at the cause rather than at every asset after it.
  */
-import type { FreshnessPolicy } from '../core/asset.js';
+import type { FreshnessPolicy } from '../index.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

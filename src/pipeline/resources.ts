@@ -2,8 +2,8 @@
  * What the crypto pipeline's assets get from the outside world, added to the core's
  * `Resources` by declaration merging so the core never imports the pipeline.
  */
-import type { StrataDatabase } from '../storage/database.js';
-import type { BronzeStore } from '../storage/bronze/index.js';
+import type { StrataDatabase } from '../index.js';
+import type { BronzeStore } from '../index.js';
 import type { ParquetWriter } from './parquet/index.js';
 import type { CoinGeckoClient, CoinPaprikaClient } from './sources/index.js';
 

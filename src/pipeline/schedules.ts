@@ -1,11 +1,10 @@
 /**
- * The shipped schedules. `configuredSchedules(config)` is what the daemon and `strata schedules`
- * use: these definitions with the operator's STRATA_SCHEDULE_<NAME>_CRON / _TZ overrides applied.
+ * The shipped schedules: every six-hourly asset every six hours, every daily asset once a day.
+ * The operator's STRATA_SCHEDULE_<NAME>_CRON / _TZ overrides are applied when definitions load.
  */
-import type { Config } from '../config.js';
-import { applyScheduleOverrides, defineSchedule, type ScheduleDefinition } from '../core/schedule.js';
-import { dailyPartitions, sixHourlyPartitions } from '../core/partitions.js';
-import type { AnyAsset } from '../core/asset.js';
+import { defineSchedule, type ScheduleDefinition } from '../index.js';
+import { dailyPartitions, sixHourlyPartitions } from '../index.js';
+import type { AnyAsset } from '../index.js';
 import { DEFAULT_PIPELINE_OPTIONS, pipelineAssets, type PipelineOptions } from './definitions.js';
 
 /** The keys of the assets partitioned by `kind`, as a selection. */
@@ -49,8 +48,3 @@ export function pipelineSchedules(options: PipelineOptions = DEFAULT_PIPELINE_OP
 }
 
 export const [everySixHours] = pipelineSchedules() as [ScheduleDefinition];
-
-/** The shipped schedules for this configuration, with the operator's overrides; an override naming no schedule is a DefinitionError. */
-export function configuredSchedules(config: Pick<Config, 'scheduleOverrides' | 'sources' | 'historyCoins'>): ScheduleDefinition[] {
-  return applyScheduleOverrides(pipelineSchedules(config), config.scheduleOverrides);
-}

@@ -7,9 +7,9 @@
  * chart file's price points must all be counted into silver.price_history or quarantined.
  */
 import { sql } from 'kysely';
-import type { Resources } from '../core/types.js';
-import { describeError } from '../core/errors.js';
-import { sixHourlyPartitions } from '../core/partitions.js';
+import type { Resources } from '../index.js';
+import { describeError } from '../index.js';
+import { sixHourlyPartitions } from '../index.js';
 import { bronzePrefix } from './bronze/manifest.js';
 import { rawResponseFiles, readManifest } from './bronze/read-bronze.js';
 import { verifyBronzePartition, type BronzeMismatch } from './bronze/verify-bronze.js';

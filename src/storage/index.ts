@@ -24,7 +24,7 @@ export { isTerminalRunStatus, RUN_STATUSES } from './run-status.js';
 export { IllegalRunTransitionError, MigrationError, RunNotFoundError } from './errors.js';
 export type { Database } from './schema.js';
 export type { SqlSession } from './sql-session.js';
-export { csvLine, csvField } from './csv.js';
+export { csvField } from './csv.js';
 export { stepsForRun, type Step } from './steps.js';
 export { claimRuns, queueDepth, type ClaimLimits } from './run-queue.js';
 export {

@@ -3,6 +3,7 @@
  * (pool `coingecko`) -> `silver/clean`, plus `gold/free` (no pool). Every step waits at a gate
  * until the test releases it (or its signal aborts), so tests decide when steps end.
  */
+import type { DefinitionsRegistry } from '../../src/definitions/definitions-registry.js';
 import { defineAsset, type AnyAsset } from '../../src/core/asset.js';
 import { systemClock } from '../../src/core/clock.js';
 import { RunEventBus } from '../../src/core/events.js';
@@ -81,6 +82,9 @@ export function testRuntime(database: StrataDatabase, options: TestRuntimeOption
     clock: options.clock ?? systemClock,
     database,
     graph: buildGraph(options.assets),
+    // Fixed definitions: nothing reloads them, no schedule runs.
+    definitions: { lastFailure: undefined } as DefinitionsRegistry,
+    schedules: [],
     // The test assets use no resources.
     resources: {} as Resources,
     events: new RunEventBus(),

@@ -13,7 +13,7 @@ import { queueRun } from '../../src/daemon/execute-run.js';
 import { runMonitorOnce } from '../../src/daemon/run-monitor.js';
 import { createScheduler } from '../../src/daemon/scheduler.js';
 import { createWorker } from '../../src/daemon/worker.js';
-import { configuredSchedules } from '../../src/pipeline/schedules.js';
+import { configuredSchedules } from '../helpers/shipped-definitions.js';
 import type { Runtime } from '../../src/runtime.js';
 import { claimRuns, getRun, type Run } from '../../src/storage/index.js';
 import { describeEachBackend } from '../helpers/test-backends.js';

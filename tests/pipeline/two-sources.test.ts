@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadFixtureData } from '../../src/pipeline/fake-coingecko/index.js';
 import { OUTLIER_OFFSETS, startFakeCoinPaprika, type RunningFakeCoinPaprika } from '../../src/pipeline/fake-coinpaprika/index.js';
 import { verifyIntegrity } from '../../src/pipeline/verify-integrity.js';
-import { configuredSchedules } from '../../src/pipeline/schedules.js';
+import { configuredSchedules } from '../helpers/shipped-definitions.js';
 import type { RunResult } from '../../src/core/executor.js';
 import { describeEachBackend } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';

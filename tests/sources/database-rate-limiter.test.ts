@@ -6,8 +6,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/manual-clock.js';
-import { createDatabaseRateLimiter } from '../../src/pipeline/sources/database-rate-limiter.js';
-import { createRateLimiter } from '../../src/pipeline/sources/rate-limiter.js';
+import { createDatabaseRateLimiter } from '../../src/rate-limit/database-rate-limiter.js';
+import { createRateLimiter } from '../../src/rate-limit/rate-limiter.js';
 import { openDatabase, type StrataDatabase } from '../../src/storage/index.js';
 import { describeEachBackend } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/manual-clock.js';
-import { createRateLimiter } from '../../src/pipeline/sources/rate-limiter.js';
+import { createRateLimiter } from '../../src/rate-limit/rate-limiter.js';
 import { RecordingClock, maxInWindow } from './recording-clock.js';
 
 describe('createRateLimiter', () => {

@@ -1,5 +1,5 @@
-import { defineAsset } from '../../core/asset.js';
-import { sixHourlyPartitions } from '../../core/partitions.js';
+import { defineAsset } from '../../index.js';
+import { sixHourlyPartitions } from '../../index.js';
 import { BRONZE_FRESHNESS } from '../freshness.js';
 import { BronzeOutputSchema, type BronzeOutput } from './bronze-output.js';
 import { MANIFEST_FILE, bronzePrefix, describeFile, encodeManifest } from './manifest.js';

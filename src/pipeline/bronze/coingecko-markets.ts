@@ -1,5 +1,5 @@
-import { defineAsset } from '../../core/asset.js';
-import { sixHourlyPartitions } from '../../core/partitions.js';
+import { defineAsset } from '../../index.js';
+import { sixHourlyPartitions } from '../../index.js';
 import { BRONZE_FRESHNESS } from '../freshness.js';
 import { MARKET_ROW_COLUMNS, type MarketRow } from '../parquet/index.js';
 import { parseMarketRow } from '../sources/index.js';

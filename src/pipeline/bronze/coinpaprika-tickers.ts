@@ -4,8 +4,8 @@
  * loads it into silver.market_quotes as source 'coinpaprika', first syncing silver.coin_id_map
  * from the maintained file coin-maps/coinpaprika.csv in the same transaction.
  */
-import { defineAsset } from '../../core/asset.js';
-import { sixHourlyPartitions } from '../../core/partitions.js';
+import { defineAsset } from '../../index.js';
+import { sixHourlyPartitions } from '../../index.js';
 import { ANOMALY_CHECKS } from '../checks/anomaly-checks.js';
 import { unmappedCoinsCheck } from '../checks/coinpaprika-checks.js';
 import { BRONZE_FRESHNESS } from '../freshness.js';

@@ -1,5 +1,5 @@
-import { StrataError } from '../../core/errors.js';
-import type { BronzeStore } from '../../storage/bronze/index.js';
+import { StrataError } from '../../index.js';
+import type { BronzeStore } from '../../index.js';
 import { MANIFEST_FILE, decodeManifest, sha256, type Manifest, type ManifestFile } from './manifest.js';
 
 /** A bronze file whose bytes differ from its manifest: never retried, never loaded. */

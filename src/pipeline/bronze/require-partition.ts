@@ -1,4 +1,4 @@
-import type { AssetContext, PartitionWindow } from '../../core/types.js';
+import type { AssetContext, PartitionWindow } from '../../index.js';
 
 /** Pipeline assets are all partitioned; the planner guarantees a partition, this says so to the types. */
 export function requirePartition(ctx: AssetContext<unknown>): PartitionWindow {

@@ -1,5 +1,5 @@
-import type { BronzeStore } from '../../storage/bronze/index.js';
-import { describeError } from '../../core/errors.js';
+import type { BronzeStore } from '../../index.js';
+import { describeError } from '../../index.js';
 import { readManifest, readVerifiedFile } from './read-bronze.js';
 import { MANIFEST_FILE, type Manifest } from './manifest.js';
 

@@ -5,9 +5,9 @@
  * outlier warns with the expected range in its metadata; it never blocks a run. While fewer than
  * `minSamples` values exist, the check passes and says it is learning.
  */
-import { type AnomalyOptions, assessAnomaly } from '../../core/anomaly.js';
-import { type AssetCheck, type CheckContext, defineCheck } from '../../core/check.js';
-import { recentCheckValues } from '../../storage/check-results.js';
+import { type AnomalyOptions, assessAnomaly } from '../../index.js';
+import { type AssetCheck, type CheckContext, defineCheck } from '../../index.js';
+import { recentCheckValues } from '../../index.js';
 import type { SilverOutput } from '../silver/silver-output.js';
 import { firstRow, sql } from './check-sql.js';
 

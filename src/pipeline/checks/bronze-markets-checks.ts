@@ -1,6 +1,6 @@
 /** Checks of bronze/coingecko_markets: the pages as received, before silver reads them. */
-import { defineCheck } from '../../core/check.js';
-import type { BronzeStore } from '../../storage/bronze/index.js';
+import { defineCheck } from '../../index.js';
+import type { BronzeStore } from '../../index.js';
 import type { BronzeOutput } from '../bronze/bronze-output.js';
 import { rawResponseFiles, readManifest, readVerifiedFile } from '../bronze/read-bronze.js';
 import { verifyBronzePartition } from '../bronze/verify-bronze.js';

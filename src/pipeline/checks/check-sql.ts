@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { Resources } from '../../core/types.js';
+import type { Resources } from '../../index.js';
 
 /** The first row of a check's query (counts cast to int, NUMERIC values as exact strings). */
 export async function firstRow<R>(resources: Resources, query: RawBuilder<R>): Promise<R> {

@@ -1,5 +1,5 @@
 /** Checks of silver/coinpaprika_tickers, on the quotes of the snapshot just loaded. */
-import { defineCheck } from '../../core/check.js';
+import { defineCheck } from '../../index.js';
 import type { SilverOutput } from '../silver/silver-output.js';
 import { firstRow, sql } from './check-sql.js';
 

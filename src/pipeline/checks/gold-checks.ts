@@ -1,5 +1,5 @@
 /** Checks of the six-hourly gold marts, against the silver snapshot they were built from. */
-import { defineCheck } from '../../core/check.js';
+import { defineCheck } from '../../index.js';
 import type { GoldOutput } from '../gold/gold-output.js';
 import { firstRow, sql } from './check-sql.js';
 

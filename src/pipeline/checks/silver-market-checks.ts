@@ -1,8 +1,8 @@
 /** Checks of silver/market_snapshots, on the rows of the snapshot just loaded. */
-import { defineCheck } from '../../core/check.js';
+import { defineCheck } from '../../index.js';
 import type { SilverOutput } from '../silver/silver-output.js';
 import type { RawBuilder } from 'kysely';
-import type { Resources } from '../../core/types.js';
+import type { Resources } from '../../index.js';
 import { firstRow, sql } from './check-sql.js';
 import { ANOMALY_CHECKS, totalMarketCapAnomaly, totalVolumeAnomaly } from './anomaly-checks.js';
 

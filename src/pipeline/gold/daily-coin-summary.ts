@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineAsset, many } from '../../core/asset.js';
-import { dailyPartitions, dailyToSixHourly } from '../../core/partitions.js';
+import { defineAsset, many } from '../../index.js';
+import { dailyPartitions, dailyToSixHourly } from '../../index.js';
 import { DAILY_FRESHNESS } from '../freshness.js';
 import { requirePartition } from '../bronze/require-partition.js';
 import { marketSnapshots } from '../silver/market-snapshots.js';

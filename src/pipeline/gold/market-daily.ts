@@ -4,8 +4,8 @@
  * gold/daily_coin_summary is CoinGecko's full row, this is every source side by side.
  */
 import { z } from 'zod';
-import { defineAsset, many, type AnyAsset, type ManyDep } from '../../core/asset.js';
-import { dailyPartitions, dailyToSixHourly } from '../../core/partitions.js';
+import { defineAsset, many, type AnyAsset, type ManyDep } from '../../index.js';
+import { dailyPartitions, dailyToSixHourly } from '../../index.js';
 import { requirePartition } from '../bronze/require-partition.js';
 import { ANOMALY_CHECKS } from '../checks/anomaly-checks.js';
 import { DAILY_FRESHNESS } from '../freshness.js';

@@ -1,5 +1,5 @@
-import { defineAsset } from '../../core/asset.js';
-import { sixHourlyPartitions } from '../../core/partitions.js';
+import { defineAsset } from '../../index.js';
+import { sixHourlyPartitions } from '../../index.js';
 import { GOLD_FRESHNESS } from '../freshness.js';
 import { requirePartition } from '../bronze/require-partition.js';
 import { marketSnapshots } from '../silver/market-snapshots.js';

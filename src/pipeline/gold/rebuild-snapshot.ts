@@ -1,4 +1,4 @@
-import type { SqlSession } from '../../storage/index.js';
+import type { SqlSession } from '../../index.js';
 import { loadSql } from '../sql-files.js';
 
 /**

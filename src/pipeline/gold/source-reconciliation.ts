@@ -4,9 +4,9 @@
  * Built from silver.market_quotes, so every source that lands quotes in the window takes part:
  * the silver assets it depends on (one per configured source) and any imported CSV.
  */
-import { defineAsset, type AnyAsset } from '../../core/asset.js';
-import { defineCheck } from '../../core/check.js';
-import { sixHourlyPartitions } from '../../core/partitions.js';
+import { defineAsset, type AnyAsset } from '../../index.js';
+import { defineCheck } from '../../index.js';
+import { sixHourlyPartitions } from '../../index.js';
 import { requirePartition } from '../bronze/require-partition.js';
 import { firstRow, sql } from '../checks/check-sql.js';
 import { ANOMALY_CHECKS } from '../checks/anomaly-checks.js';

@@ -3,7 +3,7 @@
  * (silver.price_history_loads), and the fetches in flight (silver.price_history_pending), a
  * write-ahead note that makes a crash between "file committed" and "load recorded" harmless.
  */
-import type { SqlSession, StrataDatabase } from '../../storage/index.js';
+import type { SqlSession, StrataDatabase } from '../../index.js';
 import { addDays, daysBetween } from './history-days.js';
 
 /** One fetch of a coin's days, landed (a load) or in flight (pending). */

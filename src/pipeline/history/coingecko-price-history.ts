@@ -22,12 +22,12 @@
  * A 429 storm that outlasts the client's retries fails the run; the coins landed before it stay
  * loaded, and the next run fetches only the rest.
  */
-import { defineAsset } from '../../core/asset.js';
-import { ValidationError } from '../../core/errors.js';
-import { dailyPartitions } from '../../core/partitions.js';
-import type { AssetContext } from '../../core/types.js';
-import type { BronzeStore } from '../../storage/bronze/index.js';
-import type { StrataDatabase } from '../../storage/index.js';
+import { defineAsset } from '../../index.js';
+import { ValidationError } from '../../index.js';
+import { dailyPartitions } from '../../index.js';
+import type { AssetContext } from '../../index.js';
+import type { BronzeStore } from '../../index.js';
+import type { StrataDatabase } from '../../index.js';
 import { BronzeOutputSchema, type BronzeOutput } from '../bronze/bronze-output.js';
 import { MANIFEST_FILE, describeFile, encodeManifest } from '../bronze/manifest.js';
 import { rawResponseFiles, readManifest } from '../bronze/read-bronze.js';

@@ -1,6 +1,6 @@
 /** Which coins get a price history: the top N by market-cap rank of the newest market snapshot. */
-import { ValidationError } from '../../core/errors.js';
-import type { StrataDatabase } from '../../storage/index.js';
+import { ValidationError } from '../../index.js';
+import type { StrataDatabase } from '../../index.js';
 
 export async function historyCoins(database: StrataDatabase, count: number): Promise<string[]> {
   return database.withSession(async (session) => {

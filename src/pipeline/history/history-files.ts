@@ -4,7 +4,7 @@
  * (`market_chart_<first>_<last>.json`) and `_manifest.json`, committed together. Committing per
  * coin is what lets a crashed run keep every coin it finished: see coingecko-price-history.ts.
  */
-import type { BronzeStore } from '../../storage/bronze/index.js';
+import type { BronzeStore } from '../../index.js';
 import { MANIFEST_FILE, bronzePrefix } from '../bronze/manifest.js';
 
 export const PRICE_HISTORY_ASSET_NAME = 'coingecko_price_history';

@@ -1,5 +1,5 @@
 /** Writes coin-days into silver.price_history inside the caller's transaction: COPY, then merge. */
-import { csvLine, type SqlSession } from '../../storage/index.js';
+import { csvLine, type SqlSession } from '../../index.js';
 import { loadSql } from '../sql-files.js';
 import type { HistoryDay } from './chart-days.js';
 

@@ -4,8 +4,8 @@
  * bronze never fetches a coin-day twice, so no two partitions write the same coin-day. Points
  * that cannot be used go to silver.quarantine with their reason; one transaction per partition.
  */
-import { defineAsset } from '../../core/asset.js';
-import { dailyPartitions } from '../../core/partitions.js';
+import { defineAsset } from '../../index.js';
+import { dailyPartitions } from '../../index.js';
 import { rawResponseFiles, readManifest, readVerifiedFile } from '../bronze/read-bronze.js';
 import { requirePartition } from '../bronze/require-partition.js';
 import { DAILY_FRESHNESS } from '../freshness.js';

@@ -3,7 +3,7 @@
  * names are case-sensitive; a column Strata does not know is an error listing the expected ones,
  * never silently ignored (a typo would otherwise drop a whole column of data).
  */
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../index.js';
 
 export const REQUIRED_COLUMNS = ['coin_id', 'snapshot_at', 'symbol', 'name', 'price_usd'] as const;
 

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { CsvError, parse, type Options } from 'csv-parse/sync';
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../index.js';
 
 export interface CsvRecord {
   /** 1-based physical line the record starts on (the header is line 1). */

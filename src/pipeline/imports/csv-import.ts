@@ -11,7 +11,7 @@
  * Two steps, so the CLI reports a bad file or source name before it opens the database:
  * `prepareCsvImport` (read and validate) and `loadCsvImport` (one transaction).
  */
-import type { StrataDatabase } from '../../storage/index.js';
+import type { StrataDatabase } from '../../index.js';
 import { mergeQuotes, type QuoteToMerge } from '../quotes/merge-quotes.js';
 import type { QuarantinedRow } from '../silver/market-rows.js';
 import { parseHeader } from './csv-columns.js';

@@ -4,7 +4,7 @@
  * rows its previous import left, instead of piling up reasons for lines that are now loaded.
  * Equal rows are not rewritten, so a repeated import changes nothing here either.
  */
-import { csvLine, type SqlSession } from '../../storage/index.js';
+import { csvLine, type SqlSession } from '../../index.js';
 import type { QuarantinedRow } from '../silver/market-rows.js';
 
 const CREATE_STAGE = `CREATE TEMP TABLE stage_import_quarantine (

@@ -4,7 +4,7 @@
  * snapshots and an import mixed in would be deleted or would overwrite fetched data.
  */
 import { SOURCES } from '../../config.js';
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../index.js';
 import { SOURCE_NAME } from '../quotes/unified-quote.js';
 
 export function checkImportSource(source: string): string {

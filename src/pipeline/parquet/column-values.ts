@@ -1,4 +1,4 @@
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../index.js';
 import type { ColumnSpec, ColumnType } from './column-spec.js';
 
 export type ColumnValue = string | number | null;

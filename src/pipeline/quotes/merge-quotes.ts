@@ -4,7 +4,7 @@
  * the CoinGecko and CoinPaprika silver assets (one snapshot at a time, replacing it) and
  * `strata import` (rows of any snapshots, never deleting).
  */
-import { csvLine, type SqlSession } from '../../storage/index.js';
+import { csvLine, type SqlSession } from '../../index.js';
 import { loadSql } from '../sql-files.js';
 import type { LocatedQuote } from './unified-quote.js';
 

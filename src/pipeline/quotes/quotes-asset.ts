@@ -4,10 +4,10 @@
  * partition. Invalid and duplicate rows go to silver.quarantine; coins the mapping does not know
  * are stored with a NULL coin_id and counted in `unmapped` (silver.unmapped_coins lists them).
  */
-import type { AssetCheck } from '../../core/check.js';
-import { defineAsset, type AssetDefinition } from '../../core/asset.js';
-import { sixHourlyPartitions } from '../../core/partitions.js';
-import type { SqlSession } from '../../storage/index.js';
+import type { AssetCheck } from '../../index.js';
+import { defineAsset, type AssetDefinition } from '../../index.js';
+import { sixHourlyPartitions } from '../../index.js';
+import type { SqlSession } from '../../index.js';
 import type { BronzeOutput } from '../bronze/bronze-output.js';
 import { rawResponseFiles, readManifest, readVerifiedFile } from '../bronze/read-bronze.js';
 import { requirePartition } from '../bronze/require-partition.js';

@@ -2,7 +2,7 @@
  * A source's bronze pages through its adapter: every row becomes a quote or a quarantined row
  * with its reason. Nothing is dropped: quotes + quarantined = bronze rows.
  */
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../index.js';
 import type { QuarantinedRow } from '../silver/market-rows.js';
 import { JsonSyntaxError, parseLosslessJson, stringifyLosslessJson } from '../sources/index.js';
 import type { LocatedQuote, SourceAdapter } from './unified-quote.js';

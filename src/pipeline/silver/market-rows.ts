@@ -3,9 +3,9 @@
  * Nothing is dropped: every bronze row lands in exactly one of the two lists.
  */
 import { roiToJson } from '../parquet/index.js';
-import { csvField } from '../../storage/index.js';
+import { csvField } from '../../index.js';
 import { typeChanges } from './schema-drift.js';
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../index.js';
 import { isJsonObject, JsonSyntaxError, parseLosslessJson, parseMarketRow, stringifyLosslessJson, type MarketRow } from '../sources/index.js';
 
 export interface StagedMarketRow {

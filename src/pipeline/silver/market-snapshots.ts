@@ -1,5 +1,5 @@
-import { defineAsset } from '../../core/asset.js';
-import { sixHourlyPartitions } from '../../core/partitions.js';
+import { defineAsset } from '../../index.js';
+import { sixHourlyPartitions } from '../../index.js';
 import { SILVER_FRESHNESS } from '../freshness.js';
 import { coingeckoMarkets } from '../bronze/coingecko-markets.js';
 import { rawResponseFiles, readManifest, readVerifiedFile } from '../bronze/read-bronze.js';

@@ -1,4 +1,4 @@
-import { csvLine, type SqlSession } from '../../storage/index.js';
+import { csvLine, type SqlSession } from '../../index.js';
 import type { QuarantinedRow } from './market-rows.js';
 
 const COPY_QUARANTINE =

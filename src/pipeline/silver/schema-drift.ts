@@ -11,7 +11,7 @@
  * are never missing.
  */
 import { isJsonObject, JsonNumber, MarketRowSchema, parseLosslessJson, stringifyLosslessJson, type JsonObject } from '../sources/index.js';
-import type { SqlSession } from '../../storage/index.js';
+import type { SqlSession } from '../../index.js';
 
 export const MARKETS_SOURCE = 'coingecko/markets';
 

@@ -4,11 +4,11 @@
  * goes in the plan's header, never in the URL.
  */
 import { COINGECKO_PLANS, type CoinGeckoConfig } from '../../config.js';
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../index.js';
 import { parseMarketsPage } from './coingecko-schemas.js';
 import { createHttpSource, type HttpSourceDeps, type SourceResponse } from './http-source.js';
 import type { JsonObject, JsonValue } from './lossless-json.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { RateLimiter } from '../../index.js';
 
 export type { SourceRequestInfo, SourceResponse } from './http-source.js';
 

@@ -7,11 +7,11 @@
  * limit (402); the body, scrubbed of the key, ends up in the SourceHttpError's message.
  */
 import type { CoinPaprikaConfig } from '../../config.js';
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../index.js';
 import { parseTickers } from './coinpaprika-schemas.js';
 import { createHttpSource, type HttpSourceDeps, type SourceResponse } from './http-source.js';
 import type { JsonObject } from './lossless-json.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { RateLimiter } from '../../index.js';
 
 export interface TickersRequest {
   /** The `quotes` query parameter (currencies, comma-separated); default `USD`. */

@@ -15,11 +15,11 @@
  * Other 4xx fail at once: asking again will not help.
  */
 import axios, { type AxiosResponse } from 'axios';
-import { backoffDelay } from '../../core/retry.js';
-import type { Clock, RetryPolicy } from '../../core/types.js';
+import { backoffDelay } from '../../index.js';
+import type { Clock, RetryPolicy } from '../../index.js';
 import { classifyTransportError, isRetryableStatus, parseRetryAfter } from './http-failures.js';
 import { JsonSyntaxError, parseLosslessJson, type JsonValue } from './lossless-json.js';
-import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
+import { createRateLimiter, type RateLimiter } from '../../index.js';
 import { SourceHttpError, scrubSecret, type SourceFailure } from './source-errors.js';
 
 /** The subset of a pino logger a source uses (a pino `Logger` fits). */

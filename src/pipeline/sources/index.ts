@@ -7,6 +7,3 @@ export type { MarketRow } from './coingecko-schemas.js';
 export { toPlainDecimal } from './decimal-text.js';
 export { JsonNumber, JsonSyntaxError, isJsonObject, parseLosslessJson, stringifyLosslessJson } from './lossless-json.js';
 export type { JsonObject, JsonValue } from './lossless-json.js';
-export { createDatabaseRateLimiter } from './database-rate-limiter.js';
-export { createRateLimiter } from './rate-limiter.js';
-export type { RateLimiter } from './rate-limiter.js';

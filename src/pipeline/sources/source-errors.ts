@@ -3,7 +3,7 @@
  * API key (the key travels in a header); any text copied from a response is scrubbed of the key
  * anyway, in case a server echoes it.
  */
-import { StrataError } from '../../core/errors.js';
+import { StrataError } from '../../index.js';
 
 /** `unreachable`: DNS failure, connection refused or no route (the host was never reached); `network`: any other transport failure. */
 export type SourceFailureKind = 'http' | 'timeout' | 'network' | 'unreachable' | 'malformed_json';

@@ -12,7 +12,6 @@
 import cronstrue from 'cronstrue';
 import { StrataError } from '../../core/errors.js';
 import type { ScheduleDefinition, ScheduleOverride } from '../../core/schedule.js';
-import { configuredSchedules } from '../../pipeline/schedules.js';
 import type { Runtime } from '../../runtime.js';
 import { countTicks, getScheduleState, latestTicks, listScheduleStates, setScheduleEnabled, toTick, type Tick, type TickStatus } from '../../storage/index.js';
 import { scheduleDb } from '../../storage/schedule-tables.js';
@@ -94,7 +93,7 @@ function summary(runtime: Runtime, schedule: ScheduleDefinition, enabled: boolea
 }
 
 export function requireSchedule(runtime: Runtime, name: string): ScheduleDefinition {
-  const schedules = configuredSchedules(runtime.config);
+  const schedules = runtime.schedules;
   const schedule = schedules.find((candidate) => candidate.name === name);
   if (schedule === undefined) throw new ScheduleNotFoundError(name, schedules.map((candidate) => candidate.name));
   return schedule;
@@ -105,7 +104,7 @@ export async function scheduleList(runtime: Runtime): Promise<ScheduleSummary[]>
   const { db } = runtime.database;
   const [states, ticks] = await Promise.all([listScheduleStates(db), latestTicks(db)]);
   const enabled = new Map(states.map((state) => [state.name, state.enabled]));
-  return configuredSchedules(runtime.config).map((schedule) =>
+  return runtime.schedules.map((schedule) =>
     summary(runtime, schedule, enabled.get(schedule.name) ?? true, ticks.get(schedule.name) ?? null),
   );
 }

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { ValidationError } from '../../../core/errors.js';
+import { ValidationError } from '../../../index.js';
 
 export const COIN_MAPS_DIR = fileURLToPath(new URL('./', import.meta.url));
 

@@ -2,7 +2,7 @@
  * Makes silver.coin_id_map hold exactly a source's mapping file, inside the caller's transaction
  * (the silver load's), so the quotes loaded next are mapped with the file as it is now.
  */
-import { csvLine, type SqlSession } from '../../../storage/index.js';
+import { csvLine, type SqlSession } from '../../../index.js';
 import type { CoinMapEntry } from './coin-map-file.js';
 
 const COPY_MAP = 'COPY silver.coin_id_map (source, source_coin_id, coin_id) FROM STDIN WITH (FORMAT csv)';

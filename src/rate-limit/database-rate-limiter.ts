@@ -15,7 +15,7 @@
  * therefore rely on their clocks agreeing (NTP keeps them within milliseconds of a 60 s window).
  */
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../../storage/schema.js';
+import type { Database } from '../storage/schema.js';
 import type { RateLimiter, RateLimiterOptions } from './rate-limiter.js';
 import { checkRule, startsInWindow, waitBeforeStart } from './rolling-window.js';
 

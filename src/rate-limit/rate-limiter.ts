@@ -7,7 +7,7 @@
  * After a 429, `pauseUntil(time)` holds every caller (not just the one that was refused),
  * because the server's budget is shared by all of them.
  */
-import type { Clock } from '../../core/types.js';
+import type { Clock } from '../core/types.js';
 import { checkRule, endStart, startsInWindow, waitBeforeStart } from './rolling-window.js';
 
 /**
