@@ -24,14 +24,20 @@ import { StrataError } from './core/errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { runFakeCoinGeckoServer } from './pipeline/fake-coingecko/index.js';
 import { runFakeCoinPaprikaServer } from './pipeline/fake-coinpaprika/index.js';
-import { migrateAll, openRuntime } from './runtime.js';
+import { defineDefinitions } from './definitions/definitions.js';
+import { DefinitionsLoadError } from './definitions/definitions-error.js';
+import { loadDefinitions } from './definitions/load-definitions.js';
+import { migrateAll, openRuntime, SHIPPED_DEFINITIONS, type RuntimeOverrides } from './runtime.js';
 import { EmbeddedOwnerUnavailableError, openDatabase } from './storage/index.js';
 
 const USAGE = `Usage: strata <command> [options]
 
 Commands:
-  start                                  serve + daemon + worker in one process (the only mode on PGlite);
-                                         queues one run of the whole graph if nothing was ever materialized
+  start [--watch]                        serve + daemon + worker in one process (the only mode on PGlite);
+                                         queues one run of the whole graph if nothing was ever materialized;
+                                         --watch reloads STRATA_DEFINITIONS and SQL assets when they change
+                                         (so does SIGHUP); a reload that fails keeps the last good definitions
+  dev                                    start --watch
   daemon                                 schedules and the run monitor (Postgres; run one or several)
   serve                                  the HTTP API only (Postgres)
   status [--json]                        processes and their heartbeats, queue depth, next ticks, loop errors
@@ -85,6 +91,7 @@ async function main(argv: readonly string[]): Promise<number> {
       chunk: { type: 'string' },
       out: { type: 'string' },
       source: { type: 'string' },
+      watch: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -96,9 +103,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const config = loadConfig();
   const interactive = process.stdout.isTTY === true;
   switch (command) {
-    case 'start': {
+    case 'start':
+    case 'dev': {
       const logger = createLogger({ level: config.logLevel });
-      return withRuntime(config, logger, (runtime) => startCommand(runtime));
+      return withRuntime(config, logger, (runtime) => startCommand(runtime, { watch: values.watch || command === 'dev' }));
     }
     case 'daemon': {
       const logger = createLogger({ level: config.logLevel });
@@ -117,7 +125,10 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'status': {
       const logger = createLogger({ level: 'warn', destination: process.stderr });
-      return withRuntime(config, logger, (runtime) => statusCommand(runtime, { json: values.json }));
+      // Status must still show what runs when the definitions file is broken now: it says so,
+      // shows the rest, and exits 2.
+      const broken = await brokenDefinitions(config);
+      return withRuntime(config, logger, (runtime) => statusCommand(runtime, { json: values.json, brokenDefinitions: broken }), broken === undefined ? {} : { definitions: defineDefinitions({}) });
     }
     case 'materialize': {
       if (rest.length > 1) throw new UsageError(`materialize takes one selection, got: ${rest.join(' ')} (quote it or join terms with commas)`);
@@ -223,12 +234,28 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-async function withRuntime(config: Config, logger: Logger, work: (runtime: Awaited<ReturnType<typeof openRuntime>>) => Promise<number>): Promise<number> {
-  const runtime = await openRuntime(config, logger);
+async function withRuntime(
+  config: Config,
+  logger: Logger,
+  work: (runtime: Awaited<ReturnType<typeof openRuntime>>) => Promise<number>,
+  overrides: RuntimeOverrides = {},
+): Promise<number> {
+  const runtime = await openRuntime(config, logger, overrides);
   try {
     return await work(runtime);
   } finally {
     await runtime.close();
+  }
+}
+
+/** The load error of the configured definitions, or undefined when they load. */
+async function brokenDefinitions(config: Config): Promise<DefinitionsLoadError | undefined> {
+  try {
+    await loadDefinitions(config.definitionsFile ?? SHIPPED_DEFINITIONS, { config });
+    return undefined;
+  } catch (error) {
+    if (error instanceof DefinitionsLoadError) return error;
+    throw error;
   }
 }
 

@@ -14,7 +14,7 @@ import { createScheduler } from '../daemon/scheduler.js';
 import { createWorker, newProcessId } from '../daemon/worker.js';
 import type { Runtime } from '../runtime.js';
 import { buildApp } from '../server/app.js';
-import { availabilityOf, heartbeatProcess, markProcessStopped, registerProcess } from '../storage/index.js';
+import { availabilityOf, heartbeatProcess, markProcessStopped, recordDefinitionsReload, registerProcess } from '../storage/index.js';
 
 export interface RunningRole {
   readonly name: string;
@@ -36,14 +36,29 @@ export async function startDaemonRole(runtime: Runtime): Promise<RunningRole> {
     iteration: () => heartbeatProcess(database.db, id, clock.now()),
     availability: availabilityOf(database),
   });
-  const scheduler = createScheduler(runtime, { schedules: runtime.schedules, processId: id });
+  let scheduler = createScheduler(runtime, { schedules: runtime.schedules, processId: id });
   await scheduler.start();
+  // A reload (dev mode) is recorded for `strata status`; new schedules replace the old ones.
+  let reloading: Promise<void> = Promise.resolve();
+  const stopListening = runtime.definitions.onReload((result) => {
+    reloading = reloading.then(async () => {
+      await recordDefinitionsReload(database.db, id, result.ok ? undefined : result.error, clock.now()).catch((error: unknown) =>
+        logger.warn({ err: error }, 'could not record the definitions reload'),
+      );
+      if (!result.ok) return;
+      await scheduler.stop();
+      scheduler = createScheduler(runtime, { schedules: runtime.schedules, processId: id });
+      await scheduler.start();
+    });
+  });
   const monitor = startRunMonitor(runtime, { processId: id });
   const retention = startRetention(runtime, { processId: id, onDeleted: (table, count) => recordRetentionDeleted(runtime, table, count) });
   logger.info({ daemonId: id, schedules: scheduler.schedules.map((schedule) => schedule.name) }, 'daemon ready');
   return {
     name: 'daemon',
     async stop() {
+      stopListening();
+      await reloading;
       await scheduler.stop();
       await monitor.stop();
       await retention.stop();

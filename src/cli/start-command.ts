@@ -1,5 +1,6 @@
 import { StrataError } from '../core/errors.js';
 import { queueRun } from '../daemon/execute-run.js';
+import { watchDefinitions } from '../definitions/watch-definitions.js';
 import type { Runtime } from '../runtime.js';
 import { runRolesUntilSignal, startDaemonRole, startServeRole, startWorkerRole, type RunningRole } from './process-roles.js';
 
@@ -8,10 +9,11 @@ import { runRolesUntilSignal, startDaemonRole, startServeRole, startWorkerRole, 
  * database that has never materialized anything, it queues one run of the whole graph, which
  * this process's worker executes.
  */
-export async function startCommand(runtime: Runtime): Promise<number> {
+export async function startCommand(runtime: Runtime, options: { watch: boolean } = { watch: false }): Promise<number> {
   await refuseSecondStart(runtime);
   const roles: RunningRole[] = [];
   try {
+    roles.push(reloadRole(runtime, options.watch));
     roles.push(await startServeRole(runtime));
     roles.push(await startWorkerRole(runtime));
     roles.push(await startDaemonRole(runtime));
@@ -21,6 +23,32 @@ export async function startCommand(runtime: Runtime): Promise<number> {
     throw error;
   }
   return runRolesUntilSignal(runtime, roles);
+}
+
+/**
+ * Reloads the definitions on SIGHUP, and with `--watch` (`strata dev`) when a project file
+ * changes. Each outcome is one log line; a failed reload keeps the last good definitions.
+ */
+function reloadRole(runtime: Runtime, watch: boolean): RunningRole {
+  const { logger, definitions, config } = runtime;
+  const stopLogging = definitions.onReload((result) => {
+    if (result.ok) logger.info({ assets: result.assets, schedules: runtime.schedules.length }, 'definitions reloaded');
+    else logger.error({ file: result.error.file, line: result.error.line }, `definitions reload failed; serving the last good definitions: ${result.error.message}`);
+  });
+  const onHangUp = () => void definitions.reload();
+  process.on('SIGHUP', onHangUp);
+  const watcher = watch ? watchDefinitions(definitions, { includeModuleFolder: config.definitionsFile !== undefined }) : undefined;
+  if (watcher !== undefined) {
+    logger.info({ folders: watcher.folders }, watcher.folders.length === 0 ? 'watching nothing: set STRATA_DEFINITIONS or STRATA_SQL_ASSETS_DIR' : 'watching definitions for changes');
+  }
+  return {
+    name: 'reload',
+    async stop() {
+      watcher?.close();
+      process.off('SIGHUP', onHangUp);
+      stopLogging();
+    },
+  };
 }
 
 /**

@@ -1,9 +1,10 @@
-import type { Runtime } from '../runtime.js';
-import { latestTicks, listProcesses, listScheduleStates, queueDepth } from '../storage/index.js';
+import type { DefinitionsLoadError } from '../definitions/definitions-error.js';
+import { SHIPPED_DEFINITIONS, type Runtime } from '../runtime.js';
+import { latestTicks, listProcesses, listScheduleStates, queueDepth, type ProcessInfo } from '../storage/index.js';
 import { formatDuration, formatTable, print } from './output.js';
 
 /** `strata status [--json]`: who is alive, the queue, the next ticks and the last error of every loop. */
-export async function statusCommand(runtime: Runtime, options: { json: boolean }): Promise<number> {
+export async function statusCommand(runtime: Runtime, options: { json: boolean; brokenDefinitions?: DefinitionsLoadError | undefined }): Promise<number> {
   const { db } = runtime.database;
   const now = runtime.clock.now();
   const [processes, queued, running, states, ticks] = await Promise.all([
@@ -31,10 +32,16 @@ export async function statusCommand(runtime: Runtime, options: { json: boolean }
     queue: { queued, running: Number(running.n) },
     processes: processes.map((p) => ({ ...p, alive: alive(p.heartbeatAt), heartbeatAgeMs: now.getTime() - p.heartbeatAt.getTime() })),
     schedules,
+    definitions: definitionsReport(runtime, processes, options.brokenDefinitions),
   };
+  const code = report.definitions.error === null && report.definitions.reloadFailures.length === 0 ? 0 : 2;
   if (options.json) {
     print(JSON.stringify(report, null, 2));
-    return 0;
+    return code;
+  }
+  if (report.definitions.error !== null) print(`definitions: ${report.definitions.error}`);
+  for (const failure of report.definitions.reloadFailures) {
+    print(`definitions: ${failure.process} failed to reload at ${failure.at}, serving its last good definitions: ${failure.error}`);
   }
   if (embedded !== undefined) {
     print(`database: embedded PGlite, owned by ${owner === undefined ? 'nobody' : `pid ${owner.pid} (${owner.command}) since ${owner.startedAt}`}; other processes connect through ${embedded.socketDir}`);
@@ -62,5 +69,20 @@ export async function statusCommand(runtime: Runtime, options: { json: boolean }
       schedules.map((s) => [s.name, s.enabled ? 'on' : 'off', s.nextTick?.toISOString() ?? '-', s.lastTick ? `${s.lastTick.tickAt.toISOString()} ${s.lastTick.status}` : 'never']),
     ),
   );
-  return 0;
+  return code;
+}
+
+/**
+ * Which definitions file the processes load, whether it loads now, and every running process
+ * whose last reload failed (it serves its last good definitions until a reload succeeds).
+ */
+function definitionsReport(runtime: Runtime, processes: readonly ProcessInfo[], broken: DefinitionsLoadError | undefined) {
+  return {
+    file: runtime.config.definitionsFile ?? SHIPPED_DEFINITIONS,
+    error: broken === undefined ? null : broken.message,
+    reloadFailures: processes.flatMap((process) => {
+      const loop = process.loops.definitions;
+      return loop?.last_error ? [{ process: process.id, error: loop.last_error, at: loop.last_error_at ?? loop.last_run_at }] : [];
+    }),
+  };
 }

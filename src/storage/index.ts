@@ -31,6 +31,7 @@ export {
   heartbeatProcess,
   listProcesses,
   markProcessStopped,
+  recordDefinitionsReload,
   recordLoopResult,
   registerProcess,
   type ProcessInfo,

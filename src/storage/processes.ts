@@ -81,6 +81,24 @@ export async function recordLoopResult(
     .execute();
 }
 
+/**
+ * Records the outcome of a definitions reload as the loop `definitions`: unlike other loops, a
+ * success clears the error, because it says what the process serves now (the last good
+ * definitions while `last_error` is set).
+ */
+export async function recordDefinitionsReload(db: Kysely<Database>, processId: string, error: unknown, at: Date): Promise<void> {
+  const state =
+    error === undefined
+      ? sql`jsonb_build_object('last_run_at', ${at.toISOString()}::text, 'last_error', null, 'last_error_at', null, 'error_count', 0)`
+      : sql`jsonb_build_object('last_run_at', ${at.toISOString()}::text, 'last_error', ${describe(error)}::text,
+          'last_error_at', ${at.toISOString()}::text, 'error_count', coalesce((loops -> 'definitions' ->> 'error_count')::int, 0) + 1)`;
+  await db
+    .updateTable('strata.processes')
+    .set({ loops: sql<string>`loops || jsonb_build_object('definitions'::text, ${state})` })
+    .where('id', '=', processId)
+    .execute();
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -8,7 +8,6 @@
  * carry on: ticks resume, none is doubled, and every run that started ends.
  */
 import type { ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { spawnStrata, until } from '../helpers/strata-process.js';
 import { POSTGRES_SKIP_REASON, postgresTestUrl } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { startPipeline, type Pipeline } from '../pipeline/pipeline-harness.js';
+import { freePort } from '../helpers/free-port.js';
 
 const describePostgres = postgresTestUrl() === undefined ? describe.skip : describe;
 const title = postgresTestUrl() === undefined ? ` (skipped: ${POSTGRES_SKIP_REASON})` : '';
@@ -29,17 +29,6 @@ interface Strata {
   /** Parsed JSON log lines so far (stdout and stderr). */
   readonly lines: Array<{ level: number; msg: string }>;
   readonly raw: () => string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 describePostgres(`the database goes away and comes back [postgres]${title}`, () => {

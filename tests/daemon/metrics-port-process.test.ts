@@ -4,7 +4,6 @@
  * the listener (it still claims runs). Nothing prints a stack trace.
  */
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueRun } from '../../src/daemon/execute-run.js';
 import { getRun } from '../../src/storage/index.js';
@@ -12,19 +11,10 @@ import { outputOf, spawnStrata, until } from '../helpers/strata-process.js';
 import { POSTGRES_SKIP_REASON, postgresTestUrl } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { PARTITION, startPipeline, type Pipeline } from '../pipeline/pipeline-harness.js';
+import { freePort } from '../helpers/free-port.js';
 
 const describePostgres = postgresTestUrl() === undefined ? describe.skip : describe;
 const title = postgresTestUrl() === undefined ? ` (skipped: ${POSTGRES_SKIP_REASON})` : '';
-
-/** A port nothing listens on now (the OS picks it), for both workers to ask for. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 describePostgres(`metrics port shared by two processes [postgres]${title}`, () => {
   let database: TestDatabase;

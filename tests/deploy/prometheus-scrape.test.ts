@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile, copyFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -15,20 +15,10 @@ import { buildApp } from '../../src/server/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { PARTITION, startPipeline, type Pipeline } from '../pipeline/pipeline-harness.js';
 import { ALERT_RULES, hasCommand, repoPath } from './deploy-files.js';
+import { freePort } from '../helpers/free-port.js';
 
 const SKIP_REASON = hasCommand('prometheus') ? undefined : 'the prometheus binary is not installed (apt-get install prometheus; .ci/run does)';
 const WAIT_MS = 30_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Sample {
   metric: Record<string, string>;

@@ -7,12 +7,12 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startFakeCoinGecko, type RunningFakeCoinGecko } from '../../src/pipeline/fake-coingecko/index.js';
 import { outputOf, runStrata, spawnStrata, until } from '../helpers/strata-process.js';
+import { freePort } from '../helpers/free-port.js';
 
 interface ApiRun {
   readonly id: string;
@@ -135,13 +135,3 @@ describe('the embedded database beside `strata start` (real processes)', { timeo
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}

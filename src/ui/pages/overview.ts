@@ -37,6 +37,24 @@ function layerCards(states: readonly AssetState[]): Html {
   })}</div>`;
 }
 
+/**
+ * A reload that failed (this process's, or another running process's as recorded in its loops):
+ * file, line and message, and that the last good definitions are still served.
+ */
+function definitionsNotice(runtime: Runtime, processes: readonly ProcessInfo[]): Html {
+  const own = runtime.definitions.lastFailure;
+  const others = processes.flatMap((process) => {
+    const loop = process.loops.definitions;
+    return loop?.last_error ? [{ where: process.id, message: loop.last_error, at: loop.last_error_at }] : [];
+  });
+  const failures = own === undefined ? others : [{ where: 'this server', message: own.error.message, at: own.at.toISOString() }, ...others.filter((other) => other.message !== own.error.message)];
+  if (failures.length === 0) return html``;
+  return html`<div class="notice notice-error" role="alert" data-testid="definitions-error">
+    <strong>Definitions failed to reload; the last good definitions are still served.</strong>
+    ${failures.map((failure) => html`<pre class="wrap">${failure.message}</pre><span class="muted">${failure.where}${failure.at ? html` · ${failure.at}` : ''}</span>`)}
+  </div>`;
+}
+
 function checksSection(checks: readonly StoredCheckResult[]): Html {
   if (checks.length === 0) return emptyState('Every check passed on its latest evaluation.');
   return html`<div class="table-wrap"><table data-testid="failing-checks"><thead><tr><th>asset</th><th>check</th><th>severity</th><th>partition</th><th>message</th><th>when</th></tr></thead><tbody>
@@ -85,6 +103,7 @@ export function registerOverviewPage(ui: FastifyInstance, runtime: Runtime): voi
       listProcesses(runtime.database.db),
     ]);
     const body = html`<div class="page-head"><h1>Overview</h1><span class="muted">${runtime.graph.nodes.length} assets · ${formatTime(now)}</span></div>
+      ${definitionsNotice(runtime, processes)}
       ${layerCards([...states.values()])}
       <div class="grid-2">
         <section><h2>Failing checks</h2>${checksSection(checks)}</section>
