@@ -1,4 +1,4 @@
-export type { AnyAsset, AssetDefinition, AssetSpec, DepsSpec, InputsOf, ManyDep, ManyDepOptions, PartitionMapping } from './asset.js';
+export type { AnyAsset, AssetCode, AssetDefinition, AssetSpec, DepsSpec, InputsOf, ManyDep, ManyDepOptions, PartitionMapping } from './asset.js';
 export { DEFAULT_RETRY, defineAsset, depAsset, depMapping, isManyDep, many } from './asset.js';
 export { CHECK_SEVERITIES, defineCheck } from './check.js';
 export type { AssetCheck, AssetCheckSpec, CheckContext, CheckResult, CheckSeverity } from './check.js';
