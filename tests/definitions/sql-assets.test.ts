@@ -53,6 +53,9 @@ SELECT coin_id FROM silver.market_snapshots WHERE snapshot_at = {{ partition_sta
 -- partitions: none
 SELECT coin_id, name FROM silver.coins
 `,
+  'coin_ids.sql': `-- asset: bronze/coin_ids
+SELECT coin_id FROM silver.coins
+`,
   'not_ours.sql': `-- asset: silver/coins
 SELECT 1 AS one
 `,
@@ -195,6 +198,13 @@ describeEachBackend('SQL-file assets', (backend) => {
       { name: 'coin_id', type: 'text', nullable: 'YES' },
       { name: 'name', type: 'text', nullable: 'YES' },
     ]);
+  });
+
+  it('creates the layer\'s schema when it has none', async () => {
+    expect(await querySql<Row>(database, "SELECT nspname FROM pg_namespace WHERE nspname = 'bronze'")).toEqual([]);
+    const { result } = await run(runtime, 'bronze/coin_ids');
+    expect(result.status).toBe('SUCCESS');
+    expect(await querySql<Row>(database, 'SELECT count(*)::int AS n FROM bronze.coin_ids')).toEqual([{ n: result.steps[0]?.metadata?.['rows'] }]);
   });
 
   it('refuses to write into a table it did not create', async () => {

@@ -75,7 +75,9 @@ export async function writeTable(session: SqlSession, table: SqlTable, query: Ta
   const staging = `"${table.schema}"."${table.name}__new"`;
   // Two partitions of one asset may run at once: one creates or rebuilds the table at a time.
   await session.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`strata sql asset ${target}`]);
-  await session.query(`CREATE SCHEMA IF NOT EXISTS "${table.schema}"`);
+  // Only when missing: CREATE SCHEMA IF NOT EXISTS checks the CREATE privilege on the database first.
+  const schema = await session.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [table.schema]);
+  if (schema.rows.length === 0) await session.query(`CREATE SCHEMA IF NOT EXISTS "${table.schema}"`);
   const existing = await describeExisting(session, table);
   const partitionColumn = table.partitioned ? `NULL::text AS ${PARTITION_COLUMN}, ` : '';
   await session.query(`CREATE TABLE ${staging} AS SELECT ${partitionColumn}q.* FROM (\n${query.shapeSql}\n) AS q WITH NO DATA`);
