@@ -4,7 +4,7 @@
  * files with 2,500 TypeScript assets in under 2 s in all.
  *
  * Generates `--files` SQL files in 50 subfolders of a temp dir, each with a full header (deps,
- * description, group, owners, partitions-by-deps, two checks) and a ten-line query with
+ * description, group, owners, partitions-by-deps, two checks) and an eleven-line query with
  * placeholders. Each depends on one of `--code-assets` six-hourly assets defined in memory
  * (defineAsset; loading them from modules is the definitions loader's part, not measured here),
  * and every other file also on a SQL asset seven files later, so resolution cannot follow file
@@ -28,14 +28,14 @@ const INTRO = `# SQL-file assets bench
 
 \`npm run bench -- sql-assets\` (issue 13). Code: \`bench/sql-assets.ts\`.
 
-- N generated \`.sql\` files in 50 subfolders, each with a nine-line header (asset, deps, two
-  description lines, group, owners, two checks) and a ten-line query using
+- N generated \`.sql\` files in 50 subfolders, each with an eight-line header (asset, deps, two
+  description lines, group, owners, two checks) and an eleven-line query using
   \`{{ partition_start }}\`, \`{{ partition_end }}\` and \`{{ partition_key }}\`; each depends on one
   of M six-hourly code assets (made with defineAsset in memory) and every other file also on the
   SQL asset seven files later, so dependency order is not file order.
-- **load**: \`loadSqlAssets([dir], codeAssets)\`: list, read (64 at a time), parse headers and
-  queries, resolve deps and partitions, define. **graph**: \`buildGraph\` over the code and SQL
-  assets together. Each round does both again; the files stay in the page cache.
+- **load**: \`loadSqlAssets([dir], codeAssets)\`: list, read (synchronously, 256 files per
+  event-loop turn), parse headers and queries, resolve deps and partitions, define.
+  **graph**: \`buildGraph\` over the code and SQL assets together. Each round does both again; the files stay in the page cache.
 - **Machine**: 2 shared, noisy cores; Node 20.`;
 
 interface Options {
