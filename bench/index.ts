@@ -14,6 +14,7 @@ import { orchestrationBench } from './orchestration.js';
 import { runParquetBench } from './parquet.js';
 import { runPipelineBench } from './pipeline.js';
 import { rateLimitBench } from './rate-limit.js';
+import { sqlAssetsBench } from './sql-assets.js';
 import { benchAdminUrl } from './scratch-database.js';
 
 interface Bench {
@@ -146,6 +147,7 @@ const BENCHES: Readonly<Record<string, Bench>> = {
     },
   },
   'rate-limit': rateLimitBench,
+  'sql-assets': sqlAssetsBench,
   'database-outage': {
     summary: 'lost database: time until a pool works again after pg_terminate_backend, and after a restart',
     usage: ['database-outage [--rounds N] [--down-ms N]', '  --rounds   outages of each kind (default 10)', '  --down-ms  how long connections are refused in a restart (default 3000)'].join('\n'),

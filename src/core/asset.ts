@@ -54,6 +54,13 @@ export interface FreshnessPolicy {
   readonly maxLagMs: number;
 }
 
+/** The text of a non-TypeScript definition and the file it was read from. */
+export interface AssetCode {
+  readonly language: 'sql';
+  readonly file: string;
+  readonly text: string;
+}
+
 export interface AssetSpec<T, D extends DepsSpec> {
   /** `layer/name`; the layer part must match `layer`. */
   readonly key: AssetKey;
@@ -67,6 +74,8 @@ export interface AssetSpec<T, D extends DepsSpec> {
   readonly tags?: Readonly<Record<string, string>>;
   /** Named concurrency pool (e.g. `coingecko`): at most the pool's size of these steps run at once. */
   readonly pool?: string;
+  /** The source an asset was defined from, when it is not TypeScript (a SQL-file asset), for the UI to show. */
+  readonly code?: AssetCode;
   /**
    * Which partitions the asset can produce (default `'any'`). `'current'` for an asset whose
    * source serves only its present state (CoinGecko /coins/markets, /global): fetched for
@@ -82,6 +91,10 @@ export interface AssetSpec<T, D extends DepsSpec> {
   readonly freshness?: FreshnessPolicy;
   /** Evaluated in order right after each materialization; see `defineCheck`. */
   readonly checks?: readonly AssetCheck<T>[];
+  /** A free-text group the asset belongs to (e.g. `markets`), shown with it. */
+  readonly group?: string;
+  /** Who to ask about the asset: team addresses or user names. */
+  readonly owners?: readonly string[];
   materialize(ctx: AssetContext<InputsOf<D>>): Promise<MaterializeResult<T>>;
 }
 

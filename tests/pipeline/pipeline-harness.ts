@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type RawBuilder } from 'kysely';
 import { loadConfig } from '../../src/config.js';
+import type { AssetGraph } from '../../src/core/graph.js';
 import type { Resources } from '../../src/core/types.js';
 import { materialize, type RunRequest } from '../../src/daemon/execute-run.js';
 import { createLogger } from '../../src/logger.js';
@@ -31,6 +32,8 @@ export interface PipelineOptions {
   /** A data directory shared with another pipeline (same bronze). */
   readonly dataDir?: string;
   readonly resources?: (resources: Resources) => Resources;
+  /** Another asset graph than the configuration's, e.g. the pipeline's assets plus SQL-file assets. */
+  readonly graph?: AssetGraph;
 }
 
 export interface Pipeline {
@@ -58,7 +61,12 @@ export async function startPipeline(database: StrataDatabase, options: PipelineO
   const logger = createLogger({ level: 'silent', pretty: false });
   // runtime.close() would close the test's database: the test destroys it instead.
   const clock = new FetchTimeClock();
-  const runtime = await openRuntime(config, logger, { database, clock, ...(options.resources ? { resources: options.resources } : {}) });
+  const runtime = await openRuntime(config, logger, {
+    database,
+    clock,
+    ...(options.resources ? { resources: options.resources } : {}),
+    ...(options.graph ? { graph: options.graph } : {}),
+  });
   return {
     runtime,
     fake,

@@ -211,6 +211,7 @@ export const AssetDetailSchema = AssetSummarySchema.extend({
     pool: z.string().nullable(),
     servesPartitions: z.enum(PARTITIONS_SERVED).describe("'current': only the partition that contains now (a source with no history); 'any': every partition that has started"),
     maxRetries: z.number(),
+    sql: z.object({ file: z.string(), text: z.string() }).nullable().describe("A SQL-file asset's file and whole text (header and query); null for an asset defined in code"),
   }),
   materializations: list(MaterializationSchema),
   partitionStatus: PartitionStatusSchema,

@@ -83,6 +83,8 @@ export interface AssetDefinitionView {
   /** `current`: only the partition that contains now can be materialized (the source has no history). */
   readonly servesPartitions: PartitionsServed;
   readonly maxRetries: number;
+  /** A SQL-file asset's file and its whole text (header and query); null for an asset defined in code. */
+  readonly sql: { readonly file: string; readonly text: string } | null;
 }
 
 export type PartitionState = 'materialized' | 'failed' | 'missing';
@@ -246,6 +248,7 @@ export function definitionOf(asset: AnyAsset): AssetDefinitionView {
     pool: asset.pool ?? null,
     servesPartitions: asset.servesPartitions,
     maxRetries: asset.retry.maxRetries,
+    sql: asset.code?.language === 'sql' ? { file: asset.code.file, text: asset.code.text } : null,
   };
 }
 

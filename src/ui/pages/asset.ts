@@ -30,6 +30,13 @@ function definitionFacts(detail: AssetDetail): Html {
   </dl>`;
 }
 
+/** A SQL-file asset's file as written, header included; escaped by `html` like any text. */
+function sqlSection(detail: AssetDetail): Html | '' {
+  const sql = detail.definition.sql;
+  if (sql === null) return '';
+  return html`<section class="card" data-testid="asset-sql"><h2>SQL</h2><p class="muted mono">${sql.file}</p><pre class="mono sql-text"><code>${sql.text}</code></pre></section>`;
+}
+
 function metadataTable(entry: MaterializationEntry | null): Html {
   if (entry === null) return emptyState('Never materialized.');
   const rows = Object.entries(entry.metadata);
@@ -119,6 +126,7 @@ export function registerAssetPage(ui: FastifyInstance, runtime: Runtime): void {
         <section class="card"><h2>Definition</h2>${definitionFacts(detail)}</section>
         <section class="card"><h2>Latest materialization</h2>${metadataTable(detail.latestMaterialization)}</section>
       </div>
+      ${sqlSection(detail)}
       ${charts && rows ? html`<h2>Data</h2>${martCharts(charts)}<h3>First rows of ${key}</h3>${martTable(rows)}` : ''}
       <h2>Materialization history</h2>${historyCharts(detail.materializations)}
       <h2>Partitions</h2>${partitionSection(detail.partitionStatus)}
