@@ -12,7 +12,7 @@
 import './definitions/base-resources.js';
 
 export { defineAsset, many, DEFAULT_RETRY } from './core/asset.js';
-export type { AnyAsset, AssetDefinition, AssetSpec, DepsSpec, FreshnessPolicy, InputsOf, ManyDep, ManyDepOptions, PartitionMapping } from './core/asset.js';
+export type { AnyAsset, AssetCode, AssetDefinition, AssetSpec, DepsSpec, FreshnessPolicy, InputsOf, ManyDep, ManyDepOptions, PartitionMapping } from './core/asset.js';
 export { defineCheck, CHECK_SEVERITIES } from './core/check.js';
 export type { AssetCheck, AssetCheckSpec, CheckContext, CheckResult, CheckSeverity } from './core/check.js';
 export { defineSchedule } from './core/schedule.js';

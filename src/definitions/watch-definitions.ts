@@ -10,7 +10,7 @@
  * that an editor (or `sed -i`) replaced by renaming a new one over it.
  */
 import { readdirSync, watch, type FSWatcher } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import type { DefinitionsRegistry } from './definitions-registry.js';
 
 export interface DefinitionsWatcher {
@@ -30,7 +30,8 @@ export function watchDefinitions(registry: DefinitionsRegistry, options: { inclu
 
   const changed = (folder: string) => (_event: string, name: string | Buffer | null) => {
     const file = name === null ? '' : join(folder, name.toString());
-    if (file !== '' && !WATCHED.test(file)) return;
+    // A name without an extension may be a new folder (`sql/marts/`): reload, and watch it.
+    if (file !== '' && extname(file) !== '' && !WATCHED.test(file)) return;
     if (timer !== undefined) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;

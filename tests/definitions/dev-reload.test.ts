@@ -21,7 +21,7 @@ const movers = defineAsset({
   key: 'gold/movers', layer: 'gold', description: 'the first user asset', deps: { marketSnapshots },
   partitions: marketSnapshots.partitions, materialize: async () => ({ value: 1 }),
 });
-export default (context: DefinitionsContext) => defineDefinitions({ include: [cryptoPipeline(context)], assets: [movers, ...extraAssets] });
+export default (context: DefinitionsContext) => defineDefinitions({ include: [cryptoPipeline(context)], assets: [movers, ...extraAssets], sqlAssetDirs: ['sql'] });
 ${extraAssets}`;
 
 const extra = (body: string) => `import { defineAsset } from '${STRATA}';\n${body}\n`;
@@ -38,6 +38,7 @@ describe('strata dev reloads a project without a restart', { timeout: 300_000 },
     project = createTestProject('strata-dev-');
     project.write('extra.ts', extra('export const extraAssets = [];'));
     project.write('definitions.ts', definitions(''));
+    project.write('sql/README.md', 'SQL assets: one .sql file each.');
     dataDir = await mkdtemp(join(tmpdir(), 'strata-dev-data-'));
     await cp(inject('pgliteTemplate'), join(dataDir, 'pglite'), { recursive: true });
     const port = await freePort();
@@ -109,5 +110,18 @@ describe('strata dev reloads a project without a restart', { timeout: 300_000 },
     const status = await runStrata(['status'], env);
     expect(status.stdout).not.toContain('failed to reload');
     expect(status.code).toBe(0);
+  });
+
+  it('serves a SQL asset dropped into the SQL folder, and names a bad header by file and line', async () => {
+    project.write(
+      'sql/gold/snapshot_count.sql',
+      '-- asset: gold/snapshot_count\n-- deps: silver/market_snapshots\n-- description: Coins per snapshot.\nSELECT count(*) AS coins FROM silver.market_snapshots WHERE snapshot_at = {{ partition_start }}\n',
+    );
+    await until('the SQL asset to be served', async () => ((await assetKeys()).includes('gold/snapshot_count') ? true : undefined), 30_000);
+    const bad = project.write('sql/gold/bad.sql', '-- asset: gold/bad\n-- deps: silver/nowhere\nSELECT 1 AS one\n');
+    await until('the bad SQL file to be reported', async () => ((await (await fetch(`${baseUrl}/`)).text()).includes(`${bad}:2`) ? true : undefined), 30_000);
+    expect(await assetKeys()).toContain('gold/snapshot_count');
+    project.write('sql/gold/bad.sql', '-- asset: gold/bad\n-- deps: gold/snapshot_count\nSELECT 1 AS one\n');
+    await until('the fixed SQL asset to be served', async () => ((await assetKeys()).includes('gold/bad') ? true : undefined), 30_000);
   });
 });
