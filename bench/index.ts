@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { apiBench } from './api.js';
+import { definitionsBench } from './definitions.js';
 import { runEmbeddedBench } from './embedded.js';
 import { runImportBench } from './import.js';
 import { runOutageBench } from './database-outage.js';
@@ -24,6 +25,7 @@ interface Bench {
 }
 
 const BENCHES: Readonly<Record<string, Bench>> = {
+  definitions: definitionsBench,
   load: {
     summary: 'silver load: Strata COPY + merge per snapshot vs psql \\copy of the same rows',
     usage: [
