@@ -54,6 +54,8 @@ export type { StrataDatabase } from './storage/database.js';
 export type { SqlSession } from './storage/sql-session.js';
 export type { BronzeStore } from './storage/bronze/index.js';
 export { csvField, csvLine } from './storage/csv.js';
+/** kysely's tagged template: `await sql\`SELECT … WHERE snapshot_at = ${start}\`.execute(ctx.resources.database.db)` binds every value. */
+export { sql } from 'kysely';
 export { recentCheckValues } from './storage/check-results.js';
 export { createDatabaseRateLimiter } from './rate-limit/database-rate-limiter.js';
 export type { DatabaseRateLimiterOptions } from './rate-limit/database-rate-limiter.js';
