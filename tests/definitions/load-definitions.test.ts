@@ -4,6 +4,7 @@
  * thing, duplicate keys, unknown deps, cycles, partition mismatches, schedules that select
  * nothing that exists, unknown schedule overrides.
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { DefinitionsLoadError } from '../../src/definitions/definitions-error.js';
@@ -48,6 +49,14 @@ export default (context: DefinitionsContext) => defineDefinitions({ include: [cr
     expect(loaded.graph.upstream.get('gold/movers')).toEqual(['silver/market_snapshots']);
     expect(loaded.graph.nodes).toHaveLength(shipped.graph.nodes.length + 1);
     expect(loaded.migrations).toEqual(shipped.migrations);
+  });
+
+  it("loads README's example project (tests/fixtures/readme-project): a TypeScript and a SQL asset on the shipped pipeline", async () => {
+    const loaded = await loadDefinitions(join(import.meta.dirname, '../fixtures/readme-project/definitions.ts'), { config });
+    expect(loaded.graph.upstream.get('gold/big_movers')).toEqual(['silver/market_snapshots']);
+    expect(loaded.graph.upstream.get('gold/top_movers')).toEqual(['silver/market_snapshots']);
+    expect(loaded.graph.nodes.find((node) => node.key === 'gold/top_movers')).toMatchObject({ partitions: 'six_hourly' });
+    expect(loaded.schedules.map((schedule) => schedule.name)).toContain('movers_hourly');
   });
 
   it('names a missing file', async () => {
