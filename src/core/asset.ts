@@ -136,6 +136,11 @@ export function defineAsset<T, D extends DepsSpec = Record<never, never>>(spec: 
   if (layer !== spec.layer || !LAYERS.includes(spec.layer)) {
     throw new DefinitionError(`asset '${spec.key}' declares layer '${spec.layer}' but its key says '${layer}'`);
   }
+  if (spec.partitions !== undefined && !isPartitionsDefinition(spec.partitions)) {
+    throw new DefinitionError(
+      `asset '${spec.key}': partitions must be sixHourlyPartitions or dailyPartitions (exported by strata), got ${describePartitions(spec.partitions)}`,
+    );
+  }
   if (spec.freshness !== undefined && !(Number.isFinite(spec.freshness.maxLagMs) && spec.freshness.maxLagMs > 0)) {
     throw new DefinitionError(`asset '${spec.key}': freshness.maxLagMs must be a positive number of milliseconds`);
   }
@@ -166,6 +171,23 @@ export function defineAsset<T, D extends DepsSpec = Record<never, never>>(spec: 
   });
   recordDefinitionSite(asset);
   return asset;
+}
+
+function isPartitionsDefinition(value: unknown): value is PartitionsDefinition {
+  const candidate = value as Partial<PartitionsDefinition> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    (candidate.kind === 'six_hourly' || candidate.kind === 'daily') &&
+    typeof candidate.parse === 'function' &&
+    typeof candidate.keyFor === 'function' &&
+    typeof candidate.keysBetween === 'function'
+  );
+}
+
+function describePartitions(value: unknown): string {
+  if (typeof value === 'string') return `the string '${value}'`;
+  return value === null ? 'null' : `${typeof value === 'object' ? 'an object' : `a ${typeof value}`} that is not a partitions definition`;
 }
 
 /** Declares a dependency that reads several upstream partitions through `mapping`. */

@@ -135,6 +135,19 @@ export default defineDefinitions({ assets: [hourly, daily] });
     );
   });
 
+  it('names bad partitions at their line', async () => {
+    const file = project.write(
+      'bad-partitions.ts',
+      `import { defineAsset, defineDefinitions } from '${STRATA}';
+const hourly = defineAsset({ key: 'bronze/hourly', layer: 'bronze', description: 'd', partitions: 'hourly' as never, materialize: async () => ({ value: 1 }) });
+export default defineDefinitions({ assets: [hourly] });
+`,
+    );
+    expect((await loadError(file)).message).toBe(
+      `${file}:2: asset 'bronze/hourly': partitions must be sixHourlyPartitions or dailyPartitions (exported by strata), got the string 'hourly'`,
+    );
+  });
+
   it('names a bad asset definition at its line', async () => {
     const file = project.write(
       'bad-key.ts',
