@@ -6,7 +6,7 @@
  * TypeScript build, an install from the npm cache); skipped only when npm is not available.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 describe.skipIf(NPM_MISSING !== undefined)(`a project made by strata init, installed from the npm tarball${NPM_MISSING ? ` (skipped: ${NPM_MISSING})` : ''}`, () => {
   let work: string;
   let project: string;
+  let strataSpec: string;
   let fake: RunningFakeCoinGecko | undefined;
 
   beforeAll(async () => {
@@ -79,7 +80,8 @@ describe.skipIf(NPM_MISSING !== undefined)(`a project made by strata init, insta
     expect(tarball).toBeDefined();
 
     project = join(work, 'project');
-    const init = await runStrata(['init', project, '--strata', `file:${join(work, tarball as string)}`], {});
+    strataSpec = `file:${join(work, tarball as string)}`;
+    const init = await runStrata(['init', project, '--strata', strataSpec], {});
     expect(init.code, init.stderr).toBe(0);
     const install = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], project);
     expect(install.code, failed(install)).toBe(0);
@@ -99,6 +101,14 @@ describe.skipIf(NPM_MISSING !== undefined)(`a project made by strata init, insta
   it('exposes only the public entry points, not Strata internals', async () => {
     const probe = await run('node', ['--input-type=module', '-e', "import('strata/dist/runtime.js').catch((error) => console.log(error.code))"], project);
     expect(probe.stdout.trim()).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
+  });
+
+  it('npx strata init there makes the next project depend on the same tarball', async () => {
+    const next = join(work, 'next');
+    const init = await run('npx', ['strata', 'init', next], project);
+    expect(init.code, failed(init)).toBe(0);
+    const manifest = JSON.parse(await readFile(join(next, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(manifest.dependencies).toEqual({ strata: strataSpec });
   });
 
   it("passes its own tests: strata/testing materializes the project's assets offline", async () => {
