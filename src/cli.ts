@@ -9,6 +9,7 @@ import { cancelCommand } from './cli/cancel-command.js';
 import { chartCommand, parseChartArgs } from './cli/chart-command.js';
 import { driftCommand } from './cli/drift-command.js';
 import { importCommand, prepareImportArgs } from './cli/import-command.js';
+import { initCommand } from './cli/init-command.js';
 import { materializeCommand, rangeOf } from './cli/materialize-command.js';
 import { joinNegativeValues, parseNumericFlag } from './cli/numeric-flags.js';
 import { print } from './cli/output.js';
@@ -66,6 +67,8 @@ Commands:
   backfill list | show <id> | cancel <id> | reexecute-failed <id>
   fake-coingecko [--port N] [--coins N]  serve recorded CoinGecko responses locally (no network needed)
   fake-coinpaprika [--port N]            serve CoinPaprika /v1/tickers locally, derived from the CoinGecko recording
+  init <dir> [--strata SPEC]             write a new project with its own assets on top of the shipped pipeline
+                                         (SPEC: its dependency on Strata; default the tarball or folder this one runs from)
   help                                   show this help
 
 Configuration comes from environment variables: see README.md.`;
@@ -92,6 +95,7 @@ async function main(argv: readonly string[]): Promise<number> {
       out: { type: 'string' },
       source: { type: 'string' },
       watch: { type: 'boolean', default: false },
+      strata: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -99,6 +103,11 @@ async function main(argv: readonly string[]): Promise<number> {
   if (command === undefined || command === 'help' || values.help) {
     print(USAGE);
     return command === undefined && !values.help ? 2 : 0;
+  }
+  // Before the configuration: a new project needs none.
+  if (command === 'init') {
+    if (rest.length !== 1) throw new UsageError('init takes one folder: strata init <dir> [--strata SPEC]');
+    return initCommand({ dir: rest[0] as string, strata: values.strata });
   }
   const config = loadConfig();
   const interactive = process.stdout.isTTY === true;
