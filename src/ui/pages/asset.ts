@@ -7,7 +7,7 @@ import { lineChart, statusStrip } from '../charts/index.js';
 import { assetLink, csrfField, emptyState, layerTag, loginHint, runHref, runLink, statusBadge } from '../components.js';
 import { formatDuration, formatNumber, formatTime, formatValue } from '../format.js';
 import { html, raw, type Html } from '../html.js';
-import { healthOf } from '../queries/asset-states.js';
+import { healthOf } from '../../server/read-models/asset-health.js';
 import { martRows } from '../../server/read-models/marts.js';
 import { martChartData, martNameOf } from '../queries/marts.js';
 import { isAdmin, parseOrThrow, sendPage } from '../respond.js';

@@ -8,7 +8,8 @@ import { failingCheckResults, listProcesses, type ProcessInfo, type StoredCheckR
 import { assetLink, emptyState, layerTag, statusBadge } from '../components.js';
 import { formatDuration, formatRelative, formatTime } from '../format.js';
 import { html, type Html } from '../html.js';
-import { assetStates, type AssetHealth, type AssetState } from '../queries/asset-states.js';
+import type { AssetHealth } from '../../server/read-models/asset-health.js';
+import { assetStates, type AssetState } from '../queries/asset-states.js';
 import { sendPage } from '../respond.js';
 import { runsTable } from './runs-table.js';
 
