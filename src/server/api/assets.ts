@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Runtime } from '../../runtime.js';
+import { timeDb } from '../server-timing.js';
 import {
   MAX_HISTORY_PAGE,
   assetChecks,
@@ -44,7 +45,7 @@ export function registerAssetRoutes(api: FastifyInstance, runtime: Runtime): voi
     },
     async (request) => {
       const { limit, offset, ...filter } = request.query;
-      return { ...(await catalogPage(runtime, filter, { limit, offset })), limit, offset };
+      return { ...(await timeDb(request, () => catalogPage(runtime, filter, { limit, offset }))), limit, offset };
     },
   );
 

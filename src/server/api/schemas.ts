@@ -174,12 +174,16 @@ export const AssetHealthSchema = z
 /** Empty values mean "any": an HTML GET form sends every field. */
 const blank = (value: unknown) => (value === '' ? undefined : value);
 
-export const AssetListQuery = z.object({
+/** The catalog's filters, shared by `GET /api/v1/assets` and the `/assets` page. */
+export const CatalogFilterQuery = z.object({
   q: z.preprocess(blank, z.string().max(200).optional()).describe('Part of the asset key, any case'),
   layer: z.preprocess(blank, z.enum(LAYERS).optional()),
   group: z.preprocess(blank, z.string().max(64).optional()).describe('Exact group'),
   owner: z.preprocess(blank, z.string().max(200).optional()).describe('Exact owner: an e-mail address or a team/user name'),
   status: z.preprocess(blank, AssetHealthSchema.optional()),
+});
+
+export const AssetListQuery = CatalogFilterQuery.extend({
   limit: QueryInt(1, MAX_ASSET_PAGE).default(ASSET_PAGE),
   offset: QueryInt(0, 1_000_000).default(0),
 });
