@@ -12,13 +12,14 @@ const mark = (met: boolean) => (met ? '✅' : '❌');
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(bytes < 10240 ? 1 : 0)} KiB`;
 
 export function filterTable(engine: string, results: readonly FilterResult[], samples: number): string {
+  const p50p95 = (values: readonly number[]) => `${ms(percentile(values, 50))} / ${ms(percentile(values, 95))}`;
   return [
-    `| ${engine}: filter (${samples} requests each, after 5 warm-up) | request | matching | read model p50 / p95 | whole request p50 / p95 / max | p95 < ${FILTER_GOAL_MS} ms |`,
-    '|---|---|---:|---:|---:|:---:|',
-    ...results.map((result) => {
-      const p95 = percentile(result.totalMs, 95);
-      return `| ${result.name} | \`${result.url}\` | ${result.matching.toLocaleString('en-US')} | ${ms(percentile(result.dbMs, 50))} / ${ms(percentile(result.dbMs, 95))} | ${ms(percentile(result.totalMs, 50))} / ${ms(p95)} / ${ms(percentile(result.totalMs, 100))} | ${mark(p95 < FILTER_GOAL_MS)} |`;
-    }),
+    `| ${engine}: filter (${samples} requests each, after 5 warm-up) | request | matching | after a write: read model p50 / p95 | after a write: whole request p50 / p95 | nothing written since: whole request p50 / p95 | p95 < ${FILTER_GOAL_MS} ms (after a write) |`,
+    '|---|---|---:|---:|---:|---:|:---:|',
+    ...results.map(
+      (result) =>
+        `| ${result.name} | \`${result.url}\` | ${result.matching.toLocaleString('en-US')} | ${p50p95(result.afterWriteDbMs)} | ${p50p95(result.afterWriteTotalMs)} | ${p50p95(result.totalMs)} | ${mark(percentile(result.afterWriteTotalMs, 95) < FILTER_GOAL_MS)} |`,
+    ),
   ].join('\n');
 }
 
@@ -59,6 +60,9 @@ const INTRO = `# Catalog and lineage bench (5,000 assets)
 - **Filters**: \`GET /api/v1/assets\` and \`/assets\` through \`app.inject\`, timed by their
   Server-Timing header: \`db\` is the catalog read model (two lean queries for the health of every
   matching asset, two more for the page's summaries), \`total\` the whole request in the server.
+  Each sample is a request right after an unrelated write (so the health facts are read again, as
+  after any heartbeat) and the same request again (nothing written: the facts are reused). The goal
+  is checked on the first.
 - **Layout**: dagre on the server, the whole graph (5,000: not served; 500: the largest drawn
   whole) and one asset's neighbourhood (what the focused page lays out, then caches).
 - **Browser**: Debian's chromium (playwright-core, headless), a fresh context per load, each page

@@ -129,7 +129,11 @@ export const catalogBench = {
         const whole = await buildApp({ runtime: { ...opened.runtime, graph: syntheticWarehouseGraph(WHOLE_ASSETS) } });
         try {
           log(`${engine}: ${FILTER_CASES.length} filters × ${samples}`);
-          const filters = await measureFilters(app, samples);
+          await sql`CREATE TABLE public.bench_catalog_writes (at timestamptz NOT NULL)`.execute(opened.runtime.database.db);
+          const write = async () => {
+            await sql`INSERT INTO public.bench_catalog_writes VALUES (now())`.execute(opened.runtime.database.db);
+          };
+          const filters = await measureFilters(app, samples, write);
           log(`${engine}: pages in chromium × ${loads}`);
           const pages = await measurePages({ catalog: app, whole }, pageCases(focused.largest.key), loads);
           parts.push(`### ${engine}\n\n${seedNote}\n\n${filterTable(engine, filters, samples)}\n\n${browserTable(engine, pages)}`);

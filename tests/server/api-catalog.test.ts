@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SEEDED, expectedHealths } from '../../bench/synthetic-asset-states.js';
 import type { AssetNode } from '../../src/core/graph.js';
+import { materialize } from '../../src/daemon/execute-run.js';
 import type { AssetHealth } from '../../src/server/read-models/asset-health.js';
 import { buildApp } from '../../src/server/app.js';
 import { openCatalogRuntime, type CatalogRuntime } from '../helpers/catalog-runtime.js';
@@ -104,6 +105,20 @@ describeEachBackend('asset catalog API at 5,000 assets', (backend) => {
     expect(page.assets.map((asset) => asset.key)).toEqual(catalog.runtime.graph.order.slice(4980));
     expect(page.total).toBe(5000);
     expect((await list('offset=6000')).assets).toEqual([]);
+  });
+
+  it('sees a materialization at once: what was read before is reused only while nothing was written', async () => {
+    const key = 'silver/stg_orders_030';
+    expect(healths.get(key)).toBe('missing');
+    const before = await list('status=ok&limit=1000');
+    expect(before.assets.map((asset) => asset.key)).not.toContain(key);
+    expect(await list('status=ok&limit=1000')).toEqual(before);
+    const { runtime } = catalog;
+    const { result } = await materialize(runtime, { selection: `+${key}`, partitionKey: runtime.graph.assets.get(key)?.partitions?.keyFor(runtime.clock.now()) });
+    expect(result.status).toBe('SUCCESS');
+    const after = await list('status=ok&limit=1000');
+    expect(after.assets.map((asset) => asset.key)).toContain(key);
+    expect(after.counts.missing).toBeLessThan(before.counts.missing);
   });
 
   it('refuses a bad filter with 400 naming it', async () => {
