@@ -126,6 +126,25 @@ describe('catalog and lineage pages at 5,000 assets', () => {
     expect((await page('/lineage?asset=gold/rpt_web_049&depth=9')).status).toBe(400);
   });
 
+  it('lists ten problem assets per layer on the overview and links to the rest in the catalog', async () => {
+    const { status, body } = await page('/');
+    expect(status).toBe(200);
+    const gold = /data-layer="gold"[\s\S]*?<\/section>/.exec(body)?.[0] ?? '';
+    const goldMissing = [...healths].filter(([key, health]) => key.startsWith('gold/') && health === 'missing').length;
+    expect(gold).toContain(`data-health="missing"><span class="n missing">${goldMissing}</span>`);
+    expect(count(gold, 'class="asset-link"')).toBe(10);
+    const goldNotOk = [...healths].filter(([key, health]) => key.startsWith('gold/') && health !== 'ok').length;
+    expect(gold).toContain(`<a href="/assets?layer=gold">…and ${goldNotOk - 10} more in the catalog →</a>`);
+  });
+
+  it('filters runs by an asset typed in, not picked from 5,000 options', async () => {
+    const { status, body } = await page('/runs?asset=gold%2Ffct_finance_048');
+    expect(status).toBe(200);
+    expect(body).toContain('<input type="text" name="asset" value="gold/fct_finance_048"');
+    expect(body.length).toBeLessThan(50_000);
+    expect(count(body, 'data-run-id=')).toBe(1);
+  });
+
   it('links an asset page to its focused lineage', async () => {
     const { body } = await page('/assets/gold/fct_finance_048');
     expect(body).toContain('href="/lineage?asset=gold%2Ffct_finance_048" data-testid="asset-lineage-link"');
