@@ -76,12 +76,14 @@ function matchesDefinition(filter: CatalogFilter): (node: AssetNode) => boolean 
 
 export async function catalogPage(runtime: Runtime, filter: CatalogFilter, page: CatalogPageRequest): Promise<CatalogPage> {
   const nodes = runtime.graph.nodes.filter(matchesDefinition(filter));
-  const healths = await assetHealths(runtime, nodes);
+  const slice = (list: readonly AssetNode[]) => list.slice(page.offset, page.offset + page.limit);
+  // Without a health filter the page is known before the healths are: read both at once.
+  const [healths, early] = await Promise.all([assetHealths(runtime, nodes), filter.status === undefined ? assetSummaries(runtime, slice(nodes)) : undefined]);
   const counts = Object.fromEntries(ASSET_HEALTHS.map((health) => [health, 0])) as Record<AssetHealth, number>;
   for (const health of healths.values()) counts[health] += 1;
   const matching = filter.status === undefined ? nodes : nodes.filter((node) => healths.get(node.key) === filter.status);
-  const shown = matching.slice(page.offset, page.offset + page.limit);
+  const summaries = early ?? (await assetSummaries(runtime, slice(matching)));
   // The health the filter used, not one recomputed from the summary: a row never contradicts its filter.
-  const assets = (await assetSummaries(runtime, shown)).map((summary): CatalogEntry => ({ ...summary, health: healths.get(summary.key) ?? 'missing' }));
+  const assets = summaries.map((summary): CatalogEntry => ({ ...summary, health: healths.get(summary.key) ?? 'missing' }));
   return { assets, total: matching.length, counts };
 }
