@@ -4,8 +4,9 @@
  * and how many match.
  *
  * The definition filters run over the in-memory graph; the health of every matching asset comes
- * from one query (assetHealths), and the full summaries of the page's assets from two more
- * (assetSummaries): three queries whether the graph has 10 assets or 5,000.
+ * from two queries (assetHealths; none while nothing was written since the last read), and the
+ * full summaries of the page's assets from two more (assetSummaries): at most four queries
+ * whether the graph has 10 assets or 5,000.
  */
 import type { AssetGraph, AssetNode } from '../../core/graph.js';
 import type { Layer } from '../../core/types.js';
