@@ -10,7 +10,7 @@ import type { Runtime } from '../src/runtime.js';
 import { buildApp } from '../src/server/app.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
 export interface LineageLoad {
   readonly loadMs: number;

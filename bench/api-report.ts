@@ -62,7 +62,7 @@ const INTRO = `# API and lineage bench
   is a keep-alive \`fetch\` timed from send to the last byte of the body, one at a time, after a
   warm-up. The deep page and the typical run page vary per request (the cursor of a run 85–95% of
   the way down the list, i.e. ~900,000 runs in; a random run for the page), so they are not one cached row.
-- **Lineage**: a synthetic 500-asset warehouse graph (\`bench/api-lineage-graph.ts\`: bronze sources,
+- **Lineage**: a synthetic 500-asset warehouse graph (\`bench/synthetic-asset-graph.ts\`: bronze sources,
   silver staging and intermediate models, gold facts and reports; fan-in 1–6, fan-out up to ~10)
   served by \`buildApp\`; Debian's chromium (playwright-core, headless) opens \`/lineage\` in a fresh
   browser context per load; times come from the page's own Performance API (navigation entry,

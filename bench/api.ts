@@ -17,7 +17,7 @@ import { createLogger } from '../src/logger.js';
 import { openRuntime, type Runtime } from '../src/runtime.js';
 import { buildApp } from '../src/server/app.js';
 import { measureLineage } from './api-lineage.js';
-import { syntheticWarehouseGraph } from './api-lineage-graph.js';
+import { syntheticWarehouseGraph } from './synthetic-asset-graph.js';
 import { lineageTable, requestTable, writeApiResults } from './api-report.js';
 import { measureCases, type RequestCase } from './api-requests.js';
 import { createSeedPlan, type SeedPlan } from './api-seed-plan.js';

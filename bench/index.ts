@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { apiBench } from './api.js';
+import { catalogBench } from './catalog.js';
 import { definitionsBench } from './definitions.js';
 import { runEmbeddedBench } from './embedded.js';
 import { runImportBench } from './import.js';
@@ -126,6 +127,7 @@ const BENCHES: Readonly<Record<string, Bench>> = {
   },
   orchestration: orchestrationBench,
   api: apiBench,
+  catalog: catalogBench,
   embedded: {
     summary: "embedded database: the same queries, transactions and COPY in its owner and in a client through the owner's socket",
     usage: [
@@ -182,7 +184,7 @@ function help(): string {
     ...Object.entries(BENCHES).map(([name, bench]) => `  ${name.padEnd(width)}  ${bench.summary}`),
     '',
     'Postgres (load, pipeline, import, market, orchestration, api): BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres',
-    'Postgres (load, orchestration, api, rate-limit): BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres',
+    'Postgres (load, orchestration, api, rate-limit, catalog): BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres',
   ].join('\n');
 }
 

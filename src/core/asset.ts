@@ -72,6 +72,10 @@ export interface AssetSpec<T, D extends DepsSpec> {
   readonly output?: z.ZodType<T>;
   readonly retry?: Partial<RetryPolicy>;
   readonly tags?: Readonly<Record<string, string>>;
+  /** The catalog group (`coingecko`, `marts`): lowercase letters, digits, `_` and `-`, at most 64. */
+  readonly group?: string;
+  /** Who answers for the asset: e-mail addresses or team/user names (`team:market-data`, `alice`). */
+  readonly owners?: readonly string[];
   /** Named concurrency pool (e.g. `coingecko`): at most the pool's size of these steps run at once. */
   readonly pool?: string;
   /** The source an asset was defined from, when it is not TypeScript (a SQL-file asset), for the UI to show. */
@@ -91,10 +95,6 @@ export interface AssetSpec<T, D extends DepsSpec> {
   readonly freshness?: FreshnessPolicy;
   /** Evaluated in order right after each materialization; see `defineCheck`. */
   readonly checks?: readonly AssetCheck<T>[];
-  /** A free-text group the asset belongs to (e.g. `markets`), shown with it. */
-  readonly group?: string;
-  /** Who to ask about the asset: team addresses or user names. */
-  readonly owners?: readonly string[];
   materialize(ctx: AssetContext<InputsOf<D>>): Promise<MaterializeResult<T>>;
 }
 
@@ -116,6 +116,10 @@ export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
 });
 
 const KEY_PATTERN = /^(bronze|silver|gold)\/[a-z][a-z0-9_]*$/;
+const GROUP_PATTERN = /^[a-z0-9_-]{1,64}$/;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const OWNER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+const MAX_OWNER_LENGTH = 200;
 
 /**
  * Defines an asset. Downstream `materialize` functions receive their upstream outputs typed:
@@ -151,6 +155,10 @@ export function defineAsset<T, D extends DepsSpec = Record<never, never>>(spec: 
   if (servesPartitions === 'current' && spec.partitions === undefined) {
     throw new DefinitionError(`asset '${spec.key}': servesPartitions 'current' needs partitions (an unpartitioned asset has no current partition)`);
   }
+  if (spec.group !== undefined && (typeof spec.group !== 'string' || !GROUP_PATTERN.test(spec.group))) {
+    throw new DefinitionError(`asset '${spec.key}': group '${String(spec.group)}' must be 1 to 64 characters of lowercase letters, digits, '_' and '-'`);
+  }
+  const owners = spec.owners === undefined ? undefined : ownersOf(spec.key, spec.owners);
   const checks = Object.freeze([...(spec.checks ?? [])]);
   assertUniqueCheckNames(spec.key, checks as readonly AssetCheck<unknown>[]);
   const retry = { ...DEFAULT_RETRY, ...spec.retry };
@@ -166,6 +174,7 @@ export function defineAsset<T, D extends DepsSpec = Record<never, never>>(spec: 
     deps: (spec.deps ?? {}) as D,
     retry: Object.freeze(retry),
     tags: Object.freeze({ ...spec.tags }),
+    ...(owners === undefined ? {} : { owners }),
     checks,
     servesPartitions,
   });
@@ -188,6 +197,21 @@ function isPartitionsDefinition(value: unknown): value is PartitionsDefinition {
 function describePartitions(value: unknown): string {
   if (typeof value === 'string') return `the string '${value}'`;
   return value === null ? 'null' : `${typeof value === 'object' ? 'an object' : `a ${typeof value}`} that is not a partitions definition`;
+}
+
+function ownersOf(key: string, owners: readonly string[]): readonly string[] {
+  if (!Array.isArray(owners)) throw new DefinitionError(`asset '${key}': owners must be an array of e-mail addresses or team/user names`);
+  for (const owner of owners) {
+    const valid = typeof owner === 'string' && owner.length <= MAX_OWNER_LENGTH && (EMAIL_PATTERN.test(owner) || OWNER_NAME_PATTERN.test(owner));
+    if (!valid) {
+      throw new DefinitionError(
+        `asset '${key}': owner '${String(owner)}' must be an e-mail address or a team/user name (letters, digits, '_', '.', ':', '-'; e.g. 'team:market-data'), at most ${MAX_OWNER_LENGTH} characters`,
+      );
+    }
+  }
+  const duplicate = owners.find((owner, index) => owners.indexOf(owner) !== index);
+  if (duplicate !== undefined) throw new DefinitionError(`asset '${key}': owner '${duplicate}' is listed twice`);
+  return Object.freeze([...owners]);
 }
 
 /** Declares a dependency that reads several upstream partitions through `mapping`. */

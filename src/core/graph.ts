@@ -11,6 +11,9 @@ export interface AssetNode {
   readonly key: AssetKey;
   readonly layer: AnyAsset['layer'];
   readonly description: string;
+  /** The catalog group; null when the definition names none. */
+  readonly group: string | null;
+  readonly owners: readonly string[];
   readonly partitions: PartitionsDefinition['kind'] | null;
   readonly tags: Readonly<Record<string, string>>;
   readonly pool: string | null;
@@ -144,6 +147,8 @@ function toNode(asset: AnyAsset): AssetNode {
     key: asset.key,
     layer: asset.layer,
     description: asset.description,
+    group: asset.group ?? null,
+    owners: asset.owners ?? [],
     partitions: asset.partitions?.kind ?? null,
     tags: asset.tags,
     pool: asset.pool ?? null,

@@ -1,6 +1,7 @@
 /** Small pieces every page shares: status badges, links, CSRF-carrying action forms, notices. */
 import { CSRF_FIELD } from '../server/security.js';
 import { html, type Html } from './html.js';
+import { DEFAULT_FOCUS_DEPTH } from './lineage/neighbourhood.js';
 
 /** The CSS class of a status word: one palette for runs, steps, ticks, backfills and assets. */
 export function statusTone(status: string): string {
@@ -41,6 +42,16 @@ export function statusBadge(status: string, attributes: Html = html``): Html {
 
 export function assetHref(key: string): string {
   return `/assets/${key.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** The catalog with these filters (`/assets?group=marts&status=failed`), on `page` (default 1). */
+export function catalogHref(filters: Readonly<Record<string, string | undefined>>, page = 1): string {
+  return `/assets${queryString({ ...filters, page: page === 1 ? undefined : String(page) })}`;
+}
+
+/** The lineage focused on `key`, `depth` steps each way. */
+export function lineageHref(key: string, depth = DEFAULT_FOCUS_DEPTH): string {
+  return `/lineage${queryString({ asset: key, depth: depth === DEFAULT_FOCUS_DEPTH ? undefined : String(depth) })}`;
 }
 
 export function assetLink(key: string): Html {

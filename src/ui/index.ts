@@ -10,12 +10,14 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { StrataError } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
 import { httpStatusFor } from '../server/error-codes.js';
+import { registerServerTiming } from '../server/server-timing.js';
 import { registerBackfillForms } from './forms/backfill-forms.js';
 import { registerRunForms } from './forms/run-forms.js';
 import { registerScheduleForms } from './forms/schedule-forms.js';
 import { renderErrorPage } from './layout.js';
-import { lineageLayout } from './lineage/layout.js';
+import { FULL_LINEAGE_MAX_ASSETS, lineageLayout } from './lineage/layout.js';
 import { registerAssetPage } from './pages/asset.js';
+import { registerCatalogPage } from './pages/catalog.js';
 import { registerBackfillPages } from './pages/backfills.js';
 import { registerLineagePage } from './pages/lineage.js';
 import { registerOverviewPage } from './pages/overview.js';
@@ -48,12 +50,15 @@ export async function registerUi(ui: FastifyInstance, runtime: Runtime): Promise
     return reply.status(status).type('text/html; charset=utf-8').send(renderErrorPage(request, status, message));
   });
 
-  // Lay the graph out before the server listens, so the first lineage page is as fast as the rest.
+  // Lay the graph out before the server listens, so the first lineage page is as fast as the
+  // rest; a graph too big to draw whole is never laid out whole (the page summarises it).
   ui.addHook('onReady', async () => {
-    lineageLayout(runtime.graph);
+    if (runtime.graph.nodes.length <= FULL_LINEAGE_MAX_ASSETS) lineageLayout(runtime.graph);
   });
+  registerServerTiming(ui);
 
   registerOverviewPage(ui, runtime);
+  registerCatalogPage(ui, runtime);
   registerLineagePage(ui, runtime);
   registerAssetPage(ui, runtime);
   registerRunsPage(ui, runtime);

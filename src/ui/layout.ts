@@ -15,6 +15,7 @@ export interface PageInput {
 
 const NAV: readonly { href: string; label: string; testId: string }[] = [
   { href: '/', label: 'Overview', testId: 'nav-overview' },
+  { href: '/assets', label: 'Assets', testId: 'nav-assets' },
   { href: '/lineage', label: 'Lineage', testId: 'nav-lineage' },
   { href: '/runs', label: 'Runs', testId: 'nav-runs' },
   { href: '/schedules', label: 'Schedules', testId: 'nav-schedules' },
@@ -23,7 +24,7 @@ const NAV: readonly { href: string; label: string; testId: string }[] = [
 
 function isCurrent(href: string, path: string): boolean {
   if (href === '/') return path === '/';
-  return path === href || path.startsWith(`${href}/`) || (href === '/lineage' && path.startsWith('/assets/'));
+  return path === href || path.startsWith(`${href}/`);
 }
 
 /** Who is acting: the nav's right-hand side. */

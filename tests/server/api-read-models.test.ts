@@ -44,7 +44,7 @@ describeEachBackend('read models', (backend) => {
 
   it('assetDetail has the definition, history, partition status and checks', async () => {
     const detail = await assetDetail(pipeline.runtime, 'silver/market_snapshots');
-    expect(detail.definition).toMatchObject({ key: 'silver/market_snapshots', layer: 'silver', group: 'silver', partitions: 'six_hourly' });
+    expect(detail.definition).toMatchObject({ key: 'silver/market_snapshots', layer: 'silver', group: 'coingecko', owners: [], partitions: 'six_hourly' });
     expect(detail.definition.deps).toEqual([expect.objectContaining({ assetKey: 'bronze/coingecko_markets' })]);
     expect(detail.definition.checks.length).toBeGreaterThan(0);
     expect(detail.materializations.map((entry) => entry.runId)).toEqual([runId]);

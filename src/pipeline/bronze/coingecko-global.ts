@@ -12,6 +12,7 @@ export const GLOBAL_FILE = 'global.json';
 export const coingeckoGlobal = defineAsset<BronzeOutput>({
   key: 'bronze/coingecko_global',
   layer: 'bronze',
+  group: 'coingecko',
   description: 'Raw CoinGecko /global response (JSON as received) and a manifest.',
   partitions: sixHourlyPartitions,
   freshness: BRONZE_FRESHNESS,

@@ -18,6 +18,7 @@ export const MARKETS_PARQUET_FILE = 'markets.parquet';
 export const coingeckoMarkets = defineAsset<BronzeOutput>({
   key: 'bronze/coingecko_markets',
   layer: 'bronze',
+  group: 'coingecko',
   description: 'Raw CoinGecko /coins/markets pages (JSON as received) plus a Parquet copy and a manifest.',
   partitions: sixHourlyPartitions,
   freshness: BRONZE_FRESHNESS,

@@ -22,6 +22,7 @@ export const TICKERS_FILE = 'tickers.json';
 export const coinpaprikaTickers = defineAsset<BronzeOutput>({
   key: 'bronze/coinpaprika_tickers',
   layer: 'bronze',
+  group: 'coinpaprika',
   description: 'Raw CoinPaprika /v1/tickers (JSON as received) plus a manifest.',
   partitions: sixHourlyPartitions,
   freshness: BRONZE_FRESHNESS,

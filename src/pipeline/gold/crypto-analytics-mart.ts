@@ -13,6 +13,7 @@ import { ANOMALY_CHECKS } from '../checks/anomaly-checks.js';
 export const cryptoAnalyticsMart = defineAsset({
   key: 'gold/crypto_analytics_mart',
   layer: 'gold',
+  group: 'marts',
   description: 'Top N coins by market-cap rank per snapshot: dominance %, price trend, liquidity, volume/market-cap, 7d/30d return and volatility.',
   deps: { snapshots: marketSnapshots, global: globalSnapshots },
   partitions: sixHourlyPartitions,

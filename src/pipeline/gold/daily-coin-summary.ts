@@ -22,6 +22,7 @@ export const DailyOutputSchema = z.object({
 export const dailyCoinSummary = defineAsset({
   key: 'gold/daily_coin_summary',
   layer: 'gold',
+  group: 'marts',
   description: 'Per coin per UTC day: OHLC of price over the six-hourly snapshots, average volume, market cap at close, snapshot count.',
   deps: { snapshots: many(marketSnapshots, dailyToSixHourly, { allowMissing: true }) },
   partitions: dailyPartitions,

@@ -22,6 +22,7 @@ export function defineMarketDaily(quoteAssets: readonly AnyAsset[]) {
   return defineAsset({
     key: 'gold/market_daily',
     layer: 'gold',
+    group: 'marts',
     description: 'Per source, coin and UTC day: OHLC of price over the day’s quotes, average volume, market cap at close.',
     // A day builds from the snapshots it has, like gold/daily_coin_summary.
     deps: Object.fromEntries(quoteAssets.map((asset) => [asset.name, many(asset, dailyToSixHourly, { allowMissing: true })])) as Record<

@@ -12,6 +12,7 @@ import { ANOMALY_CHECKS } from '../checks/anomaly-checks.js';
 export const marketSegmentAnalysis = defineAsset({
   key: 'gold/market_segment_analysis',
   layer: 'gold',
+  group: 'marts',
   description: 'Per market-cap category and snapshot: coin count, total market cap, market share, volume, average and median 24h change.',
   deps: { snapshots: marketSnapshots },
   partitions: sixHourlyPartitions,

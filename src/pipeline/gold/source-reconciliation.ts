@@ -42,6 +42,7 @@ export function defineSourceReconciliation(quoteAssets: readonly AnyAsset[]) {
   return defineAsset({
     key: 'gold/source_reconciliation',
     layer: 'gold',
+    group: 'marts',
     description: "Per coin and snapshot: each source's price, the relative spread (max − min) / min, and a flag above the threshold.",
     deps: Object.fromEntries(quoteAssets.map((asset) => [asset.name, asset])) as Record<string, AnyAsset>,
     partitions: sixHourlyPartitions,

@@ -42,6 +42,7 @@ import { chartFile, chartFileName, historyPrefix, landedCoinFolders } from './hi
 export const coingeckoPriceHistory = defineAsset<BronzeOutput>({
   key: 'bronze/coingecko_price_history',
   layer: 'bronze',
+  group: 'price_history',
   description: 'Raw CoinGecko /coins/{id}/market_chart/range responses (JSON as received), one per coin and gap, with a per-coin checkpoint.',
   partitions: dailyPartitions,
   freshness: DAILY_FRESHNESS,

@@ -20,6 +20,7 @@ import { loadPriceHistory } from './load-price-history.js';
 export const priceHistory = defineAsset({
   key: 'silver/price_history',
   layer: 'silver',
+  group: 'price_history',
   description: 'Daily close, market cap and volume per coin (exact NUMERIC) from the landed market-chart responses; bad points quarantined.',
   deps: { history: coingeckoPriceHistory },
   partitions: dailyPartitions,

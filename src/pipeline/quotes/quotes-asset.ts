@@ -32,6 +32,7 @@ export function defineQuotesAsset(spec: QuotesAssetSpec) {
   return defineAsset({
     key: spec.key,
     layer: 'silver',
+    group: spec.adapter.source,
     description: spec.description,
     deps: { bronze: spec.bronze },
     partitions: sixHourlyPartitions,

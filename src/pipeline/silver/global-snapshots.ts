@@ -17,6 +17,7 @@ import { ANOMALY_CHECKS } from '../checks/anomaly-checks.js';
 export const globalSnapshots = defineAsset({
   key: 'silver/global_snapshots',
   layer: 'silver',
+  group: 'coingecko',
   description: 'Market-wide totals per snapshot (total market cap and volume in USD, BTC/ETH share) from /global.',
   deps: { global: coingeckoGlobal },
   partitions: sixHourlyPartitions,

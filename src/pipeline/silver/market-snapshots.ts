@@ -22,6 +22,7 @@ import { SILVER_MARKET_CHECKS } from '../checks/silver-market-checks.js';
 export const marketSnapshots = defineAsset({
   key: 'silver/market_snapshots',
   layer: 'silver',
+  group: 'coingecko',
   description: 'One validated row per coin per six-hourly snapshot, exact NUMERIC values, derived columns; invalid rows quarantined.',
   deps: { markets: coingeckoMarkets },
   partitions: sixHourlyPartitions,

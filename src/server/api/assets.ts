@@ -1,21 +1,23 @@
-/** Assets and the asset graph: `GET /assets`, `/assets/:layer/:name[/materializations|/partitions|/checks]`, `/graph`. */
+/** Assets and the asset graph: `GET /assets` (the catalog: filtered, paged), `/assets/:layer/:name[/materializations|/partitions|/checks]`, `/graph`. */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Runtime } from '../../runtime.js';
+import { timeDb } from '../server-timing.js';
 import {
   MAX_HISTORY_PAGE,
   assetChecks,
   assetDetail,
   assetGraph,
-  assetList,
+  catalogPage,
   materializationHistory,
   partitionStatus,
 } from '../read-models/index.js';
 import {
   AssetDetailSchema,
   AssetKeyParams,
-  AssetSummarySchema,
+  AssetListQuery,
+  CatalogPageSchema,
   CheckViewSchema,
   ERRORS,
   GraphSchema,
@@ -33,8 +35,18 @@ export function registerAssetRoutes(api: FastifyInstance, runtime: Runtime): voi
 
   app.get(
     '/assets',
-    { schema: { tags: TAGS, summary: 'Every asset in topological order, with its latest materialization, freshness and last run', response: { 200: z.object({ assets: list(AssetSummarySchema) }) } } },
-    async () => ({ assets: await assetList(runtime) }),
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'The asset catalog: assets in topological order matching the filters (part of the key, layer, group, owner, health), a page at a time, each with its latest materialization, freshness, last run and health',
+        querystring: AssetListQuery,
+        response: { 200: CatalogPageSchema, ...ERRORS },
+      },
+    },
+    async (request) => {
+      const { limit, offset, ...filter } = request.query;
+      return { ...(await timeDb(request, () => catalogPage(runtime, filter, { limit, offset }))), limit, offset };
+    },
   );
 
   app.get(

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../runtime.js';
+import { registerServerTiming } from '../server-timing.js';
 import { registerAssetRoutes } from './assets.js';
 import { registerBackfillRoutes } from './backfills.js';
 import { registerDriftRoutes } from './drift.js';
@@ -15,6 +16,7 @@ import { registerRunRoutes } from './runs.js';
 import { registerScheduleRoutes } from './schedules.js';
 
 export function registerApiV1(api: FastifyInstance, runtime: Runtime): void {
+  registerServerTiming(api);
   registerAssetRoutes(api, runtime);
   registerRunRoutes(api, runtime);
   registerRunStreamRoute(api, runtime);

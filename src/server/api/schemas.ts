@@ -6,7 +6,9 @@
 import { z } from 'zod';
 import { MAX_CATCHUP_LIMIT } from '../../core/schedule.js';
 import { PARTITIONS_SERVED } from '../../core/servable-partitions.js';
-import { MAX_RUN_RETRIES, type RunStatus } from '../../core/types.js';
+import { LAYERS, MAX_RUN_RETRIES, type RunStatus } from '../../core/types.js';
+import { ASSET_HEALTHS, type AssetHealth } from '../read-models/asset-health.js';
+import { ASSET_PAGE, MAX_ASSET_PAGE } from '../read-models/catalog.js';
 import { RUN_STATUSES as STATUSES } from '../../storage/run-status.js';
 import { UUID_PATTERN, decodeRunCursor } from '../../storage/runs.js';
 
@@ -149,6 +151,8 @@ const AssetNodeFields = {
   key: z.string(),
   layer: z.enum(['bronze', 'silver', 'gold']),
   description: z.string(),
+  group: z.string().nullable().describe('The catalog group (`coingecko`, `marts`); null when the definition names none'),
+  owners: list(z.string()).describe('E-mail addresses or team/user names'),
   partitions: z.enum(['six_hourly', 'daily']).nullable(),
   tags: z.record(z.string(), z.string()),
   pool: z.string().nullable(),
@@ -161,6 +165,35 @@ export const AssetSummarySchema = z.object({
   latestMaterialization: MaterializationSchema.nullable(),
   freshness: FreshnessSchema,
   lastRun: LastRunSchema.nullable(),
+});
+
+export const AssetHealthSchema = z
+  .enum(ASSET_HEALTHS)
+  .describe('ok; stale: older than its freshness objective; failed: its last step failed after its last materialization; running; missing: never materialized');
+
+/** Empty values mean "any": an HTML GET form sends every field. */
+const blank = (value: unknown) => (value === '' ? undefined : value);
+
+/** The catalog's filters, shared by `GET /api/v1/assets` and the `/assets` page. */
+export const CatalogFilterQuery = z.object({
+  q: z.preprocess(blank, z.string().max(200).optional()).describe('Part of the asset key, any case'),
+  layer: z.preprocess(blank, z.enum(LAYERS).optional()),
+  group: z.preprocess(blank, z.string().max(64).optional()).describe('Exact group'),
+  owner: z.preprocess(blank, z.string().max(200).optional()).describe('Exact owner: an e-mail address or a team/user name'),
+  status: z.preprocess(blank, AssetHealthSchema.optional()),
+});
+
+export const AssetListQuery = CatalogFilterQuery.extend({
+  limit: QueryInt(1, MAX_ASSET_PAGE).default(ASSET_PAGE),
+  offset: QueryInt(0, 1_000_000).default(0),
+});
+
+export const CatalogPageSchema = z.object({
+  assets: list(AssetSummarySchema.extend({ health: AssetHealthSchema })),
+  total: z.number().describe('Assets matching every filter'),
+  counts: z.object(Object.fromEntries(ASSET_HEALTHS.map((health) => [health, z.number()])) as Record<AssetHealth, z.ZodNumber>).describe('Of the assets matching every filter but status, how many have each health'),
+  limit: z.number(),
+  offset: z.number(),
 });
 
 export const CheckResultSchema = z.object({
@@ -201,7 +234,8 @@ export const AssetDetailSchema = AssetSummarySchema.extend({
   definition: z.object({
     key: z.string(),
     layer: z.enum(['bronze', 'silver', 'gold']),
-    group: z.string(),
+    group: z.string().nullable(),
+    owners: list(z.string()),
     description: z.string(),
     partitions: z.enum(['six_hourly', 'daily']).nullable(),
     deps: list(z.object({ name: z.string(), assetKey: z.string(), partitionMapping: z.string().nullable() })),

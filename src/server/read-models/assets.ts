@@ -21,6 +21,7 @@ import type { AssetKey, Metadata, RunStatus, StepStatus } from '../../core/types
 import type { Runtime } from '../../runtime.js';
 import { toStoredEvent } from '../../storage/event-log.js';
 import { latestCheckResults, type StoredCheckResult } from '../../storage/index.js';
+import { isStale } from './asset-health.js';
 
 export class AssetNotFoundError extends StrataError {
   constructor(key: string) {
@@ -70,8 +71,8 @@ export interface AssetSummary extends AssetNode {
 export interface AssetDefinitionView {
   readonly key: AssetKey;
   readonly layer: AnyAsset['layer'];
-  /** The layer is the asset's group. */
-  readonly group: string;
+  readonly group: string | null;
+  readonly owners: readonly string[];
   readonly description: string;
   readonly partitions: AssetNode['partitions'];
   /** Each input by name: the upstream asset and the partition mapping (null: same key). */
@@ -139,7 +140,7 @@ function freshnessOf(runtime: Runtime, asset: AnyAsset, latestAt: Date | undefin
   return {
     objectiveSeconds: objectiveMs === undefined ? null : objectiveMs / 1000,
     lagSeconds: lagMs === null ? null : lagMs / 1000,
-    stale: objectiveMs === undefined ? null : lagMs === null || lagMs > objectiveMs,
+    stale: isStale(objectiveMs, latestAt ?? null, runtime.clock.now()),
   };
 }
 
@@ -209,7 +210,8 @@ async function lastRuns(runtime: Runtime, keys: readonly AssetKey[]): Promise<Ma
   );
 }
 
-async function summaries(runtime: Runtime, nodes: readonly AssetNode[]): Promise<AssetSummary[]> {
+/** The summaries of `nodes`: two queries, whatever their number. */
+export async function assetSummaries(runtime: Runtime, nodes: readonly AssetNode[]): Promise<AssetSummary[]> {
   const keys = nodes.map((node) => node.key);
   const [latest, runs] = await Promise.all([latestMaterializations(runtime, keys), lastRuns(runtime, keys)]);
   return nodes.map((node) => {
@@ -227,14 +229,15 @@ async function summaries(runtime: Runtime, nodes: readonly AssetNode[]): Promise
 
 /** Every asset, in topological order. */
 export function assetList(runtime: Runtime): Promise<AssetSummary[]> {
-  return summaries(runtime, runtime.graph.nodes);
+  return assetSummaries(runtime, runtime.graph.nodes);
 }
 
 export function definitionOf(asset: AnyAsset): AssetDefinitionView {
   return {
     key: asset.key,
     layer: asset.layer,
-    group: asset.layer,
+    group: asset.group ?? null,
+    owners: asset.owners ?? [],
     description: asset.description,
     partitions: asset.partitions?.kind ?? null,
     deps: Object.entries(asset.deps as DepsSpec).map(([name, dep]) => ({
@@ -256,7 +259,7 @@ export async function assetDetail(runtime: Runtime, key: string): Promise<AssetD
   const asset = requireAsset(runtime, key);
   const node = runtime.graph.nodes.find((candidate) => candidate.key === key) as AssetNode;
   const [[summary], materializations, partitions, checks] = await Promise.all([
-    summaries(runtime, [node]),
+    assetSummaries(runtime, [node]),
     materializationHistory(runtime, key, {}),
     partitionStatus(runtime, key),
     assetChecks(runtime, key),

@@ -4,8 +4,10 @@
  * (the API serializes them as ISO strings); unknown ids and names throw StrataErrors with a
  * 404 code, bad input ValidationError (400).
  */
+export * from './asset-health.js';
 export * from './assets.js';
 export * from './backfills.js';
+export * from './catalog.js';
 export * from './graph.js';
 export * from './marts.js';
 export * from './runs.js';

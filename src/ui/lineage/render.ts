@@ -16,7 +16,12 @@ export interface NodeState {
 
 const MISSING_STATE: NodeState = { tone: 'missing', caption: 'never materialized', title: 'never materialized' };
 
-export function renderLineage(layout: LineageLayout, states: ReadonlyMap<string, NodeState>): string {
+export interface RenderOptions {
+  /** The asset a focused lineage is centred on: drawn with a thicker border. */
+  readonly focus?: string;
+}
+
+export function renderLineage(layout: LineageLayout, states: ReadonlyMap<string, NodeState>, options: RenderOptions = {}): string {
   const parts: string[] = [];
   parts.push(
     `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">` +
@@ -33,10 +38,11 @@ export function renderLineage(layout: LineageLayout, states: ReadonlyMap<string,
     const state = states.get(node.key) ?? MISSING_STATE;
     const colors = STATUS_COLORS[state.tone];
     const key = escapeXml(node.key);
+    const focused = node.key === options.focus;
     parts.push(
-      `<a href="${escapeXml(assetHref(node.key))}" class="lineage-node" data-testid="lineage-node" data-asset-key="${key}" data-tone="${state.tone}">` +
+      `<a href="${escapeXml(assetHref(node.key))}" class="lineage-node" data-testid="lineage-node" data-asset-key="${key}" data-tone="${state.tone}"${focused ? ' data-focus="true"' : ''}>` +
         `<title>${escapeXml(`${node.key}: ${state.title}`)}</title>` +
-        `<rect class="node-box" x="${n(node.x)}" y="${n(node.y)}" width="${NODE_WIDTH}" height="${NODE_HEIGHT}" rx="8" fill="${colors.fill}" stroke="${colors.stroke}" stroke-width="1.5"/>` +
+        `<rect class="node-box" x="${n(node.x)}" y="${n(node.y)}" width="${NODE_WIDTH}" height="${NODE_HEIGHT}" rx="8" fill="${colors.fill}" stroke="${focused ? TEXT : colors.stroke}" stroke-width="${focused ? 3.5 : 1.5}"/>` +
         `<rect x="${n(node.x)}" y="${n(node.y)}" width="7" height="${NODE_HEIGHT}" rx="3" fill="${LAYER_COLORS[node.layer] ?? MUTED}"/>` +
         `<text x="${n(node.x + 16)}" y="${n(node.y + 19)}" font-size="13" font-weight="600" fill="${TEXT}">${escapeXml(clip(node.key, 32))}</text>` +
         `<text x="${n(node.x + 16)}" y="${n(node.y + 36)}" font-size="11" fill="${MUTED}">${escapeXml(clip(state.caption, 36))}</text>` +

@@ -4,10 +4,10 @@ import { z } from 'zod';
 import type { Runtime } from '../../runtime.js';
 import { assetDetail, type AssetDetail, type CheckView, type MaterializationEntry, type PartitionStatus } from '../../server/read-models/assets.js';
 import { lineChart, statusStrip } from '../charts/index.js';
-import { assetLink, csrfField, emptyState, layerTag, loginHint, runHref, runLink, statusBadge } from '../components.js';
+import { assetLink, csrfField, lineageHref, emptyState, layerTag, loginHint, runHref, runLink, statusBadge } from '../components.js';
 import { formatDuration, formatNumber, formatTime, formatValue } from '../format.js';
 import { html, raw, type Html } from '../html.js';
-import { healthOf } from '../queries/asset-states.js';
+import { healthOf } from '../../server/read-models/asset-health.js';
 import { martRows } from '../../server/read-models/marts.js';
 import { martChartData, martNameOf } from '../queries/marts.js';
 import { isAdmin, parseOrThrow, sendPage } from '../respond.js';
@@ -131,7 +131,7 @@ export function registerAssetPage(ui: FastifyInstance, runtime: Runtime): void {
       <h2>Materialization history</h2>${historyCharts(detail.materializations)}
       <h2>Partitions</h2>${partitionSection(detail.partitionStatus)}
       <h2>Checks</h2>${checksTable(detail.checks)}
-      <p><a href="/runs?asset=${encodeURIComponent(key)}">Runs of ${key} →</a></p>`;
+      <p><a href="/runs?asset=${encodeURIComponent(key)}">Runs of ${key} →</a> · <a href="${lineageHref(key)}" data-testid="asset-lineage-link">Lineage around ${key} →</a></p>`;
     return sendPage(request, reply, { title: key, body });
   });
 }

@@ -1,14 +1,16 @@
 /** `/`: asset health by layer, failing checks, recent runs, next ticks, daemon status. */
 import type { FastifyInstance } from 'fastify';
+import type { AssetNode } from '../../core/graph.js';
 import { LAYERS } from '../../core/types.js';
 import type { Runtime } from '../../runtime.js';
 import { listRunsPage } from '../../server/read-models/runs.js';
 import { scheduleList, type ScheduleSummary } from '../../server/read-models/schedules.js';
 import { failingCheckResults, listProcesses, type ProcessInfo, type StoredCheckResult } from '../../storage/index.js';
-import { assetLink, emptyState, layerTag, statusBadge } from '../components.js';
+import { assetLink, catalogHref, emptyState, layerTag, statusBadge } from '../components.js';
 import { formatDuration, formatRelative, formatTime } from '../format.js';
 import { html, type Html } from '../html.js';
-import { assetStates, type AssetHealth, type AssetState } from '../queries/asset-states.js';
+import { assetHealths, type AssetHealth } from '../../server/read-models/asset-health.js';
+import { assetStates, type AssetState } from '../queries/asset-states.js';
 import { sendPage } from '../respond.js';
 import { runsTable } from './runs-table.js';
 
@@ -20,21 +22,31 @@ const HEALTH_LABELS: readonly { health: AssetHealth; label: string; tone: string
   { health: 'missing', label: 'never materialized', tone: 'missing' },
 ];
 
-function layerCards(states: readonly AssetState[]): Html {
+/** Problem assets listed per layer card; the rest are a link to the catalog away. */
+const PROBLEMS_SHOWN = 10;
+
+function layerCards(nodes: readonly AssetNode[], healths: ReadonlyMap<string, AssetHealth>, shown: ReadonlyMap<string, AssetState>): Html {
   return html`<div class="grid">${LAYERS.map((layer) => {
-    const assets = states.filter((state) => state.summary.layer === layer);
-    const problems = assets.filter((state) => state.health !== 'ok');
+    const assets = nodes.filter((node) => node.layer === layer);
+    const problems = assets.filter((node) => healths.get(node.key) !== 'ok');
+    const listed = problems.flatMap((node) => shown.get(node.key) ?? []);
     return html`<section class="card layer-card layer-card-${layer}" data-testid="layer-card" data-layer="${layer}">
       <h2>${layerTag(layer)} <span class="muted">${assets.length} assets</span></h2>
       <ul class="counts">${HEALTH_LABELS.map(({ health, label, tone }) => {
-        const count = assets.filter((state) => state.health === health).length;
+        const count = assets.filter((node) => healths.get(node.key) === health).length;
         return html`<li data-health="${health}"><span class="n ${count > 0 ? tone : ''}">${count}</span><span class="label">${label}</span></li>`;
       })}</ul>
-      ${problems.length > 0
-        ? html`<ul class="problems">${problems.map((state) => html`<li>${assetLink(state.summary.key)} <span class="muted">${state.caption}</span></li>`)}</ul>`
+      ${listed.length > 0
+        ? html`<ul class="problems">${listed.map((state) => html`<li>${assetLink(state.summary.key)} <span class="muted">${state.caption}</span></li>`)}</ul>`
         : ''}
+      ${problems.length > listed.length ? html`<p data-testid="more-problems"><a href="${catalogHref({ layer })}">…and ${problems.length - listed.length} more in the catalog →</a></p>` : ''}
     </section>`;
   })}</div>`;
+}
+
+/** The first PROBLEMS_SHOWN assets of each layer that are not ok: the ones whose state is read in full. */
+function problemsToShow(nodes: readonly AssetNode[], healths: ReadonlyMap<string, AssetHealth>): AssetNode[] {
+  return LAYERS.flatMap((layer) => nodes.filter((node) => node.layer === layer && healths.get(node.key) !== 'ok').slice(0, PROBLEMS_SHOWN));
 }
 
 /**
@@ -95,8 +107,9 @@ function daemonSection(processes: readonly ProcessInfo[], now: Date, timeoutMs: 
 export function registerOverviewPage(ui: FastifyInstance, runtime: Runtime): void {
   ui.get('/', { schema: { hide: true } }, async (request, reply) => {
     const now = runtime.clock.now();
-    const [states, checks, runs, schedules, processes] = await Promise.all([
-      assetStates(runtime),
+    const { nodes } = runtime.graph;
+    const [healths, checks, runs, schedules, processes] = await Promise.all([
+      assetHealths(runtime, nodes),
       failingCheckResults(runtime.database.db),
       listRunsPage(runtime, { limit: 10 }),
       scheduleList(runtime),
@@ -104,7 +117,7 @@ export function registerOverviewPage(ui: FastifyInstance, runtime: Runtime): voi
     ]);
     const body = html`<div class="page-head"><h1>Overview</h1><span class="muted">${runtime.graph.nodes.length} assets · ${formatTime(now)}</span></div>
       ${definitionsNotice(runtime, processes)}
-      ${layerCards([...states.values()])}
+      ${layerCards(nodes, healths, await assetStates(runtime, problemsToShow(nodes, healths)))}
       <div class="grid-2">
         <section><h2>Failing checks</h2>${checksSection(checks)}</section>
         <section><h2>Next ticks</h2>${ticksSection(schedules, now)}</section>

@@ -3,13 +3,12 @@
  * model: its last run's step for the asset, its latest materialization and its staleness against
  * its freshness objective.
  */
+import type { AssetNode } from '../../core/graph.js';
 import type { Runtime } from '../../runtime.js';
-import { assetList, type AssetSummary } from '../../server/read-models/assets.js';
+import { healthOf, type AssetHealth } from '../../server/read-models/asset-health.js';
+import { assetSummaries, type AssetSummary } from '../../server/read-models/assets.js';
 import type { Tone } from '../charts/svg.js';
 import { formatTime } from '../format.js';
-
-/** The health words the overview counts. */
-export type AssetHealth = 'ok' | 'failed' | 'stale' | 'running' | 'missing';
 
 export interface AssetState {
   readonly summary: AssetSummary;
@@ -22,16 +21,6 @@ export interface AssetState {
 }
 
 const TONES: Readonly<Record<AssetHealth, Tone>> = { ok: 'success', failed: 'failure', stale: 'queued', running: 'running', missing: 'missing' };
-
-export function healthOf(summary: AssetSummary): AssetHealth {
-  const run = summary.lastRun;
-  const latestAt = summary.latestMaterialization?.at ?? null;
-  if (run !== null && (run.stepStatus === 'RUNNING' || (run.stepStatus === null && (run.status === 'STARTED' || run.status === 'STARTING')))) return 'running';
-  if (run?.stepStatus === 'FAILURE' && (latestAt === null || latestAt < run.createdAt)) return 'failed';
-  if (latestAt === null) return 'missing';
-  if (summary.freshness.stale === true) return 'stale';
-  return 'ok';
-}
 
 function describe(summary: AssetSummary, health: AssetHealth): { caption: string; title: string } {
   const latestAt = summary.latestMaterialization?.at ?? null;
@@ -54,8 +43,9 @@ function describe(summary: AssetSummary, health: AssetHealth): { caption: string
   return { caption, title };
 }
 
-export async function assetStates(runtime: Runtime): Promise<Map<string, AssetState>> {
-  const summaries = await assetList(runtime);
+/** The state of each of `nodes` (default every asset): two queries whatever their number. */
+export async function assetStates(runtime: Runtime, nodes: readonly AssetNode[] = runtime.graph.nodes): Promise<Map<string, AssetState>> {
+  const summaries = await assetSummaries(runtime, nodes);
   return new Map(
     summaries.map((summary) => {
       const health = healthOf(summary);
