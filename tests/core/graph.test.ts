@@ -58,6 +58,8 @@ describe('buildGraph', () => {
       description: 'stub bronze/global',
       partitions: null,
       tags: {},
+      group: null,
+      owners: [],
       pool: null,
     });
     expect(JSON.parse(JSON.stringify(graph.nodes))).toEqual(graph.nodes);
