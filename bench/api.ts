@@ -23,6 +23,7 @@ import { measureCases, type RequestCase } from './api-requests.js';
 import { createSeedPlan, type SeedPlan } from './api-seed-plan.js';
 import { seedApiHistory } from './api-seed.js';
 import { benchAdminUrl, createScratchDatabase } from './scratch-database.js';
+import { positiveInteger } from './bench-args.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/api.md', import.meta.url));
 const WARMUP = 20;
@@ -186,9 +187,3 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
 }
 
 /** Accepts `1000000`, `1_000_000` and `1,000,000`. */
-function positiveInteger(flag: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text.replaceAll(/[_,]/g, ''));
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${flag}: expected a positive integer, got '${text}'`);
-  return value;
-}

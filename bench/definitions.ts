@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from '../tests/helpers/free-port.js';
+import { positiveInteger } from './bench-args.js';
 import { appendBenchRun } from './results-file.js';
 import { benchAdminUrl, createScratchDatabase } from './scratch-database.js';
 
@@ -46,7 +47,7 @@ export const definitionsBench = {
   usage: ['definitions [--rounds N] [--no-write]', '  --rounds    loads and reloads each (default 5)', '  --no-write  print only'].join('\n'),
   async run(args: string[]): Promise<void> {
     const { values } = parseArgs({ args, options: { rounds: { type: 'string' }, 'no-write': { type: 'boolean' } } });
-    const rounds = Number(values.rounds ?? 5);
+    const rounds = positiveInteger('--rounds', values.rounds, 5);
     const cold: number[] = [];
     const warm: number[] = [];
     let assets = 0;

@@ -18,6 +18,7 @@ import { runPipelineBench } from './pipeline.js';
 import { rateLimitBench } from './rate-limit.js';
 import { sqlAssetsBench } from './sql-assets.js';
 import { benchAdminUrl } from './scratch-database.js';
+import { positiveInteger } from './bench-args.js';
 
 interface Bench {
   readonly summary: string;
@@ -168,12 +169,6 @@ const BENCHES: Readonly<Record<string, Bench>> = {
 };
 
 /** Accepts `1000000`, `1_000_000` and `1,000,000`. */
-function positiveInteger(flag: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text.replaceAll(/[_,]/g, ''));
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${flag}: expected a positive integer, got '${text}'`);
-  return value;
-}
 
 function help(): string {
   const width = Math.max(...Object.keys(BENCHES).map((n) => n.length));

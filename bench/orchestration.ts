@@ -13,6 +13,7 @@ import { startLatencyInProcess, startLatencyOtherProcess } from './orchestration
 import { stepOverhead } from './orchestration-step-overhead.js';
 import { tickPunctuality } from './orchestration-ticks.js';
 import { benchAdminUrl } from './scratch-database.js';
+import { positiveInteger } from './bench-args.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/orchestration.md', import.meta.url));
 const CHAIN_REPEATS = 3;
@@ -95,9 +96,3 @@ async function benchEngine(engine: BenchEngine, settings: BenchSettings): Promis
 }
 
 /** Accepts `1000`, `1_000` and `1,000`. */
-function positiveInteger(flag: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text.replaceAll(/[_,]/g, ''));
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${flag}: expected a positive integer, got '${text}'`);
-  return value;
-}

@@ -24,6 +24,7 @@ import { migrateAll } from '../src/runtime.js';
 import { migrateToLatest, openDatabase, type StrataDatabase } from '../src/storage/index.js';
 import { appendBenchRun } from './results-file.js';
 import { benchAdminUrl, createScratchDatabase } from './scratch-database.js';
+import { positiveInteger } from './bench-args.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_FILE = fileURLToPath(new URL('./results/rate-limit.md', import.meta.url));
@@ -255,12 +256,6 @@ function report(options: Options, acquires: number, processes: readonly Processe
   ].join('\n');
 }
 
-function positiveInteger(flag: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text.replaceAll(/[_,]/g, ''));
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${flag}: expected a positive integer, got '${text}'`);
-  return value;
-}
 
 const INTRO = `# Rate-limit bench
 

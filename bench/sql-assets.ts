@@ -22,6 +22,7 @@ import { buildGraph } from '../src/core/graph.js';
 import { sixHourlyPartitions } from '../src/core/partitions.js';
 import { loadSqlAssets } from '../src/definitions/sql-assets/load-sql-assets.js';
 import { appendBenchRun } from './results-file.js';
+import { positiveInteger } from './bench-args.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/sql-assets.md', import.meta.url));
 const INTRO = `# SQL-file assets bench
@@ -150,9 +151,3 @@ function report(options: Options, rounds: readonly Round[]): string {
   ].join('\n');
 }
 
-function positiveInteger(flag: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text.replaceAll(/[_,]/g, ''));
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${flag}: expected a positive integer, got '${text}'`);
-  return value;
-}
