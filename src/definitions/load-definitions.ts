@@ -6,8 +6,8 @@
  * partition mismatch); schedules must have unique names and selections that resolve. Any
  * failure is one DefinitionsLoadError naming the file and, when known, the line.
  */
-import { stat } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Config } from '../config.js';
 import { buildGraph, type AssetGraph } from '../core/graph.js';
@@ -44,6 +44,7 @@ export async function loadDefinitions(file: string, options: LoadOptions): Promi
   const fail = (error: unknown): never => {
     throw toLoadError(error, file, dirname(file));
   };
+  await requireEsm(file);
   const module = (await import(reloadUrl(pathToFileURL(file).href, options.version ?? 0)).catch(fail)) as Record<string, unknown>;
   const definitions = await definitionsOf(module, { config: options.config }, file).catch(fail);
   return validateDefinitions(definitions, file, options.config);
@@ -73,6 +74,34 @@ export async function validateDefinitions(definitions: Definitions, file: string
     });
   } catch (error) {
     throw toLoadError(error, file, projectDir);
+  }
+}
+
+/**
+ * A `.ts`/`.js` module in a package without `"type": "module"` is loaded as CommonJS, and its
+ * `import … from 'strata'` then gets a second copy of Strata (errors lose their lines, classes
+ * their identity): refused with what to change.
+ */
+async function requireEsm(file: string): Promise<void> {
+  if (!/\.[jt]s$/.test(file)) return;
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const text = await readFile(join(dir, 'package.json'), 'utf8').catch(() => undefined);
+    if (text !== undefined) {
+      let type: unknown;
+      try {
+        type = (JSON.parse(text) as { type?: unknown }).type;
+      } catch {
+        type = undefined;
+      }
+      if (type === 'module') return;
+      throw new DefinitionsLoadError(
+        { file },
+        `${join(dir, 'package.json')} does not say "type": "module", so this module would load as CommonJS; add it (strata init does), or name the file .mts/.mjs`,
+      );
+    }
+    if (dirname(dir) === dir) {
+      throw new DefinitionsLoadError({ file }, 'no package.json with "type": "module" above this module, so it would load as CommonJS; add one (strata init does), or name the file .mts/.mjs');
+    }
   }
 }
 

@@ -64,6 +64,19 @@ export default (context: DefinitionsContext) => defineDefinitions({ include: [cr
     expect(error.message).toBe(`${project.dir}/missing.ts: no such file: set STRATA_DEFINITIONS to a .ts or .js module that exports definitions`);
   });
 
+  it('refuses a module that would load as CommonJS (no "type": "module" above it)', async () => {
+    const cjs = createTestProject('strata-cjs-');
+    try {
+      cjs.write('package.json', JSON.stringify({ name: 'old-project' }));
+      const file = cjs.write('definitions.ts', `export default {};\n`);
+      expect((await loadError(file)).message).toBe(
+        `${file}: ${cjs.dir}/package.json does not say "type": "module", so this module would load as CommonJS; add it (strata init does), or name the file .mts/.mjs`,
+      );
+    } finally {
+      cjs.remove();
+    }
+  });
+
   it('names the line of a module that throws while it loads', async () => {
     const file = project.write('throws.ts', `const ready: boolean = false;\nif (!ready) throw new Error('no API key configured');\nexport default {};\n`);
     const error = await loadError(file);
