@@ -27,8 +27,7 @@ import { runFakeCoinGeckoServer } from './pipeline/fake-coingecko/index.js';
 import { runFakeCoinPaprikaServer } from './pipeline/fake-coinpaprika/index.js';
 import { defineDefinitions } from './definitions/definitions.js';
 import { DefinitionsLoadError } from './definitions/definitions-error.js';
-import { loadDefinitions } from './definitions/load-definitions.js';
-import { migrateAll, openRuntime, SHIPPED_DEFINITIONS, type RuntimeOverrides } from './runtime.js';
+import { migrateAll, openRuntime, type Runtime, type RuntimeOverrides } from './runtime.js';
 import { EmbeddedOwnerUnavailableError, openDatabase } from './storage/index.js';
 
 const USAGE = `Usage: strata <command> [options]
@@ -134,10 +133,15 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'status': {
       const logger = createLogger({ level: 'warn', destination: process.stderr });
-      // Status must still show what runs when the definitions file is broken now: it says so,
-      // shows the rest, and exits 2.
-      const broken = await brokenDefinitions(config);
-      return withRuntime(config, logger, (runtime) => statusCommand(runtime, { json: values.json, brokenDefinitions: broken }), broken === undefined ? {} : { definitions: defineDefinitions({}) });
+      const status = (broken?: DefinitionsLoadError) => (runtime: Runtime) => statusCommand(runtime, { json: values.json, brokenDefinitions: broken });
+      try {
+        return await withRuntime(config, logger, status());
+      } catch (error) {
+        // Status must still show what runs when the definitions file is broken now: it says so,
+        // shows the rest (with no definitions of its own), and exits 2.
+        if (!(error instanceof DefinitionsLoadError)) throw error;
+        return withRuntime(config, logger, status(error), { definitions: defineDefinitions({}) });
+      }
     }
     case 'materialize': {
       if (rest.length > 1) throw new UsageError(`materialize takes one selection, got: ${rest.join(' ')} (quote it or join terms with commas)`);
@@ -254,17 +258,6 @@ async function withRuntime(
     return await work(runtime);
   } finally {
     await runtime.close();
-  }
-}
-
-/** The load error of the configured definitions, or undefined when they load. */
-async function brokenDefinitions(config: Config): Promise<DefinitionsLoadError | undefined> {
-  try {
-    await loadDefinitions(config.definitionsFile ?? SHIPPED_DEFINITIONS, { config });
-    return undefined;
-  } catch (error) {
-    if (error instanceof DefinitionsLoadError) return error;
-    throw error;
   }
 }
 

@@ -22,28 +22,19 @@ export class DefinitionsLoadError extends StrataError {
 
 /**
  * Wraps anything thrown while loading `file` (a module in `projectDir`): the location is the
- * error's own (a DefinitionError's site, a SQL file), else the first stack frame in the project
+ * error's own (a DefinitionError's site: a defineAsset call, a SQL file's line), else the first stack frame in the project
  * (not in node_modules), else the module itself.
  */
 export function toLoadError(error: unknown, file: string, projectDir: string): DefinitionsLoadError {
   if (error instanceof DefinitionsLoadError) return error;
-  const located = locationOf(error);
+  // A DefinitionError knows where it was written (a defineAsset call, a SQL file's line).
+  const located = error instanceof DefinitionError ? error.site : undefined;
   const site: DefinitionSite | undefined =
     located ?? firstFrame(error, (frameFile) => frameFile.startsWith(projectDir) && !frameFile.includes('/node_modules/'));
-  const prefix = error instanceof DefinitionError || located !== undefined ? '' : `${errorName(error)}: `;
+  const prefix = error instanceof DefinitionError ? '' : `${errorName(error)}: `;
   // An error that already starts with its own `file:line: ` keeps it once.
   const message = site === undefined ? describeError(error) : describeError(error).replace(`${site.file}:${site.line}: `, '');
   return new DefinitionsLoadError({ file: site?.file ?? file, line: site?.line }, `${prefix}${message}`, { cause: error });
-}
-
-function locationOf(error: unknown): DefinitionSite | undefined {
-  if (error instanceof DefinitionError && error.site !== undefined) return error.site;
-  // A SQL-file asset error carries its file and line (sql-assets/); read structurally.
-  const candidate = error as { file?: unknown; line?: unknown } | null;
-  if (candidate !== null && typeof candidate === 'object' && typeof candidate.file === 'string' && typeof candidate.line === 'number') {
-    return { file: candidate.file, line: candidate.line, column: 1 };
-  }
-  return undefined;
 }
 
 function errorName(error: unknown): string {

@@ -10,7 +10,7 @@ export class SqlAssetError extends DefinitionError {
   readonly line: number;
 
   constructor(file: string, line: number, problem: string) {
-    super(`${file}:${line}: ${problem}`);
+    super(`${file}:${line}: ${problem}`, { site: { file, line, column: 1 } });
     this.file = file;
     this.line = line;
   }
