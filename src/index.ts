@@ -16,6 +16,19 @@ export type { AnyAsset, AssetCode, AssetDefinition, AssetSpec, DepsSpec, Freshne
 export { defineCheck, CHECK_SEVERITIES } from './core/check.js';
 export type { AssetCheck, AssetCheckSpec, CheckContext, CheckResult, CheckSeverity } from './core/check.js';
 export { defineSchedule } from './core/schedule.js';
+export { defineSensor, DEFAULT_SENSOR_INTERVAL_SECONDS } from './core/sensor.js';
+export type { SensorContext, SensorDefinition, SensorResult, SensorRun, SensorRunRequest, SensorSpec, SensorStatus } from './core/sensor.js';
+export { defineRunStatusSensor, RUN_OUTCOMES } from './core/run-status-sensor.js';
+export type {
+  AnySensor,
+  EndedRun,
+  FailedCheck,
+  FailedStep,
+  RunOutcome,
+  RunStatusSensorContext,
+  RunStatusSensorDefinition,
+  RunStatusSensorSpec,
+} from './core/run-status-sensor.js';
 export type { CatchUpPolicy, ScheduleDefinition, ScheduleSpec } from './core/schedule.js';
 export { dailyPartitions, dailyToSixHourly, identityMapping, sixHourlyPartitions } from './core/partitions.js';
 export type { PartitionsServed } from './core/servable-partitions.js';

@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { systemClock } from './core/clock.js';
 import { RunEventBus } from './core/events.js';
 import type { AssetGraph } from './core/graph.js';
+import type { AnySensor } from './core/run-status-sensor.js';
 import type { ScheduleDefinition } from './core/schedule.js';
 import type { Clock, Resources } from './core/types.js';
 import type { Definitions, MigrationFolder } from './definitions/definitions.js';
@@ -32,6 +33,8 @@ export interface Runtime {
   readonly graph: AssetGraph;
   /** The loaded schedules, with the operator's STRATA_SCHEDULE_<NAME>_* overrides. */
   readonly schedules: readonly ScheduleDefinition[];
+  /** The loaded sensors and run-status sensors. */
+  readonly sensors: readonly AnySensor[];
   readonly resources: Resources;
   /** Every run event, as it is recorded: progress displays, metrics and the UI subscribe. */
   readonly events: RunEventBus;
@@ -123,6 +126,9 @@ export async function openRuntime(config: Config, logger: Logger, overrides: Run
       },
       get schedules() {
         return definitions.schedules;
+      },
+      get sensors() {
+        return definitions.sensors;
       },
       get resources() {
         return definitions.resources;

@@ -31,7 +31,8 @@ export type AssetKey = string;
 
 export type RunStatus = 'QUEUED' | 'STARTING' | 'STARTED' | 'SUCCESS' | 'FAILURE' | 'CANCELED';
 export type StepStatus = 'PENDING' | 'RUNNING' | 'SUCCESS' | 'FAILURE' | 'SKIPPED' | 'CANCELED';
-export type RunTrigger = 'manual' | 'schedule' | 'backfill' | 'retry';
+export type RunTrigger = 'manual' | 'schedule' | 'backfill' | 'retry' | 'sensor' | 'automation';
+export const RUN_TRIGGERS: readonly RunTrigger[] = ['manual', 'schedule', 'backfill', 'retry', 'sensor', 'automation'];
 
 /**
  * The most run retries (a run queued again after its worker was lost) any setting, schedule or

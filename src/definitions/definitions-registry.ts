@@ -7,6 +7,7 @@
 import { dirname } from 'node:path';
 import type { Config } from '../config.js';
 import type { AssetGraph } from '../core/graph.js';
+import type { AnySensor } from '../core/run-status-sensor.js';
 import type { ScheduleDefinition } from '../core/schedule.js';
 import type { Clock, Resources } from '../core/types.js';
 import type { ResourceContext } from './definitions.js';
@@ -71,6 +72,10 @@ export class DefinitionsRegistry {
 
   get schedules(): readonly ScheduleDefinition[] {
     return this.loaded.schedules;
+  }
+
+  get sensors(): readonly AnySensor[] {
+    return this.loaded.sensors;
   }
 
   /** The error of the last reload, until a reload succeeds. */

@@ -14,6 +14,7 @@
  */
 import type { Config } from '../config.js';
 import type { AnyAsset } from '../core/asset.js';
+import type { AnySensor } from '../core/run-status-sensor.js';
 import type { ScheduleDefinition } from '../core/schedule.js';
 import type { Clock, Resources } from '../core/types.js';
 import type { Logger } from '../logger.js';
@@ -48,6 +49,8 @@ export interface MigrationFolder {
 export interface DefinitionsSpec {
   readonly assets?: readonly AnyAsset[];
   readonly schedules?: readonly ScheduleDefinition[];
+  /** Sensors and run-status sensors the daemon evaluates. */
+  readonly sensors?: readonly AnySensor[];
   readonly resources?: ResourcesFactory;
   /** Folders whose `.sql` files are assets: absolute, or relative to the definitions module's folder. */
   readonly sqlAssetDirs?: readonly string[];
@@ -60,6 +63,7 @@ export interface Definitions {
   readonly kind: typeof DEFINITIONS_KIND;
   readonly assets: readonly AnyAsset[];
   readonly schedules: readonly ScheduleDefinition[];
+  readonly sensors: readonly AnySensor[];
   readonly resources: readonly ResourcesFactory[];
   readonly sqlAssetDirs: readonly string[];
   readonly migrations: readonly MigrationFolder[];
@@ -76,6 +80,7 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
     kind: DEFINITIONS_KIND,
     assets: flat((part) => part.assets),
     schedules: flat((part) => part.schedules),
+    sensors: flat((part) => part.sensors),
     resources: flat<ResourcesFactory>((part) => part.resources),
     sqlAssetDirs: flat((part) => part.sqlAssetDirs),
     migrations: flat((part) => part.migrations),

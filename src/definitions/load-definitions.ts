@@ -11,6 +11,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Config } from '../config.js';
 import { buildGraph, type AssetGraph } from '../core/graph.js';
+import { assertUniqueSensorNames, type AnySensor } from '../core/run-status-sensor.js';
 import { applyScheduleOverrides, assertUniqueScheduleNames, type ScheduleDefinition } from '../core/schedule.js';
 import { select } from '../core/selection.js';
 import { isDefinitions, type Definitions, type DefinitionsContext, type MigrationFolder, type ResourcesFactory } from './definitions.js';
@@ -24,6 +25,7 @@ export interface LoadedDefinitions {
   readonly graph: AssetGraph;
   /** With the operator's STRATA_SCHEDULE_<NAME>_* overrides applied. */
   readonly schedules: readonly ScheduleDefinition[];
+  readonly sensors: readonly AnySensor[];
   readonly resources: readonly ResourcesFactory[];
   readonly migrations: readonly MigrationFolder[];
   /** Every folder of SQL-file assets (absolute): watched in dev mode. */
@@ -64,10 +66,12 @@ export async function validateDefinitions(definitions: Definitions, file: string
     assertUniqueScheduleNames(definitions.schedules);
     const schedules = applyScheduleOverrides(definitions.schedules, config.scheduleOverrides);
     for (const schedule of schedules) checkSelection(graph, schedule, file);
+    assertUniqueSensorNames(definitions.sensors);
     return Object.freeze({
       file,
       graph,
       schedules: Object.freeze(schedules),
+      sensors: definitions.sensors,
       resources: definitions.resources,
       migrations: definitions.migrations,
       sqlAssetDirs: Object.freeze(sqlAssetDirs),

@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AssetGraph } from '../core/graph.js';
-import type { Clock, Layer, RunEvent, RunTrigger } from '../core/types.js';
+import { RUN_TRIGGERS, type Clock, type Layer, type RunEvent, type RunTrigger } from '../core/types.js';
 import type { RunEventBus } from '../core/events.js';
 import type { Logger } from '../logger.js';
 import type { StrataDatabase } from '../storage/index.js';
@@ -80,7 +80,7 @@ export function createMetrics(source: MetricsSource, options: MetricsOptions = {
   // Every (status, trigger) series exists from the start at 0, so an alert's increase() also
   // sees the first failure of a pair (a series that appears already at 1 has no increase).
   for (const status of ['SUCCESS', 'FAILURE', 'CANCELED']) {
-    for (const trigger of ['manual', 'schedule', 'backfill', 'retry']) counter('strata_runs_total').inc({ status, trigger }, 0);
+    for (const trigger of RUN_TRIGGERS) counter('strata_runs_total').inc({ status, trigger }, 0);
   }
   const runDuration = histogram('strata_run_duration_seconds');
   const stepDuration = histogram('strata_step_duration_seconds');

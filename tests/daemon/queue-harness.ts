@@ -85,6 +85,7 @@ export function testRuntime(database: StrataDatabase, options: TestRuntimeOption
     // Fixed definitions: nothing reloads them, no schedule runs.
     definitions: { lastFailure: undefined } as DefinitionsRegistry,
     schedules: [],
+    sensors: [],
     // The test assets use no resources.
     resources: {} as Resources,
     events: new RunEventBus(),

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { MAX_CATCHUP_LIMIT } from '../../core/schedule.js';
 import { PARTITIONS_SERVED } from '../../core/servable-partitions.js';
-import { LAYERS, MAX_RUN_RETRIES, type RunStatus } from '../../core/types.js';
+import { LAYERS, MAX_RUN_RETRIES, RUN_TRIGGERS, type RunStatus, type RunTrigger } from '../../core/types.js';
 import { ASSET_HEALTHS, type AssetHealth } from '../read-models/asset-health.js';
 import { ASSET_PAGE, MAX_ASSET_PAGE } from '../read-models/catalog.js';
 import { RUN_STATUSES as STATUSES } from '../../storage/run-status.js';
@@ -15,7 +15,7 @@ import { UUID_PATTERN, decodeRunCursor } from '../../storage/runs.js';
 const RUN_STATUSES = STATUSES as readonly [RunStatus, ...RunStatus[]];
 
 export const RunStatusSchema = z.enum(RUN_STATUSES);
-export const RunTriggerSchema = z.enum(['manual', 'schedule', 'backfill', 'retry']);
+export const RunTriggerSchema = z.enum(RUN_TRIGGERS as readonly [RunTrigger, ...RunTrigger[]]);
 export const StepStatusSchema = z.enum(['PENDING', 'RUNNING', 'SUCCESS', 'FAILURE', 'SKIPPED', 'CANCELED']);
 
 /** Read models hand out readonly arrays. */

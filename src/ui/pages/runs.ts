@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ValidationError } from '../../core/errors.js';
+import { RUN_TRIGGERS, type RunTrigger } from '../../core/types.js';
 import type { Runtime } from '../../runtime.js';
 import { listRunsPage } from '../../server/read-models/runs.js';
 import { RUN_STATUSES } from '../../storage/index.js';
@@ -10,7 +11,6 @@ import { html } from '../html.js';
 import { parseOrThrow, sendPage } from '../respond.js';
 import { runsTable } from './runs-table.js';
 
-const TRIGGERS = ['manual', 'schedule', 'backfill', 'retry'] as const;
 const PAGE_SIZE = 50;
 /** Above this many assets the asset filter is a text field: a select of 5,000 keys is 300 KB on every page. */
 const ASSET_SELECT_MAX = 200;
@@ -20,7 +20,7 @@ const blank = (value: unknown) => (value === '' ? undefined : value);
 
 export const RunsQuery = z.object({
   status: z.preprocess(blank, z.enum(RUN_STATUSES).optional()),
-  trigger: z.preprocess(blank, z.enum(TRIGGERS).optional()),
+  trigger: z.preprocess(blank, z.enum(RUN_TRIGGERS as readonly [RunTrigger, ...RunTrigger[]]).optional()),
   asset: z.preprocess(blank, z.string().max(200).optional()),
   cursor: z.preprocess(blank, z.string().max(200).optional()),
 });
@@ -43,7 +43,7 @@ export function registerRunsPage(ui: FastifyInstance, runtime: Runtime): void {
     const body = html`<div class="page-head"><h1>Runs</h1></div>
       <form method="get" action="/runs" class="form-row card" data-testid="runs-filter">
         <label>Status <select name="status" data-testid="filter-status">${['', ...RUN_STATUSES].map((status) => option(status, query.status))}</select></label>
-        <label>Trigger <select name="trigger" data-testid="filter-trigger">${['', ...TRIGGERS].map((trigger) => option(trigger, query.trigger))}</select></label>
+        <label>Trigger <select name="trigger" data-testid="filter-trigger">${['', ...RUN_TRIGGERS].map((trigger) => option(trigger, query.trigger))}</select></label>
         ${runtime.graph.nodes.length <= ASSET_SELECT_MAX
           ? html`<label>Asset <select name="asset" data-testid="filter-asset">${['', ...runtime.graph.order].map((key) => option(key, query.asset))}</select></label>`
           : html`<label>Asset <input type="text" name="asset" value="${query.asset ?? ''}" maxlength="200" placeholder="layer/name" data-testid="filter-asset"></label>`}
