@@ -49,6 +49,7 @@ export type {
   PartitionsDefinition,
   Resources,
   RetryPolicy,
+  RunInfo,
   StepLogger,
 } from './core/types.js';
 
