@@ -28,6 +28,9 @@ export const importedQuotes = defineAsset({
   key: 'silver/imported_quotes',
   layer: 'silver',
   group: 'imports',
+  // A lost connection or a serialization failure is worth another go: the import is one
+  // transaction and idempotent. A bad file is a ValidationError, never retried.
+  retry: { maxRetries: 2 },
   description:
     'Quotes from CSV files dropped into the inbox (STRATA_DATA_DIR/inbox/<source>/), loaded into silver.market_quotes as `strata import` does: one run per file, requested by the csv_inbox sensor',
   async materialize(ctx): Promise<{ value: ImportedQuotesOutput; metadata: Record<string, string | number | null> }> {
