@@ -2,9 +2,10 @@
  * The only module that reads `process.env`. Parsed once with zod at start-up, then passed
  * down as a frozen, typed object. A bad value is an error naming the variable.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { ScheduleOverride } from './core/schedule.js';
+import { MIN_SENSOR_INTERVAL_SECONDS } from './core/sensor.js';
 import { MAX_RUN_RETRIES } from './core/types.js';
 
 export type CoinGeckoPlan = 'public' | 'demo' | 'pro';
@@ -103,6 +104,10 @@ export interface Config {
   readonly definitionsFile: string | undefined;
   /** A folder of SQL-file assets (`STRATA_SQL_ASSETS_DIR`), besides those a definitions module names. */
   readonly sqlAssetsDir: string | undefined;
+  /** The CSV inbox: files dropped in `<dir>/<source>/` are imported by the csv_inbox sensor, which looks every `intervalSeconds`. */
+  readonly inbox: { readonly dir: string; readonly intervalSeconds: number };
+  /** Where people reach the web UI (`STRATA_PUBLIC_URL`), for links written outside it; default http://HOST:PORT. */
+  readonly publicUrl: string;
 }
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -139,6 +144,11 @@ const postgresUrl = z.preprocess(
     .optional(),
 );
 const port = int(0, 65_535, 'a port number');
+/** Seconds as a decimal (`0.5`): sensors are evaluated more often than once a second. */
+const seconds = (min: number, max: number) => {
+  const error = `expected a number of seconds from ${min} to ${formatLimit(max)}`;
+  return z.preprocess(emptyAsUndefined, z.coerce.number({ error }).min(min, { error }).max(max, { error }).optional());
+};
 
 const EnvSchema = z.object({
   DATABASE_URL: postgresUrl,
@@ -186,6 +196,8 @@ const EnvSchema = z.object({
   STRATA_MUTATIONS_PER_MINUTE: int(1, 1_000_000),
   STRATA_DEFINITIONS: optionalString,
   STRATA_SQL_ASSETS_DIR: optionalString,
+  STRATA_INBOX_INTERVAL: seconds(MIN_SENSOR_INTERVAL_SECONDS, 86_400),
+  STRATA_PUBLIC_URL: httpUrl('https://strata.example.com'),
   STRATA_ADMIN_TOKEN: z.preprocess(
     emptyAsUndefined,
     z.string().min(16, { error: 'expected 16 to 512 characters' }).max(512, { error: 'expected 16 to 512 characters' }).optional(),
@@ -283,6 +295,13 @@ function describeIssue(env: Readonly<Record<string, string | undefined>>, issue:
   return `${variable}: ${issue.message}, got ${shown}`;
 }
 
+/** A server listening on every address is browsed at the loopback one; an IPv6 address needs brackets in a URL. */
+function browsableHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 /** Parses configuration from an environment (default `process.env`). Throws ConfigError naming each bad variable. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
@@ -303,11 +322,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       `invalid configuration: STRATA_MARKET_API_PAGE_SIZE (${pageSize}) is above STRATA_MARKET_API_MAX_PAGE_SIZE (${maxPageSize})`,
     );
   }
+  const dataDir = resolve(e.STRATA_DATA_DIR ?? 'data');
+  const host = e.HOST ?? '127.0.0.1';
+  const port = e.PORT ?? 3000;
   return Object.freeze({
     databaseUrl: e.DATABASE_URL,
-    dataDir: resolve(e.STRATA_DATA_DIR ?? 'data'),
-    host: e.HOST ?? '127.0.0.1',
-    port: e.PORT ?? 3000,
+    dataDir,
+    host,
+    port,
     logLevel: e.LOG_LEVEL ?? 'info',
     coins: e.STRATA_COINS ?? 250,
     martTopN: e.STRATA_MART_TOP_N ?? 50,
@@ -346,5 +368,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     mutationsPerMinute: e.STRATA_MUTATIONS_PER_MINUTE ?? 120,
     definitionsFile: e.STRATA_DEFINITIONS === undefined ? undefined : resolve(e.STRATA_DEFINITIONS),
     sqlAssetsDir: e.STRATA_SQL_ASSETS_DIR === undefined ? undefined : resolve(e.STRATA_SQL_ASSETS_DIR),
+    // Two looks a file must survive unchanged (it may still be being written) fit in 1 s at 0.5 s.
+    inbox: Object.freeze({ dir: join(dataDir, 'inbox'), intervalSeconds: e.STRATA_INBOX_INTERVAL ?? 0.5 }),
+    publicUrl: (e.STRATA_PUBLIC_URL ?? `http://${browsableHost(host)}:${port}`).replace(/\/+$/, ''),
   });
 }

@@ -3,7 +3,7 @@
  * crypto pipeline, src/pipeline/, imports: it is the first user of this API). Everything else
  * under src/ is internal and may change; this list is documented in README "Your own assets".
  *
- * - Definitions: defineAsset, many, defineCheck, defineSchedule, defineDefinitions.
+ * - Definitions: defineAsset, many, defineCheck, defineSchedule, defineSensor, defineDefinitions.
  * - Partitions and mappings: sixHourlyPartitions, dailyPartitions, dailyToSixHourly, identityMapping.
  * - Errors that classify failures: RetryableError (another attempt may succeed), ValidationError.
  * - What assets use: the database and bronze store types, COPY helpers, rate limiters shared by
@@ -49,6 +49,8 @@ export type {
   PartitionsDefinition,
   Resources,
   RetryPolicy,
+  RunInfo,
+  RunStatus,
   StepLogger,
 } from './core/types.js';
 

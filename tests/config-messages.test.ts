@@ -18,6 +18,8 @@ const BAD_VALUES: Record<EnvVariable, { value: string; problem: string } | null>
   // Paths: a missing file or folder is reported when the definitions load (tests/definitions).
   STRATA_DEFINITIONS: null,
   STRATA_SQL_ASSETS_DIR: null,
+  STRATA_INBOX_INTERVAL: { value: '0.01', problem: "expected a number of seconds from 0.1 to 86,400, got '0.01'" },
+  STRATA_PUBLIC_URL: { value: 'strata.local', problem: "expected an http:// or https:// URL such as https://strata.example.com, got 'strata.local'" },
   HOST: null,
   PORT: { value: '-1', problem: "expected a port number from 0 to 65,535, got '-1'" },
   LOG_LEVEL: { value: 'loud', problem: "expected one of fatal, error, warn, info, debug, trace, silent, got 'loud'" },

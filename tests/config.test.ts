@@ -35,6 +35,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ COINGECKO_RATE_LIMIT_WINDOW_MS: '10' })).toThrow(/COINGECKO_RATE_LIMIT_WINDOW_MS/);
   });
 
+  it('puts the inbox under the data directory, looked at twice a second unless set, and links to the UI at HOST:PORT unless a public URL is set', () => {
+    expect(loadConfig({ STRATA_DATA_DIR: '/srv/strata' })).toMatchObject({ inbox: { dir: '/srv/strata/inbox', intervalSeconds: 0.5 }, publicUrl: 'http://127.0.0.1:3000' });
+    expect(loadConfig({ STRATA_INBOX_INTERVAL: '2.5', HOST: '0.0.0.0', PORT: '8080' })).toMatchObject({ inbox: { intervalSeconds: 2.5 }, publicUrl: 'http://127.0.0.1:8080' });
+    expect(loadConfig({ HOST: '::' }).publicUrl).toBe('http://[::1]:3000');
+    expect(loadConfig({ STRATA_PUBLIC_URL: 'https://strata.example.com/' }).publicUrl).toBe('https://strata.example.com');
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).port).toBe(3000);
   });

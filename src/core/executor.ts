@@ -15,6 +15,8 @@ export type { StepResult } from './run-step.js';
 export interface ExecuteRunOptions {
   readonly graph: AssetGraph;
   readonly runId: string;
+  /** The run's tags, handed to asset code as `ctx.run.tags`; default none. */
+  readonly tags?: Readonly<Record<string, string>>;
   readonly steps: readonly PlannedStep[];
   readonly resources: Resources;
   readonly signal: AbortSignal;
@@ -43,6 +45,8 @@ const CANCELED_REASON = 'run canceled';
  */
 export async function executeRun(options: ExecuteRunOptions): Promise<RunResult> {
   const { graph, runId, clock, signal } = options;
+  // Frozen: asset code of one step must not change what the next one sees.
+  const runTags = Object.freeze({ ...options.tags });
   const steps = inTopologicalOrder(graph, options.steps);
   const sink = new EventSink(options.emit);
   const runStart = clock.now().getTime();
@@ -79,6 +83,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunResult>
     }
     const { result, value } = await runStep({
       runId,
+      runTags,
       asset,
       step,
       resources: options.resources,

@@ -6,7 +6,7 @@ import type { PlannedStep } from './run-plan.js';
 import { type LoadInput, loadInputs } from './step-inputs.js';
 import { type CheckOutcome, evaluateChecks } from './run-checks.js';
 import { createStepLogger } from './step-logger.js';
-import type { AssetKey, Clock, Metadata, Resources, StepStatus } from './types.js';
+import type { AssetKey, Clock, Metadata, Resources, RunInfo, StepStatus } from './types.js';
 
 export interface StepResult {
   readonly assetKey: AssetKey;
@@ -25,6 +25,7 @@ export interface StepResult {
 
 export interface StepRun {
   readonly runId: string;
+  readonly runTags: RunInfo['tags'];
   readonly asset: AnyAsset;
   readonly step: PlannedStep;
   readonly resources: Resources;
@@ -103,6 +104,7 @@ async function attemptOnce(run: StepRun, attempt: number): Promise<Attempt> {
     const inputs = await loadInputs(asset, step.partition, run.produced, run.loadInput);
     const result = await asset.materialize({
       runId: run.runId,
+      run: { id: run.runId, tags: run.runTags },
       assetKey: asset.key,
       partition: step.partition,
       inputs,

@@ -98,8 +98,20 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** The run a step belongs to, as asset code sees it (Dagster's `context.run`). */
+export interface RunInfo {
+  readonly id: string;
+  /**
+   * The run's tags: set by whoever asked for it (a sensor's run request, `POST /runs`, a
+   * schedule). A sensor passes what the run is about here, e.g. the file an import reads.
+   */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
 export interface AssetContext<Inputs> {
   readonly runId: string;
+  /** The run: its id (as `runId`) and its tags. */
+  readonly run: RunInfo;
   readonly assetKey: AssetKey;
   /** Undefined for unpartitioned assets. */
   readonly partition: PartitionWindow | undefined;

@@ -163,6 +163,7 @@ export async function executeStoredRun(
     const result = await executeRun({
       graph: runtime.graph,
       runId: run.id,
+      tags: run.tags,
       steps,
       resources: runtime.resources,
       signal: controller.signal,

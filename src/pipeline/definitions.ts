@@ -14,6 +14,7 @@ import { defineMarketDaily } from './gold/market-daily.js';
 import { marketSegmentAnalysis } from './gold/market-segment-analysis.js';
 import { defineSourceReconciliation } from './gold/source-reconciliation.js';
 import { coingeckoPriceHistory, priceHistory } from './history/index.js';
+import { importedQuotes } from './imports/imported-quotes.js';
 import { globalSnapshots } from './silver/global-snapshots.js';
 import { marketSnapshots } from './silver/market-snapshots.js';
 
@@ -38,6 +39,9 @@ export function pipelineAssets(options: PipelineOptions = DEFAULT_PIPELINE_OPTIO
     globalSnapshots,
     ...sourceAssets,
     ...historyAssets,
+    // Its runs come from the csv_inbox sensor, one per file; it is not a dependency of the source
+    // marts, whose partitions it does not have (they read silver.market_quotes, imports included).
+    importedQuotes,
     cryptoAnalyticsMart,
     marketSegmentAnalysis,
     dailyCoinSummary,

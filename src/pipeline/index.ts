@@ -13,15 +13,23 @@
  */
 import { defineDefinitions, type Definitions, type DefinitionsContext } from '../index.js';
 import { pipelineAssets } from './definitions.js';
+import { defineCsvInboxSensor } from './inbox/csv-inbox-sensor.js';
 import { createPipelineResources } from './pipeline-resources.js';
 import { pipelineSchedules } from './schedules.js';
 import { PIPELINE_MIGRATIONS_DIR, PIPELINE_MIGRATION_TABLE } from './sql-files.js';
 
-/** The pipeline the configuration asks for (sources, price history), with its schedules, resources and tables. */
+/** The pipeline the configuration asks for (sources, price history), with its schedules, the CSV inbox sensor, resources and tables. */
 export default function cryptoPipeline({ config }: DefinitionsContext): Definitions {
   return defineDefinitions({
     assets: pipelineAssets(config),
     schedules: pipelineSchedules(config),
+    sensors: [
+      defineCsvInboxSensor({
+        inboxDir: config.inbox.dir,
+        intervalSeconds: config.inbox.intervalSeconds,
+        runPageUrl: (runId) => `${config.publicUrl}/runs/${runId}`,
+      }),
+    ],
     resources: createPipelineResources,
     migrations: [{ folder: PIPELINE_MIGRATIONS_DIR, table: PIPELINE_MIGRATION_TABLE }],
   });
@@ -34,6 +42,7 @@ export { coingeckoGlobal } from './bronze/coingecko-global.js';
 export { coingeckoMarkets } from './bronze/coingecko-markets.js';
 export { cryptoAnalyticsMart } from './gold/crypto-analytics-mart.js';
 export { dailyCoinSummary } from './gold/daily-coin-summary.js';
+export { importedQuotes } from './imports/imported-quotes.js';
 export { marketSegmentAnalysis } from './gold/market-segment-analysis.js';
 export { globalSnapshots } from './silver/global-snapshots.js';
 export { marketSnapshots } from './silver/market-snapshots.js';

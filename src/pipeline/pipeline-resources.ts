@@ -43,6 +43,7 @@ export function createPipelineResources(context: ResourceContext): Omit<Pipeline
       maxQuarantinePct: config.maxQuarantinePct,
       historyCoins: config.historyCoins,
       reconciliationThresholdPct: config.reconciliationThresholdPct,
+      inboxDir: config.inbox.dir,
     },
   };
 }

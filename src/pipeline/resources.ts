@@ -18,6 +18,8 @@ export interface PipelineSettings {
   readonly historyCoins: number;
   /** gold/source_reconciliation flags a spread between sources above this, in percent. */
   readonly reconciliationThresholdPct: number;
+  /** The CSV inbox folder (STRATA_DATA_DIR/inbox): silver/imported_quotes reads the file its run's tags name under it. */
+  readonly inboxDir: string;
 }
 
 export interface PipelineResources {

@@ -47,6 +47,8 @@ export interface MaterializeOptions {
    * recording's, FAKE_COINGECKO_PARTITION, when the selection holds partitioned assets.
    */
   readonly partition?: string;
+  /** The run's tags, which asset code reads as `ctx.run.tags` (what a sensor's run request would pass). */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** One run, executed to its end. */
@@ -135,7 +137,11 @@ function testStrata(runtime: Runtime, clock: FetchTimeClock, close: () => Promis
     async materialize(selection = '*', options = {}) {
       const partitionKey = options.partition ?? defaultPartition(runtime, selection);
       if (partitionKey !== undefined) clock.at(partitionKey);
-      const { run, result } = await materialize(runtime, { selection, ...(partitionKey === undefined ? {} : { partitionKey }) });
+      const { run, result } = await materialize(runtime, {
+        selection,
+        ...(partitionKey === undefined ? {} : { partitionKey }),
+        ...(options.tags === undefined ? {} : { tags: options.tags }),
+      });
       const failures = result.steps.filter((step) => step.status !== 'SUCCESS').map(describeFailure);
       return { runId: run.id, status: result.status, steps: result.steps, failures };
     },

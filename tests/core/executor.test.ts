@@ -115,6 +115,30 @@ describe('executeRun', () => {
     expect(record.events.at(-1)).toMatchObject({ type: 'run:succeeded', durationMs: 250 });
   });
 
+  it("hands every step the run's id and tags as ctx.run, frozen; none when the run has none", async () => {
+    const seen: { id: string; tags: Readonly<Record<string, string>>; frozen: boolean }[] = [];
+    const tagged = (key: string) =>
+      defineAsset({
+        key,
+        layer: 'bronze',
+        description: '',
+        materialize: async (ctx) => {
+          seen.push({ id: ctx.run.id, tags: ctx.run.tags, frozen: Object.isFrozen(ctx.run.tags) });
+          return { value: 1 };
+        },
+      });
+    const graph = buildGraph([tagged('bronze/first'), tagged('bronze/second')]);
+    const steps = planRun(graph, ['bronze/first', 'bronze/second'], undefined);
+    const tags = { 'inbox/path': 'kraken/q.csv' };
+    await executeRun(runOptions(graph, steps, { runId: 'run-7', tags }).options);
+    await executeRun(runOptions(graph, steps.slice(0, 1)).options);
+    expect(seen).toEqual([
+      { id: 'run-7', tags, frozen: true },
+      { id: 'run-7', tags, frozen: true },
+      { id: 'run-1', tags: {}, frozen: true },
+    ]);
+  });
+
   it('gives every partition the single output of an unpartitioned upstream', async () => {
     const received: unknown[] = [];
     const config = defineAsset({ key: 'bronze/config', layer: 'bronze', description: '', materialize: async () => ({ value: { coins: 250 } }) });

@@ -78,7 +78,7 @@ describeEachBackend('pipeline end to end on the recorded 250-coin page', (backen
     await database?.destroy();
   });
 
-  it('runs all seven six-hourly assets to SUCCESS for the partition', () => {
+  it('runs all seven six-hourly assets to SUCCESS for the partition, and the unpartitioned import as a no-op', () => {
     const steps = first.steps.map((step) => ({ asset: step.assetKey, partition: step.partition, status: step.status, error: step.error }));
     expect(steps.sort((a, b) => a.asset.localeCompare(b.asset))).toEqual(
       [
@@ -88,9 +88,11 @@ describeEachBackend('pipeline end to end on the recorded 250-coin page', (backen
         'gold/market_segment_analysis',
         'gold/source_reconciliation',
         'silver/global_snapshots',
+        'silver/imported_quotes',
         'silver/market_snapshots',
-      ].map((asset) => ({ asset, partition: PARTITION, status: 'SUCCESS', error: undefined })),
+      ].map((asset) => ({ asset, partition: asset === 'silver/imported_quotes' ? null : PARTITION, status: 'SUCCESS', error: undefined })),
     );
+    expect(first.steps.find((step) => step.assetKey === 'silver/imported_quotes')?.metadata).toMatchObject({ file: null });
     expect(first.status).toBe('SUCCESS');
   });
 

@@ -59,7 +59,7 @@ describeEachBackend('API v1 endpoints', (backend) => {
       const { status, body } = await get('/api/v1/assets');
       expect(status).toBe(200);
       const assets = body['assets'] as { key: string; lastRun: { id: string } | null; latestMaterialization: { at: string } | null }[];
-      expect(assets).toHaveLength(11);
+      expect(assets).toHaveLength(12);
       const markets = assets.find((asset) => asset.key === 'silver/market_snapshots');
       expect(markets?.lastRun?.id).toBe(runId);
       expect(markets?.latestMaterialization?.at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);

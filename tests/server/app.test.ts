@@ -42,6 +42,7 @@ describeEachBackend('HTTP API', (backend) => {
       'bronze/coingecko_markets',
       'bronze/coingecko_price_history',
       'silver/global_snapshots',
+      'silver/imported_quotes',
       'silver/market_snapshots',
       'silver/price_history',
       'gold/crypto_analytics_mart',
@@ -52,9 +53,11 @@ describeEachBackend('HTTP API', (backend) => {
     ]);
     // The six-hourly run leaves the daily assets out (a run has one partition kind).
     const daily = ['bronze/coingecko_price_history', 'silver/price_history', 'gold/daily_coin_summary', 'gold/market_daily'];
-    for (const asset of body.assets.filter((a) => !daily.includes(a.key))) {
+    // silver/imported_quotes is unpartitioned: in the run (importing nothing, it has no inbox tags), without a partition.
+    for (const asset of body.assets.filter((a) => !daily.includes(a.key) && a.key !== 'silver/imported_quotes')) {
       expect(asset.latestMaterialization).toMatchObject({ partitionKey: PARTITION, runId });
     }
+    expect(body.assets.find((a) => a.key === 'silver/imported_quotes')?.latestMaterialization).toMatchObject({ runId });
     const graph = (await app.inject({ method: 'GET', url: '/api/v1/graph' })).json<{ edges: unknown[] }>();
     expect(graph.edges).toContainEqual({ from: 'silver/market_snapshots', to: 'gold/crypto_analytics_mart' });
     const freshness = new Map((body.assets as unknown as { key: string; freshness: { stale: boolean | null; objectiveSeconds: number | null } }[]).map((a) => [a.key, a.freshness]));
@@ -99,11 +102,12 @@ describeEachBackend('HTTP API', (backend) => {
     expect(response.statusCode).toBe(200);
     const body = response.json<{ run: { status: string }; steps: { assetKey: string; status: string }[]; events: { events: { event: { type: string } }[] } }>();
     expect(body.run.status).toBe('SUCCESS');
-    expect(body.steps).toHaveLength(7);
+    // Seven six-hourly assets and silver/imported_quotes, unpartitioned, so in every `*` run (importing nothing without inbox tags).
+    expect(body.steps).toHaveLength(8);
     expect(body.steps.every((step) => step.status === 'SUCCESS')).toBe(true);
     expect(body.events.events[0]?.event.type).toBe('run:started');
     expect(body.events.events.at(-1)?.event.type).toBe('run:succeeded');
-    expect(body.events.events.filter((e) => e.event.type === 'asset:materialized')).toHaveLength(7);
+    expect(body.events.events.filter((e) => e.event.type === 'asset:materialized')).toHaveLength(8);
   });
 
   it('answers bad input with a 4xx that says what was wrong', async () => {

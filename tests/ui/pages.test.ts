@@ -104,7 +104,8 @@ describeEachBackend('HTML UI pages', (backend) => {
     expect(status).toBe(200);
     expect(body).toContain('data-testid="run-status" data-status="SUCCESS"');
     expect(body).toContain('data-testid="run-gantt"');
-    expect(count(body, 'data-testid="step-row"')).toBe(7);
+    // Seven six-hourly assets and the unpartitioned silver/imported_quotes.
+    expect(count(body, 'data-testid="step-row"')).toBe(8);
     expect(body).toMatch(/<ol class="event-log" data-testid="event-log"/);
     expect(body).toContain('data-type="run:started"');
     expect(body).toContain('data-type="run:succeeded"');

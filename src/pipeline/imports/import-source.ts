@@ -7,12 +7,18 @@ import { SOURCES } from '../../config.js';
 import { ValidationError } from '../../index.js';
 import { SOURCE_NAME } from '../quotes/unified-quote.js';
 
-export function checkImportSource(source: string): string {
-  if (!SOURCE_NAME.test(source)) {
-    throw new ValidationError(`--source ${JSON.stringify(source)}: a source name is lower snake case (a-z, 0-9, _), starting with a letter, at most 40 characters`);
-  }
+/** Why `source` cannot be imported under, in words; undefined when it can. The inbox writes it beside a refused folder's files. */
+export function importSourceProblem(source: string): string | undefined {
+  if (!SOURCE_NAME.test(source)) return 'a source name is lower snake case (a-z, 0-9, _), starting with a letter, at most 40 characters';
   if ((SOURCES as readonly string[]).includes(source)) {
-    throw new ValidationError(`--source ${source}: '${source}' is fed by Strata's own assets; import under another name (e.g. ${source}_csv)`);
+    return `'${source}' is fed by Strata's own assets; import under another name (e.g. ${source}_csv)`;
   }
+  return undefined;
+}
+
+export function checkImportSource(source: string): string {
+  const problem = importSourceProblem(source);
+  // A name that is not one shows quoted, so spaces and an empty name are visible.
+  if (problem !== undefined) throw new ValidationError(`--source ${SOURCE_NAME.test(source) ? source : JSON.stringify(source)}: ${problem}`);
   return source;
 }
