@@ -15,15 +15,15 @@ import { operandsOf, type AutomationCondition } from './condition.js';
 const MAX_SEARCHED_OPERANDS = 12;
 
 export function conditionProblems(condition: AutomationCondition, hasDeps: boolean): string[] {
-  const problems: string[] = [];
   const labels = [...new Set(operandsOf(condition).map((operand) => operand.label))];
   if (!hasDeps && labels.includes('eager()')) {
-    problems.push('eager() on an asset with no dependencies can never be true (nothing upstream can update); use on_cron(...) or missing()');
+    // Said once: that eager() is always false here is also why a whole made of it never holds.
+    return ['eager() on an asset with no dependencies can never be true (nothing upstream can update); use on_cron(...) or missing()'];
   }
   if (labels.length <= MAX_SEARCHED_OPERANDS && !satisfiable(condition, labels, hasDeps)) {
-    problems.push(`'${condition.label}' can never be true (it contradicts itself)`);
+    return [`'${condition.label}' can never be true (it contradicts itself)`];
   }
-  return problems;
+  return [];
 }
 
 function satisfiable(condition: AutomationCondition, labels: readonly string[], hasDeps: boolean): boolean {
