@@ -4,7 +4,8 @@
  * Wake-ups: on Postgres, the `strata_automation` notification that the change-feed triggers
  * send in the transaction that materialized, failed, queued or ended something (so every
  * daemon on every machine hears it); in one process (the only mode on PGlite), the run events
- * and queue signals of the in-process buses; and a timer at the next `on_cron` tick. A lost
+ * and queue signals of the in-process buses, and a once-a-second look at the change feed for
+ * what other processes (the CLI) wrote (feed-watch.ts); and a timer at the next `on_cron` tick. A lost
  * wake-up costs at most one interval. With several daemons every one evaluates, and the
  * cursor's compare-and-set stores each evaluation once.
  */
@@ -16,6 +17,7 @@ import { loopReporter, startBackgroundLoop } from '../background-loop.js';
 import { listenForNotifications } from '../notification-listener.js';
 import { onQueueChanged } from '../queue-signals.js';
 import { evaluateAutomation, type AutomationEvaluation } from './evaluate-automation.js';
+import { watchChangeFeed } from './feed-watch.js';
 
 /** The loop name in `strata.processes` and in logs. */
 export const AUTOMATION_LOOP = 'automation';
@@ -85,6 +87,7 @@ export async function startAutomationLoop(runtime: Runtime, options: AutomationL
     if (WAKING_EVENTS.has(event.type)) loop.wake();
   });
   const stopQueue = onQueueChanged(database, () => loop.wake());
+  const stopWatch = watchChangeFeed(database, log, () => loop.wake());
   const listener = await listenForNotifications(database, logger, {
     name: 'automation listener',
     channels: [AUTOMATION_CHANNEL],
@@ -96,6 +99,7 @@ export async function startAutomationLoop(runtime: Runtime, options: AutomationL
     async stop() {
       stopEvents();
       stopQueue();
+      stopWatch();
       if (cronTimer !== undefined) clearTimeout(cronTimer);
       await listener.close();
       await loop.stop();
