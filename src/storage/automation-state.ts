@@ -126,12 +126,23 @@ export function toStoredPartition(row: PartitionRow): StoredPartition {
   };
 }
 
-/** The stored rows of the given asset partitions (those never seen have none). */
+/**
+ * The stored rows of the given asset partitions (those never seen have none). The keys go
+ * grouped by asset (one JSON object per asset with its partition keys), so 50,000 partitions
+ * of 500 assets are 500 index probes' worth of parameters, not 50,000 objects.
+ */
 export async function readPartitions(db: Kysely<Database>, keys: readonly (readonly [string, string])[]): Promise<StoredPartition[]> {
   if (keys.length === 0) return [];
+  const byAsset = new Map<string, string[]>();
+  for (const [assetKey, partitionKey] of keys) {
+    const partitions = byAsset.get(assetKey);
+    if (partitions === undefined) byAsset.set(assetKey, [partitionKey]);
+    else partitions.push(partitionKey);
+  }
+  const groups = JSON.stringify([...byAsset].map(([a, ps]) => ({ a, ps })));
   const rows = await sql<PartitionRow>`
-    SELECT p.* FROM jsonb_to_recordset(${JSON.stringify(keys.map(([a, p]) => ({ a, p })))}::jsonb) AS k(a text, p text)
-    JOIN strata.automation_partitions p ON p.asset_key = k.a AND p.partition_key = k.p`.execute(db);
+    SELECT p.* FROM jsonb_to_recordset(${groups}::jsonb) AS k(a text, ps jsonb)
+    JOIN strata.automation_partitions p ON p.asset_key = k.a AND p.partition_key IN (SELECT jsonb_array_elements_text(k.ps))`.execute(db);
   return rows.rows.map(toStoredPartition);
 }
 

@@ -18,8 +18,8 @@ export interface PlannedRun {
 
 export interface RunPlan {
   readonly runs: readonly PlannedRun[];
-  /** Requested outcomes that could not become a run, with the stored reason saying why. */
-  readonly refused: readonly PartitionOutcome[];
+  /** Requested outcomes that could not become a run, each with its replacement (the stored reason says why). */
+  readonly refused: readonly { readonly original: PartitionOutcome; readonly refused: PartitionOutcome }[];
 }
 
 /** `automation:<evaluation>:<partition>`: unique, so storing the run twice keeps one. */
@@ -34,7 +34,7 @@ export function planAutomationRuns(runtime: Runtime, outcomes: readonly Partitio
     groups.set(outcome.partitionKey, [...(groups.get(outcome.partitionKey) ?? []), outcome]);
   }
   const runs: PlannedRun[] = [];
-  const refused: PartitionOutcome[] = [];
+  const refused: { original: PartitionOutcome; refused: PartitionOutcome }[] = [];
   for (const [partitionKey, group] of [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     try {
       const input = prepareRun(runtime, {
@@ -47,7 +47,7 @@ export function planAutomationRuns(runtime: Runtime, outcomes: readonly Partitio
       runs.push({ partitionKey, outcomes: group, input });
     } catch (error) {
       const why = describeError(error);
-      refused.push(...group.map((outcome) => ({ ...outcome, request: false, reason: `${outcome.reason}; no run requested: ${why}` })));
+      refused.push(...group.map((outcome) => ({ original: outcome, refused: { ...outcome, request: false, reason: `${outcome.reason}; no run requested: ${why}` } })));
     }
   }
   return { runs, refused };

@@ -39,8 +39,8 @@ import { announceQueueChanged } from '../queue-signals.js';
 import { automationScope, type AutomationScope } from './automated-assets.js';
 import { planAutomationRuns } from './automation-runs.js';
 import { dirtyPartitions } from './dirty-partitions.js';
-import { evaluatePartitions, type PartitionOutcome } from './evaluate-partitions.js';
-import { refKey, type PartitionRef } from './partition-key.js';
+import { evaluatePartitions, partitionsToLoad, type PartitionOutcome } from './evaluate-partitions.js';
+import type { PartitionRef } from './partition-key.js';
 import { PartitionStates } from './partition-states.js';
 
 /** Changes folded per evaluation at most; a longer backlog is worked off in several. */
@@ -86,15 +86,20 @@ export async function evaluateAutomation(runtime: Runtime, options: EvaluateAuto
       const assets = automatedAssetRows(scope);
       const assetsChanged = !sameAssets(stored, assets);
       if (changes.length === 0 && dirty.size === 0 && !assetsChanged) return undefined;
-      const inProgress = new Map<string, string>();
+      const inProgress = new Map<string, Map<string, string>>();
       for (const active of await readActiveRunPartitions(trx)) {
         const asset = scope.graph.assets.get(active.assetKey);
-        inProgress.set(refKey(active.assetKey, asset?.partitions === undefined ? '' : active.partitionKey), active.runId);
+        let byPartition = inProgress.get(active.assetKey);
+        if (byPartition === undefined) inProgress.set(active.assetKey, (byPartition = new Map()));
+        byPartition.set(asset?.partitions === undefined ? '' : active.partitionKey, active.runId);
       }
-      const states = new PartitionStates(trx);
-      await states.ensure(changes.flatMap((change): PartitionRef[] => (change.assetKey === null ? [] : [[change.assetKey, change.partitionKey]])));
+      const states = new PartitionStates(trx, inProgress);
+      await states.ensure([
+        ...changes.flatMap((change): PartitionRef[] => (change.assetKey === null ? [] : [[change.assetKey, change.partitionKey]])),
+        ...partitionsToLoad(scope, dirty, now),
+      ]);
       for (const change of changes) states.fold(change);
-      const outcomes = await evaluatePartitions({ scope, dirty, states, inProgress, now });
+      const outcomes = await evaluatePartitions({ scope, dirty, states, now });
       return { cursor, changes, states, outcomes, assets, assetsChanged };
     });
   const elapsed = (): number => performance.now() - started;
@@ -105,8 +110,8 @@ export async function evaluateAutomation(runtime: Runtime, options: EvaluateAuto
   const { cursor, changes, states, assets, assetsChanged } = read;
   const evaluationId = cursor.evaluationId + 1;
   const plan = planAutomationRuns(runtime, read.outcomes, evaluationId);
-  const refused = new Map(plan.refused.map((outcome) => [refKey(outcome.assetKey, outcome.partitionKey), outcome]));
-  const outcomes = read.outcomes.map((outcome) => refused.get(refKey(outcome.assetKey, outcome.partitionKey)) ?? outcome);
+  const refused = new Map(plan.refused.map((outcome) => [outcome.original, outcome.refused]));
+  const outcomes = read.outcomes.map((outcome) => refused.get(outcome) ?? outcome);
 
   let runIds: string[];
   let resultChanges: ResultChange[];
@@ -114,12 +119,12 @@ export async function evaluateAutomation(runtime: Runtime, options: EvaluateAuto
     ({ runIds, resultChanges } = await db.transaction().execute(async (trx) => {
       if (!(await advanceAutomationCursor(trx, cursor.evaluationId, now))) throw new LostRace();
       await deleteAutomationChanges(trx, changes.map((change) => change.id));
-      const runOf = new Map<string, string>();
+      const runOf = new Map<PartitionOutcome, string>();
       const ids: string[] = [];
       for (const planned of plan.runs) {
         const run = await createRun(trx, planned.input);
         ids.push(run.id);
-        for (const outcome of planned.outcomes) runOf.set(refKey(outcome.assetKey, outcome.partitionKey), run.id);
+        for (const outcome of planned.outcomes) runOf.set(outcome, run.id);
       }
       const written = recordOutcomes(states, outcomes, runOf, evaluationId, now);
       await upsertPartitions(trx, states.changedRows());
@@ -163,14 +168,14 @@ export async function evaluateAutomation(runtime: Runtime, options: EvaluateAuto
 function recordOutcomes(
   states: PartitionStates,
   outcomes: readonly PartitionOutcome[],
-  runOf: ReadonlyMap<string, string>,
+  runOf: ReadonlyMap<PartitionOutcome, string>,
   evaluationId: number,
   now: Date,
 ): ResultChange[] {
   const written: ResultChange[] = [];
   for (const outcome of outcomes) {
     const stored = states.get(outcome.assetKey, outcome.partitionKey);
-    const runId = runOf.get(refKey(outcome.assetKey, outcome.partitionKey)) ?? null;
+    const runId = runOf.get(outcome) ?? null;
     const value = outcome.verdict.value;
     const wasTrue = stored.condition === outcome.condition && stored.value === true;
     const changed = stored.condition !== outcome.condition || stored.value !== value || stored.reason !== outcome.reason || runId !== null;

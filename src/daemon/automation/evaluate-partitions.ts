@@ -9,11 +9,11 @@
  */
 import { evaluateCondition, type Verdict } from '../../core/automation/evaluate-condition.js';
 import { upstreamPartitionsOf, downstreamPartitionsOf, type UpstreamRef } from '../../core/automation/partition-relations.js';
-import type { PartitionState, UpstreamPartition } from '../../core/automation/partition-facts.js';
+import type { UpstreamPartition } from '../../core/automation/partition-facts.js';
 import { runText, timeText } from '../../core/automation/reason-text.js';
 import type { StoredPartition } from '../../storage/automation-state.js';
 import { partitionAt, type AutomatedAsset, type AutomationScope } from './automated-assets.js';
-import { refKey, type PartitionRef } from './partition-key.js';
+import type { PartitionRef } from './partition-key.js';
 import type { PartitionStates } from './partition-states.js';
 
 export interface PartitionOutcome {
@@ -30,27 +30,34 @@ export interface EvaluatePartitionsInput {
   readonly scope: AutomationScope;
   readonly dirty: Map<string, Set<string>>;
   readonly states: PartitionStates;
-  /** Asset partition (refKey) → the queued or running run that has it. */
-  readonly inProgress: ReadonlyMap<string, string>;
   readonly now: Date;
 }
 
 export async function evaluatePartitions(input: EvaluatePartitionsInput): Promise<PartitionOutcome[]> {
-  const { scope, dirty, states, inProgress, now } = input;
-  const requested = new Set<string>();
+  const { scope, dirty, states, now } = input;
+  // Asset → partitions requested so far in this evaluation.
+  const requested = new Map<string, Set<string>>();
   const outcomes: PartitionOutcome[] = [];
   const entries = [...scope.automated.values()].sort((a, b) => a.order - b.order);
   for (const entry of entries) {
     const keys = [...(dirty.get(entry.asset.key) ?? [])].sort();
     if (keys.length === 0) continue;
     const upstreamOf = new Map(keys.map((key) => [key, safeUpstream(entry, key)]));
-    await states.ensure(keys.flatMap((key): PartitionRef[] => [[entry.asset.key, key], ...(upstreamOf.get(key) ?? []).map((ref): PartitionRef => [ref.assetKey, ref.partitionKey])]));
+    // Loaded up front (partitionsToLoad); this only loads what a request added beyond that.
+    const missing: PartitionRef[] = [];
+    for (const key of keys) {
+      if (!states.has(entry.asset.key, key)) missing.push([entry.asset.key, key]);
+      for (const ref of upstreamOf.get(key) ?? []) if (!states.has(ref.assetKey, ref.partitionKey)) missing.push([ref.assetKey, ref.partitionKey]);
+    }
+    await states.ensure(missing);
     for (const key of keys) {
       const refs = upstreamOf.get(key);
       const outcome = refs === undefined ? unplaceable(entry, key) : evaluateOne(entry, key, refs);
       outcomes.push(outcome);
       if (!outcome.request) continue;
-      requested.add(refKey(entry.asset.key, key));
+      let mine = requested.get(entry.asset.key);
+      if (mine === undefined) requested.set(entry.asset.key, (mine = new Set()));
+      mine.add(key);
       for (const downstream of scope.automatedDownstream.get(entry.asset.key) ?? []) {
         let set = dirty.get(downstream.asset.key);
         if (set === undefined) dirty.set(downstream.asset.key, (set = new Set()));
@@ -60,20 +67,12 @@ export async function evaluatePartitions(input: EvaluatePartitionsInput): Promis
   }
   return outcomes;
 
-  function stateOf(assetKey: string, partitionKey: string): PartitionState {
-    const stored = states.get(assetKey, partitionKey);
-    return { ...stored, inProgressRun: inProgress.get(refKey(assetKey, partitionKey)) ?? null };
-  }
-
   function evaluateOne(entry: AutomatedAsset, key: string, refs: readonly UpstreamRef[]): PartitionOutcome {
-    const own = stateOf(entry.asset.key, key);
+    const own = states.get(entry.asset.key, key);
     const upstream: UpstreamPartition[] = refs.map((ref) => {
-      const isRequested = requested.has(refKey(ref.assetKey, ref.partitionKey));
-      return {
-        ...ref,
-        state: stateOf(ref.assetKey, ref.partitionKey),
-        ...(isRequested ? { requestedNow: ref.partitionKey === key ? ('same_run' as const) : ('other_run' as const) } : {}),
-      };
+      const state = states.get(ref.assetKey, ref.partitionKey);
+      if (requested.get(ref.assetKey)?.has(ref.partitionKey) !== true) return { assetKey: ref.assetKey, partitionKey: ref.partitionKey, allowMissing: ref.allowMissing, state };
+      return { assetKey: ref.assetKey, partitionKey: ref.partitionKey, allowMissing: ref.allowMissing, state, requestedNow: ref.partitionKey === key ? 'same_run' : 'other_run' };
     });
     const verdict = evaluateCondition(entry.condition, {
       assetKey: entry.asset.key,
@@ -89,12 +88,41 @@ export async function evaluatePartitions(input: EvaluatePartitionsInput): Promis
     if (own.inProgressRun !== null) {
       return { ...base, reason: `${verdict.reason}; not requested: this partition is in progress (${runText(own.inProgressRun)})`, request: false };
     }
-    const stored = states.get(entry.asset.key, key);
-    if (alreadyRequested(stored, entry.condition.label)) {
-      return { ...base, reason: `${verdict.reason}; already requested at ${timeText(stored.requestedAt as Date)} (${runText(stored.requestedRun)}) since it became true`, request: false };
+    if (alreadyRequested(own, entry.condition.label)) {
+      return { ...base, reason: `${verdict.reason}; already requested at ${timeText(own.requestedAt as Date)} (${runText(own.requestedRun)}) since it became true`, request: false };
     }
     return { ...base, reason: verdict.reason, request: true };
   }
+}
+
+/**
+ * Every stored row an evaluation of `dirty` may read: the dirty partitions, the automated
+ * partitions downstream of them (a request makes those dirty too), and the upstream
+ * partitions each reads. Loaded in one query up front instead of one per asset.
+ */
+export function partitionsToLoad(scope: AutomationScope, dirty: ReadonlyMap<string, ReadonlySet<string>>, now: Date): PartitionRef[] {
+  const seen = new Map<string, Set<string>>();
+  const refs: PartitionRef[] = [];
+  const queue: PartitionRef[] = [];
+  const visit = (assetKey: string, key: string): void => {
+    let keys = seen.get(assetKey);
+    if (keys === undefined) seen.set(assetKey, (keys = new Set()));
+    if (keys.has(key)) return;
+    keys.add(key);
+    queue.push([assetKey, key]);
+  };
+  for (const [assetKey, keys] of dirty) for (const key of keys) visit(assetKey, key);
+  while (queue.length > 0) {
+    const [assetKey, key] = queue.pop() as PartitionRef;
+    const entry = scope.automated.get(assetKey);
+    if (entry === undefined) continue;
+    refs.push([assetKey, key]);
+    for (const ref of safeUpstream(entry, key) ?? []) refs.push([ref.assetKey, ref.partitionKey]);
+    for (const downstream of scope.automatedDownstream.get(assetKey) ?? []) {
+      for (const downstreamKey of downstreamPartitionsOf(downstream.asset, entry.asset, key, now)) visit(downstream.asset.key, downstreamKey);
+    }
+  }
+  return refs;
 }
 
 /** True since before automation's last request of it: that request answered this streak. */

@@ -1,40 +1,63 @@
 /**
  * The stored partition rows one evaluation works on, loaded in bulk as needed, changed in
- * memory (changes folded, results set) and written back only where something changed.
+ * memory (changes folded, results set) and written back only where something changed. Rows
+ * are kept by asset, then partition (no composite string keys: an evaluation of 50,000
+ * partitions looks rows up hundreds of thousands of times), and carry whether a queued or
+ * running run has them, so the condition reads them as they are.
  */
 import type { Kysely } from 'kysely';
+import type { PartitionState } from '../../core/automation/partition-facts.js';
 import { readPartitions, type AutomationChange, type StoredPartition } from '../../storage/automation-state.js';
 import type { Database } from '../../storage/schema.js';
-import { refKey, type PartitionRef } from './partition-key.js';
+import type { PartitionRef } from './partition-key.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type PartitionRow = StoredPartition & PartitionState;
 
 export class PartitionStates {
-  private readonly rows = new Map<string, Mutable<StoredPartition>>();
-  private readonly changed = new Set<string>();
+  private readonly rows = new Map<string, Map<string, Mutable<PartitionRow>>>();
+  private readonly changed: Mutable<PartitionRow>[] = [];
+  private readonly changedSet = new Set<PartitionRow>();
 
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `inProgress`: asset → partition → the queued or running run that has it. */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly inProgress: ReadonlyMap<string, ReadonlyMap<string, string>>,
+  ) {}
+
+  has(assetKey: string, partitionKey: string): boolean {
+    return this.rows.get(assetKey)?.has(partitionKey) === true;
+  }
 
   /** Loads the rows of `refs` not loaded yet, in one query; a partition never seen gets an empty row. */
   async ensure(refs: Iterable<PartitionRef>): Promise<void> {
-    const missing = new Map<string, PartitionRef>();
+    const missing: PartitionRef[] = [];
+    const asked = new Map<string, Set<string>>();
     for (const ref of refs) {
-      const key = refKey(ref[0], ref[1]);
-      if (!this.rows.has(key)) missing.set(key, ref);
+      if (this.has(ref[0], ref[1])) continue;
+      let keys = asked.get(ref[0]);
+      if (keys === undefined) asked.set(ref[0], (keys = new Set()));
+      if (keys.has(ref[1])) continue;
+      keys.add(ref[1]);
+      missing.push(ref);
     }
-    if (missing.size === 0) return;
-    for (const row of await readPartitions(this.db, [...missing.values()])) this.rows.set(refKey(row.assetKey, row.partitionKey), { ...row });
-    for (const [key, [assetKey, partitionKey]] of missing) if (!this.rows.has(key)) this.rows.set(key, emptyRow(assetKey, partitionKey));
+    if (missing.length === 0) return;
+    for (const row of await readPartitions(this.db, missing)) this.put(row);
+    for (const [assetKey, partitionKey] of missing) if (!this.has(assetKey, partitionKey)) this.put(emptyRow(assetKey, partitionKey));
   }
 
-  get(assetKey: string, partitionKey: string): StoredPartition {
+  get(assetKey: string, partitionKey: string): PartitionRow {
     return this.row(assetKey, partitionKey);
   }
 
   /** Changes the row and marks it to be written. */
   update(assetKey: string, partitionKey: string, change: Partial<StoredPartition>): void {
-    Object.assign(this.row(assetKey, partitionKey), change);
-    this.changed.add(refKey(assetKey, partitionKey));
+    const row = this.row(assetKey, partitionKey);
+    Object.assign(row, change);
+    if (!this.changedSet.has(row)) {
+      this.changedSet.add(row);
+      this.changed.push(row);
+    }
   }
 
   /** Folds a materialization or a failure; run changes touch no stored state (in progress is read live). */
@@ -49,17 +72,24 @@ export class PartitionStates {
   }
 
   changedRows(): StoredPartition[] {
-    return [...this.changed].map((key) => this.rows.get(key) as StoredPartition);
+    return this.changed;
   }
 
-  private row(assetKey: string, partitionKey: string): Mutable<StoredPartition> {
-    const row = this.rows.get(refKey(assetKey, partitionKey));
+  private put(stored: StoredPartition): void {
+    let byPartition = this.rows.get(stored.assetKey);
+    if (byPartition === undefined) this.rows.set(stored.assetKey, (byPartition = new Map()));
+    const inProgressRun = this.inProgress.get(stored.assetKey)?.get(stored.partitionKey) ?? null;
+    byPartition.set(stored.partitionKey, { ...stored, inProgressRun });
+  }
+
+  private row(assetKey: string, partitionKey: string): Mutable<PartitionRow> {
+    const row = this.rows.get(assetKey)?.get(partitionKey);
     if (row === undefined) throw new Error(`automation: partition ${assetKey} '${partitionKey}' was not loaded`);
     return row;
   }
 }
 
-function emptyRow(assetKey: string, partitionKey: string): Mutable<StoredPartition> {
+function emptyRow(assetKey: string, partitionKey: string): StoredPartition {
   return {
     assetKey,
     partitionKey,
