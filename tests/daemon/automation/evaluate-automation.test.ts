@@ -5,7 +5,10 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { defineAsset } from '../../../src/core/asset.js';
+import { automation } from '../../../src/core/automation/condition.js';
 import { ManualClock } from '../../../src/core/clock.js';
+import { sixHourlyPartitions } from '../../../src/core/partitions.js';
 import { evaluateAutomation } from '../../../src/daemon/automation/evaluate-automation.js';
 import { createRun } from '../../../src/storage/index.js';
 import { describeEachBackend } from '../../helpers/test-backends.js';
@@ -110,5 +113,43 @@ describeEachBackend('automation evaluator', (backend) => {
     expect((await evaluateAutomation(runtime)).runIds).toEqual([]);
     expect(await currentResult(database.db, 'gold/c', OLD)).toMatchObject({ value: false, reason: expect.stringMatching(/^no upstream update since automation requested it/) });
     expect(await currentResult(database.db, 'silver/b', OLD)).toMatchObject({ value: false, reason: expect.stringMatching(/^no upstream update since this partition materialized/) });
+  });
+
+  it('on_cron requests the tick partition once per tick; missing() requests once, and a failed run is not retried by it', async () => {
+    const failing = new Set<string>(['gold/missing_one']);
+    const step = (key: string) => async () => {
+      if (failing.has(key)) throw new Error(`${key} broke`);
+      return { value: {} };
+    };
+    const cron = defineAsset({ key: 'bronze/daily6', layer: 'bronze', description: 'cron', partitions: sixHourlyPartitions, automation: automation.onCron('0 6 * * *'), materialize: step('bronze/daily6') });
+    const missingOne = defineAsset({ key: 'gold/missing_one', layer: 'gold', description: 'missing', automation: automation.missing(), materialize: step('gold/missing_one') });
+    const clock = new ManualClock(at('2026-03-02T05:00:00Z'));
+    const runtime = automationRuntime(database, clock, [cron, missingOne]);
+    const first = await evaluateAutomation(runtime);
+    // missing() on the unpartitioned asset: one run. on_cron judges state, not daemon history:
+    // the latest tick (yesterday 06:00) passed and its partition was never handled, so it runs once.
+    // One evaluation's runs share a created_at: compared as a set.
+    expect((await automationRuns(database.db)).map((r) => `${r.selection} ${r.partition_key}`).sort()).toEqual(['bronze/daily6 2026-03-01T06:00Z', 'gold/missing_one null']);
+    expect(await currentResult(database.db, 'bronze/daily6', '2026-03-02T00:00Z')).toMatchObject({ value: false, reason: expect.stringMatching(/^not the partition of the latest on_cron/) });
+    expect(first.runIds).toHaveLength(2);
+    await executeQueued(runtime);
+    clock.set(at('2026-03-02T06:00:05Z'));
+    await evaluateAutomation(runtime);
+    const runs = await automationRuns(database.db);
+    expect(runs.map((r) => `${r.selection} ${r.partition_key} ${r.status}`).sort()).toEqual([
+      'bronze/daily6 2026-03-01T06:00Z SUCCESS',
+      'bronze/daily6 2026-03-02T06:00Z QUEUED',
+      'gold/missing_one null FAILURE',
+    ]);
+    expect(await currentResult(database.db, 'gold/missing_one', '')).toMatchObject({ value: true, reason: expect.stringMatching(/^never materialized; already requested at 2026-03-02 05:00:00Z/) });
+    await executeQueued(runtime);
+    clock.set(at('2026-03-02T07:00:00Z'));
+    await evaluateAutomation(runtime);
+    expect(await automationRuns(database.db)).toHaveLength(3);
+    expect(await currentResult(database.db, 'bronze/daily6', '2026-03-02T06:00Z')).toMatchObject({ value: false, reason: expect.stringContaining('already handled') });
+    // The next day's tick: once more.
+    clock.set(at('2026-03-03T06:00:01Z'));
+    await evaluateAutomation(runtime);
+    expect((await automationRuns(database.db)).map((r) => String(r.partition_key)).sort()).toEqual(['2026-03-01T06:00Z', '2026-03-02T06:00Z', '2026-03-03T06:00Z', 'null']);
   });
 });
