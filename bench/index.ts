@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { apiBench } from './api.js';
+import { automationBench } from './automation.js';
 import { catalogBench } from './catalog.js';
 import { definitionsBench } from './definitions.js';
 import { runEmbeddedBench } from './embedded.js';
@@ -27,6 +28,7 @@ interface Bench {
 }
 
 const BENCHES: Readonly<Record<string, Bench>> = {
+  automation: automationBench,
   definitions: definitionsBench,
   load: {
     summary: 'silver load: Strata COPY + merge per snapshot vs psql \\copy of the same rows',

@@ -108,6 +108,18 @@ export interface Config {
   readonly inbox: { readonly dir: string; readonly intervalSeconds: number };
   /** Where people reach the web UI (`STRATA_PUBLIC_URL`), for links written outside it; default http://HOST:PORT. */
   readonly publicUrl: string;
+  /**
+   * How often the daemon evaluates automation conditions when nothing wakes it
+   * (`STRATA_AUTOMATION_INTERVAL_SECONDS`): materializations and runs wake it at once, so this
+   * only bounds how late a missed wake-up (or a cron tick) is noticed.
+   */
+  readonly automationIntervalMs: number;
+  /**
+   * How the shipped six-hourly gold marts run (`STRATA_GOLD_AUTOMATION`): `off`, on the
+   * every-6-hours schedule with bronze and silver; `eager`, by declarative automation as soon
+   * as silver has updated, and the schedule selects bronze and silver only.
+   */
+  readonly goldAutomation: 'off' | 'eager';
 }
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -193,6 +205,8 @@ const EnvSchema = z.object({
   STRATA_RUN_MAX_RETRIES: int(0, MAX_RUN_RETRIES),
   STRATA_SHUTDOWN_GRACE: int(0, 86_400, 'a number of seconds'),
   STRATA_RETENTION_DAYS: int(1, 36_500, 'a number of days'),
+  STRATA_AUTOMATION_INTERVAL_SECONDS: int(1, 86_400, 'a number of seconds'),
+  STRATA_GOLD_AUTOMATION: oneOf(['off', 'eager']),
   STRATA_MUTATIONS_PER_MINUTE: int(1, 1_000_000),
   STRATA_DEFINITIONS: optionalString,
   STRATA_SQL_ASSETS_DIR: optionalString,
@@ -371,5 +385,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     // Two looks a file must survive unchanged (it may still be being written) fit in 1 s at 0.5 s.
     inbox: Object.freeze({ dir: join(dataDir, 'inbox'), intervalSeconds: e.STRATA_INBOX_INTERVAL ?? 0.5 }),
     publicUrl: (e.STRATA_PUBLIC_URL ?? `http://${browsableHost(host)}:${port}`).replace(/\/+$/, ''),
+    automationIntervalMs: (e.STRATA_AUTOMATION_INTERVAL_SECONDS ?? 30) * 1000,
+    goldAutomation: e.STRATA_GOLD_AUTOMATION ?? 'off',
   });
 }

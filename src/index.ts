@@ -3,7 +3,8 @@
  * crypto pipeline, src/pipeline/, imports: it is the first user of this API). Everything else
  * under src/ is internal and may change; this list is documented in README "Your own assets".
  *
- * - Definitions: defineAsset, many, defineCheck, defineSchedule, defineSensor, defineDefinitions.
+ * - Definitions: defineAsset, many, defineCheck, defineSchedule, defineSensor, defineDefinitions, and the
+ *   `automation` conditions an asset may declare (eager, onCron, missing, and, or, not).
  * - Partitions and mappings: sixHourlyPartitions, dailyPartitions, dailyToSixHourly, identityMapping.
  * - Errors that classify failures: RetryableError (another attempt may succeed), ValidationError.
  * - What assets use: the database and bronze store types, COPY helpers, rate limiters shared by
@@ -13,6 +14,8 @@ import './definitions/base-resources.js';
 
 export { defineAsset, many, DEFAULT_RETRY } from './core/asset.js';
 export type { AnyAsset, AssetCode, AssetDefinition, AssetSpec, DepsSpec, FreshnessPolicy, InputsOf, ManyDep, ManyDepOptions, PartitionMapping } from './core/asset.js';
+export { automation } from './core/automation/condition.js';
+export type { AutomationCondition, OnCronOptions } from './core/automation/condition.js';
 export { defineCheck, CHECK_SEVERITIES } from './core/check.js';
 export type { AssetCheck, AssetCheckSpec, CheckContext, CheckResult, CheckSeverity } from './core/check.js';
 export { defineSchedule } from './core/schedule.js';

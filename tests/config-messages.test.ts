@@ -50,6 +50,8 @@ const BAD_VALUES: Record<EnvVariable, { value: string; problem: string } | null>
   STRATA_RUN_MAX_RETRIES: { value: '11', problem: "expected a whole number from 0 to 10, got '11'" },
   STRATA_SHUTDOWN_GRACE: { value: '-5', problem: "expected a number of seconds from 0 to 86,400, got '-5'" },
   STRATA_RETENTION_DAYS: { value: 'forever', problem: "expected a number of days from 1 to 36,500, got 'forever'" },
+  STRATA_AUTOMATION_INTERVAL_SECONDS: { value: '0', problem: "expected a number of seconds from 1 to 86,400, got '0'" },
+  STRATA_GOLD_AUTOMATION: { value: 'lazy', problem: "expected one of off, eager, got 'lazy'" },
   STRATA_MUTATIONS_PER_MINUTE: { value: 'NaN', problem: "expected a whole number from 1 to 1,000,000, got 'NaN'" },
   // A secret: its length, never its text.
   STRATA_ADMIN_TOKEN: { value: 'short-secret', problem: 'expected 16 to 512 characters, got 12 characters' },

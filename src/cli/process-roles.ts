@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { startAutomationLoop } from '../daemon/automation/automation-loop.js';
 import { startBackgroundLoop } from '../daemon/background-loop.js';
 import { startRetention } from '../daemon/retention.js';
 import { metricsFor, recordRetentionDeleted } from '../metrics.js';
@@ -23,7 +24,7 @@ export interface RunningRole {
   stop(): Promise<void>;
 }
 
-/** Scheduler, run monitor and retention, with a heartbeated row in `strata.processes`. */
+/** Scheduler, automation, run monitor and retention, with a heartbeated row in `strata.processes`. */
 export async function startDaemonRole(runtime: Runtime): Promise<RunningRole> {
   const { database, clock, config, logger } = runtime;
   const id = newProcessId('daemon');
@@ -38,7 +39,8 @@ export async function startDaemonRole(runtime: Runtime): Promise<RunningRole> {
   });
   let scheduler = createScheduler(runtime, { schedules: runtime.schedules, processId: id });
   await scheduler.start();
-  // A reload (dev mode) is recorded for `strata status`; new schedules replace the old ones.
+  let automation = await startAutomationLoop(runtime, { processId: id });
+  // A reload (dev mode) is recorded for `strata status`; new schedules and conditions replace the old ones.
   let reloading: Promise<void> = Promise.resolve();
   const stopListening = runtime.definitions.onReload((result) => {
     reloading = reloading.then(async () => {
@@ -49,6 +51,8 @@ export async function startDaemonRole(runtime: Runtime): Promise<RunningRole> {
       await scheduler.stop();
       scheduler = createScheduler(runtime, { schedules: runtime.schedules, processId: id });
       await scheduler.start();
+      await automation.stop();
+      automation = await startAutomationLoop(runtime, { processId: id });
     });
   });
   const monitor = startRunMonitor(runtime, { processId: id });
@@ -60,6 +64,7 @@ export async function startDaemonRole(runtime: Runtime): Promise<RunningRole> {
       stopListening();
       await reloading;
       await scheduler.stop();
+      await automation.stop();
       await monitor.stop();
       await retention.stop();
       await heartbeat.stop();

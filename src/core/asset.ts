@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { isAutomationCondition, type AutomationCondition } from './automation/condition.js';
 import { type AssetCheck, assertUniqueCheckNames } from './check.js';
 import { recordDefinitionSite } from './definition-site.js';
 import { DefinitionError } from './errors.js';
@@ -21,6 +22,13 @@ export interface PartitionMapping {
   readonly downstreamKind?: PartitionsDefinition['kind'];
   readonly upstreamKind?: PartitionsDefinition['kind'];
   upstreamKeys(downstream: PartitionWindow, upstream: PartitionsDefinition): string[];
+  /**
+   * The downstream partitions that read `upstream` (what declarative automation re-evaluates
+   * when it changes). Optional: by default, the downstream partitions whose window overlaps it,
+   * which is right for identity and daily_to_six_hourly; a mapping that reads other windows
+   * (the previous day) says so here.
+   */
+  downstreamKeys?(upstream: PartitionWindow, downstream: PartitionsDefinition): string[];
 }
 
 /** A dependency that reads several upstream partitions: the input is an array, in time order. */
@@ -95,6 +103,12 @@ export interface AssetSpec<T, D extends DepsSpec> {
   readonly freshness?: FreshnessPolicy;
   /** Evaluated in order right after each materialization; see `defineCheck`. */
   readonly checks?: readonly AssetCheck<T>[];
+  /**
+   * When the daemon requests runs of this asset by itself (declarative automation), instead of
+   * or besides a schedule: `automation.eager()`, `automation.onCron('0 6 * * *')`, … The daemon
+   * records, per partition, whether it is true and why (the asset page's "Automation").
+   */
+  readonly automation?: AutomationCondition;
   materialize(ctx: AssetContext<InputsOf<D>>): Promise<MaterializeResult<T>>;
 }
 
@@ -157,6 +171,9 @@ export function defineAsset<T, D extends DepsSpec = Record<never, never>>(spec: 
   }
   if (spec.group !== undefined && (typeof spec.group !== 'string' || !GROUP_PATTERN.test(spec.group))) {
     throw new DefinitionError(`asset '${spec.key}': group '${String(spec.group)}' must be 1 to 64 characters of lowercase letters, digits, '_' and '-'`);
+  }
+  if (spec.automation !== undefined && !isAutomationCondition(spec.automation)) {
+    throw new DefinitionError(`asset '${spec.key}': automation must be a condition built with automation.eager(), automation.onCron(...), automation.missing(), and, or, not`);
   }
   const owners = spec.owners === undefined ? undefined : ownersOf(spec.key, spec.owners);
   const checks = Object.freeze([...(spec.checks ?? [])]);

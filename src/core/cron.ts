@@ -18,6 +18,8 @@ export interface CronTimes {
   between(after: Date, until: Date): Generator<Date, void, undefined>;
   /** The next `count` ticks strictly after `after`. */
   take(after: Date, count: number): Date[];
+  /** The latest tick at or before `at`. */
+  latestAtOrBefore(at: Date): Date;
 }
 
 /** True when the runtime's time-zone database knows `timezone` (IANA names such as `Europe/Berlin`, and `UTC`). */
@@ -61,5 +63,6 @@ export function cronTimes(expression: string, timezone: string): CronTimes {
     nextAfter: (after: Date) => parse(after).next().toDate(),
     between,
     take: (after: Date, count: number) => parse(after).take(count).map((tick) => tick.toDate()),
+    latestAtOrBefore: (at: Date) => parse(new Date(at.getTime() + 1)).prev().toDate(),
   });
 }

@@ -17,6 +17,8 @@ export interface AssetNode {
   readonly partitions: PartitionsDefinition['kind'] | null;
   readonly tags: Readonly<Record<string, string>>;
   readonly pool: string | null;
+  /** The label of its automation condition (`eager()`), or null when only schedules and operators run it. */
+  readonly automation: string | null;
 }
 
 /** Data flows `from` the upstream asset `to` the downstream one. */
@@ -152,6 +154,7 @@ function toNode(asset: AnyAsset): AssetNode {
     partitions: asset.partitions?.kind ?? null,
     tags: asset.tags,
     pool: asset.pool ?? null,
+    automation: asset.automation?.label ?? null,
   });
 }
 

@@ -1,7 +1,7 @@
 /**
  * Retention: the daemon purges history older than STRATA_RETENTION_DAYS (runs with their steps
  * and events, ticks, ended processes, backfills left without runs, check results other than the
- * newest of each check) and, when
+ * newest of each check, automation result changes and evaluations) and, when
  * STRATA_BRONZE_RETENTION_DAYS is set, bronze partitions whose day is older than that.
  *
  * Deletes go in bounded batches (one transaction each) with a pause between them, so a first
@@ -24,6 +24,7 @@ import type { BronzeStore } from '../storage/bronze/index.js';
 import { type StrataDatabase, availabilityOf } from '../storage/index.js';
 import {
   inFlightPartitionKeys,
+  purgeAutomationBatch,
   purgeBackfillBatch,
   purgeCheckResultBatch,
   purgeProcessBatch,
@@ -33,8 +34,29 @@ import {
 import { type BackgroundLoop, loopReporter, startBackgroundLoop } from './background-loop.js';
 
 /** The `table` label of `strata_retention_deleted_total`; bronze partitions count as one table. */
-export type RetentionTable = 'runs' | 'steps' | 'events' | 'ticks' | 'processes' | 'backfills' | 'check_results' | 'bronze_partitions';
-export const RETENTION_TABLES: readonly RetentionTable[] = ['runs', 'steps', 'events', 'ticks', 'processes', 'backfills', 'check_results', 'bronze_partitions'];
+export type RetentionTable =
+  | 'runs'
+  | 'steps'
+  | 'events'
+  | 'ticks'
+  | 'processes'
+  | 'backfills'
+  | 'check_results'
+  | 'automation_results'
+  | 'automation_evaluations'
+  | 'bronze_partitions';
+export const RETENTION_TABLES: readonly RetentionTable[] = [
+  'runs',
+  'steps',
+  'events',
+  'ticks',
+  'processes',
+  'backfills',
+  'check_results',
+  'automation_results',
+  'automation_evaluations',
+  'bronze_partitions',
+];
 
 /** The loop name in `strata.processes` and in logs. */
 export const RETENTION_LOOP = 'retention';
@@ -152,6 +174,12 @@ export async function runRetentionPass(
       const n = await purgeCheckResultBatch(db, cutoff, batchSize);
       count('check_results', n);
       return n;
+    })) &&
+    (await drain(async () => {
+      const purged = await purgeAutomationBatch(db, cutoff, batchSize);
+      count('automation_results', purged.results);
+      count('automation_evaluations', purged.evaluations);
+      return Math.max(purged.results, purged.evaluations);
     })) &&
     (await drain(async () => {
       const n = await purgeProcessBatch(db, cutoff, batchSize);

@@ -3,13 +3,17 @@
  * import without throwing and export definitions (`export default defineDefinitions(...)`, or a
  * function of the configuration returning them, as `default` or `definitions`); its SQL-file
  * assets must parse; the graph must be valid (no duplicate key, unknown dependency, cycle or
- * partition mismatch); schedules must have unique names and selections that resolve. Any
+ * partition mismatch); automation conditions must be able to be true (eager() on an asset with
+ * no dependencies, a contradiction); schedules must have unique names and selections that resolve. Any
  * failure is one DefinitionsLoadError naming the file and, when known, the line.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Config } from '../config.js';
+import { conditionProblems } from '../core/automation/condition-problems.js';
+import { definitionSite } from '../core/definition-site.js';
+import { DefinitionError } from '../core/errors.js';
 import { buildGraph, type AssetGraph } from '../core/graph.js';
 import { assertUniqueSensorNames, type AnySensor } from '../core/run-status-sensor.js';
 import { applyScheduleOverrides, assertUniqueScheduleNames, type ScheduleDefinition } from '../core/schedule.js';
@@ -63,6 +67,7 @@ export async function validateDefinitions(definitions: Definitions, file: string
     if (config.sqlAssetsDir !== undefined) sqlAssetDirs.push(config.sqlAssetsDir);
     const sqlAssets = await loadSqlAssets(sqlAssetDirs, definitions.assets);
     const graph = buildGraph([...definitions.assets, ...sqlAssets]);
+    checkAutomation(graph);
     assertUniqueScheduleNames(definitions.schedules);
     const schedules = applyScheduleOverrides(definitions.schedules, config.scheduleOverrides);
     for (const schedule of schedules) checkSelection(graph, schedule, file);
@@ -118,6 +123,15 @@ async function definitionsOf(module: Record<string, unknown>, context: Definitio
     { file },
     `${what}; expected \`export default defineDefinitions({ assets, schedules, ... })\` (or a function of { config } returning it)`,
   );
+}
+
+/** A condition that can never be true is a mistake: rejected at the line that defines the asset. */
+function checkAutomation(graph: AssetGraph): void {
+  for (const asset of graph.assets.values()) {
+    if (asset.automation === undefined) continue;
+    const [problem] = conditionProblems(asset.automation, Object.keys(asset.deps).length > 0);
+    if (problem !== undefined) throw new DefinitionError(`asset '${asset.key}': automation ${problem}`, { site: definitionSite(asset) });
+  }
 }
 
 function checkSelection(graph: AssetGraph, schedule: ScheduleDefinition, file: string): void {

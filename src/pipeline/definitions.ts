@@ -1,10 +1,12 @@
 /**
  * The shipped crypto pipeline's assets. Which optional assets exist follows the configuration:
  * a source in STRATA_SOURCES adds its bronze and silver assets, STRATA_HISTORY_COINS > 0 adds
- * the daily price history. src/pipeline/index.ts turns them into definitions.
+ * the daily price history, STRATA_GOLD_AUTOMATION=eager gives the six-hourly gold marts the
+ * condition `automation.eager()` (they then run as soon as silver has updated, and the
+ * six-hourly schedule leaves them out). src/pipeline/index.ts turns them into definitions.
  */
 import type { Config } from '../config.js';
-import type { AnyAsset } from '../index.js';
+import { automation, defineAsset, type AnyAsset } from '../index.js';
 import { coingeckoGlobal } from './bronze/coingecko-global.js';
 import { coingeckoMarkets } from './bronze/coingecko-markets.js';
 import { coinpaprikaQuotes, coinpaprikaTickers } from './bronze/coinpaprika-tickers.js';
@@ -18,10 +20,10 @@ import { importedQuotes } from './imports/imported-quotes.js';
 import { globalSnapshots } from './silver/global-snapshots.js';
 import { marketSnapshots } from './silver/market-snapshots.js';
 
-export type PipelineOptions = Pick<Config, 'sources' | 'historyCoins'>;
+export type PipelineOptions = Pick<Config, 'sources' | 'historyCoins' | 'goldAutomation'>;
 
-/** The default configuration's assets: CoinGecko only, with price history. */
-export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = Object.freeze({ sources: ['coingecko'] as const, historyCoins: 50 });
+/** The default configuration's assets: CoinGecko only, with price history, gold on the schedule. */
+export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = Object.freeze({ sources: ['coingecko'] as const, historyCoins: 50, goldAutomation: 'off' });
 
 export function pipelineAssets(options: PipelineOptions = DEFAULT_PIPELINE_OPTIONS): AnyAsset[] {
   // Each source's silver asset writes its quotes to silver.market_quotes; the source marts read them.
@@ -32,6 +34,7 @@ export function pipelineAssets(options: PipelineOptions = DEFAULT_PIPELINE_OPTIO
     quoteAssets.push(coinpaprikaQuotes);
   }
   const historyAssets: AnyAsset[] = options.historyCoins > 0 ? [coingeckoPriceHistory, priceHistory] : [];
+  const sixHourlyGold = [cryptoAnalyticsMart, marketSegmentAnalysis, defineSourceReconciliation(quoteAssets)];
   return [
     coingeckoMarkets,
     coingeckoGlobal,
@@ -42,10 +45,13 @@ export function pipelineAssets(options: PipelineOptions = DEFAULT_PIPELINE_OPTIO
     // Its runs come from the csv_inbox sensor, one per file; it is not a dependency of the source
     // marts, whose partitions it does not have (they read silver.market_quotes, imports included).
     importedQuotes,
-    cryptoAnalyticsMart,
-    marketSegmentAnalysis,
+    ...(options.goldAutomation === 'eager' ? sixHourlyGold.map(eagerly) : sixHourlyGold),
     dailyCoinSummary,
-    defineSourceReconciliation(quoteAssets),
     defineMarketDaily(quoteAssets),
   ];
+}
+
+/** The same asset, materialized by automation as soon as an upstream partition it reads updates. */
+function eagerly(asset: AnyAsset): AnyAsset {
+  return defineAsset({ ...asset, automation: automation.eager() });
 }

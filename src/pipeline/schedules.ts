@@ -7,15 +7,15 @@ import { dailyPartitions, sixHourlyPartitions } from '../index.js';
 import type { AnyAsset } from '../index.js';
 import { DEFAULT_PIPELINE_OPTIONS, pipelineAssets, type PipelineOptions } from './definitions.js';
 
-/** The keys of the assets partitioned by `kind`, as a selection. */
+/** The keys of the assets partitioned by `kind`, as a selection; assets with an automation condition run by it instead. */
 function selectionOf(assets: readonly AnyAsset[], kind: 'six_hourly' | 'daily'): string {
   return assets
-    .filter((asset) => asset.partitions?.kind === kind)
+    .filter((asset) => asset.partitions?.kind === kind && asset.automation === undefined)
     .map((asset) => asset.key)
     .join(',');
 }
 
-/** Every six-hourly asset (bronze → silver → gold), i.e. `*` without the daily ones. */
+/** Every six-hourly asset (bronze → silver → gold), i.e. `*` without the daily ones (and without the gold marts when automation runs them). */
 function everySixHoursFor(assets: readonly AnyAsset[]): ScheduleDefinition {
   return defineSchedule({
     name: 'every_6_hours',

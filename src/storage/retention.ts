@@ -9,6 +9,7 @@
  */
 import type { Kysely } from 'kysely';
 import { RUN_STATUSES, isTerminalRunStatus } from './run-status.js';
+import { automationDb } from './automation-tables.js';
 import { backfillDb } from './backfills.js';
 import { scheduleDb } from './schedule-tables.js';
 import type { Database } from './schema.js';
@@ -146,4 +147,29 @@ export async function inFlightPartitionKeys(db: Kysely<Database>): Promise<Set<s
     .where('partition_key', 'is not', null)
     .execute();
   return new Set(rows.flatMap((row) => (row.partition_key === null ? [] : [row.partition_key])));
+}
+
+export interface PurgedAutomation {
+  readonly results: number;
+  readonly evaluations: number;
+}
+
+/**
+ * Deletes up to `limit` automation result changes and up to `limit` evaluations recorded
+ * before `cutoff`. A partition's current result lives in `automation_partitions` and stays.
+ */
+export async function purgeAutomationBatch(db: Kysely<Database>, cutoff: Date, limit: number): Promise<PurgedAutomation> {
+  const adb = automationDb(db);
+  return db.transaction().execute(async (trx) => {
+    const tdb = automationDb(trx);
+    const results = await tdb
+      .deleteFrom('strata.automation_results')
+      .where('id', 'in', adb.selectFrom('strata.automation_results').select('id').where('evaluated_at', '<', cutoff).orderBy('evaluated_at').limit(limit))
+      .executeTakeFirst();
+    const evaluations = await tdb
+      .deleteFrom('strata.automation_evaluations')
+      .where('id', 'in', adb.selectFrom('strata.automation_evaluations').select('id').where('started_at', '<', cutoff).orderBy('started_at').limit(limit))
+      .executeTakeFirst();
+    return { results: Number(results.numDeletedRows), evaluations: Number(evaluations.numDeletedRows) };
+  });
 }

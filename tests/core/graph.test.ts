@@ -61,6 +61,7 @@ describe('buildGraph', () => {
       group: null,
       owners: [],
       pool: null,
+      automation: null,
     });
     expect(JSON.parse(JSON.stringify(graph.nodes))).toEqual(graph.nodes);
     expect(Object.isFrozen(graph)).toBe(true);

@@ -40,7 +40,7 @@ describe('groups and owners', () => {
   });
 
   it('puts every shipped asset in a group: by source, price history, marts', () => {
-    const graph = pipelineGraph({ sources: ['coingecko', 'coinpaprika'], historyCoins: 50 });
+    const graph = pipelineGraph({ sources: ['coingecko', 'coinpaprika'], historyCoins: 50, goldAutomation: 'off' });
     const groups = Object.fromEntries(graph.nodes.map((node) => [node.key, node.group]));
     expect(groups).toMatchObject({
       'bronze/coingecko_markets': 'coingecko',

@@ -94,7 +94,7 @@ describeEachBackend('retention', (backend) => {
 
     expect(result.cutoff).toEqual(CUTOFF);
     expect(result.completed).toBe(true);
-    expect(result.deleted).toEqual({ runs: 4, steps: 8, events: 12, ticks: 1, processes: 2, backfills: 1, check_results: 0, bronze_partitions: 0 });
+    expect(result.deleted).toEqual({ runs: 4, steps: 8, events: 12, ticks: 1, processes: 2, backfills: 1, check_results: 0, automation_results: 0, automation_evaluations: 0, bronze_partitions: 0 });
     expect(await ids(database, 'strata.runs')).toEqual([...Object.values(kept), recentBackfillRun].sort());
     for (const runId of [...Object.values(deleted), emptiedBackfillRun]) {
       expect(await countRows(database, 'strata.steps', `run_id = '${runId}'`)).toBe(0);
@@ -114,7 +114,7 @@ describeEachBackend('retention', (backend) => {
 
     const line = lines.find((candidate) => candidate.msg.startsWith('retention pass'));
     expect(line).toMatchObject({ level: 30, loop: 'retention', cutoff: CUTOFF.toISOString(), bronzeCutoff: 'keep', deleted: result.deleted });
-    expect(line?.msg).toBe('retention pass done: deleted 4 runs, 8 steps, 12 events, 1 ticks, 2 processes, 1 backfills, 0 check_results, 0 bronze_partitions');
+    expect(line?.msg).toBe('retention pass done: deleted 4 runs, 8 steps, 12 events, 1 ticks, 2 processes, 1 backfills, 0 check_results, 0 automation_results, 0 automation_evaluations, 0 bronze_partitions');
 
     // A second pass finds nothing left to delete.
     expect((await runRetentionPass(context, POLICY)).deleted.runs).toBe(0);
@@ -142,6 +142,25 @@ describeEachBackend('retention', (backend) => {
     expect(left.map((row) => Number(row.id))).toEqual([newestButOld, onlyResult, atCutoff, recent]);
     expect(left.map((row) => Number(row.id))).not.toContain(supersededOld);
     expect(left.map((row) => Number(row.id))).not.toContain(replaced);
+  });
+
+  it('deletes automation result changes and evaluations older than the cut-off; the current result of each partition stays', async () => {
+    await sql`INSERT INTO strata.automation_partitions (asset_key, partition_key, condition, value, reason, changed_at)
+      VALUES ('gold/x', '', 'eager()', false, 'old but current', ${before(DAY)})`.execute(database.db);
+    for (const [id, at] of [[1, before(DAY)], [2, CUTOFF], [3, after(DAY)]] as const) {
+      await sql`INSERT INTO strata.automation_evaluations (id, started_at, duration_ms, changes_read, partitions_evaluated, partitions_changed, runs_requested)
+        VALUES (${id}, ${at}, 1, 1, 1, 1, 0)`.execute(database.db);
+      await sql`INSERT INTO strata.automation_results (evaluation_id, asset_key, partition_key, value, reason, evaluated_at)
+        VALUES (${id}, 'gold/x', '', false, 'a reason', ${at})`.execute(database.db);
+    }
+
+    const result = await runRetentionPass(context, POLICY, { batchSize: 1, pauseMs: 0 });
+
+    expect(result.deleted).toMatchObject({ automation_results: 1, automation_evaluations: 1 });
+    const left = await sql<{ evaluation_id: number }>`SELECT evaluation_id FROM strata.automation_results ORDER BY id`.execute(database.db);
+    expect(left.rows.map((row) => Number(row.evaluation_id))).toEqual([2, 3]);
+    expect(await countRows(database, 'strata.automation_evaluations', 'id = 1')).toBe(0);
+    expect(await countRows(database, 'strata.automation_partitions', "asset_key = 'gold/x'")).toBe(1);
   });
 
   it('never deletes a QUEUED, STARTING or STARTED run, however old', async () => {

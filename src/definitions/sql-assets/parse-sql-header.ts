@@ -6,6 +6,7 @@
  * -- deps: silver/market_snapshots
  * -- description: The ten biggest 24 h movers per snapshot.
  * -- check: no_negative_price: SELECT * FROM {{ this }} WHERE price < 0
+ * -- automation: eager
  * SELECT …
  * ```
  *
@@ -15,6 +16,9 @@
  * is an unknown field, so a typo such as `-- dep:` is caught). A line scanner, no SQL parser:
  * 5,000 files parse in milliseconds.
  */
+import type { AutomationCondition } from '../../core/automation/condition.js';
+import { conditionProblems } from '../../core/automation/condition-problems.js';
+import { parseAutomation } from './parse-automation.js';
 import { SqlAssetError } from './sql-asset-error.js';
 
 export type DeclaredPartitions = 'six_hourly' | 'daily' | 'none';
@@ -43,6 +47,8 @@ export interface SqlHeader {
   readonly owners: readonly string[] | undefined;
   readonly partitions: { readonly value: DeclaredPartitions; readonly line: number } | undefined;
   readonly checks: readonly SqlCheckHeader[];
+  /** `-- automation: eager` (see parse-automation.ts), validated against the deps. */
+  readonly automation: AutomationCondition | undefined;
   /** The query: the lines after the header. */
   readonly body: string;
   /** The file line the query starts on. */
@@ -54,7 +60,7 @@ const KEY = /^(bronze|silver|gold)\/[a-z][a-z0-9_]*$/;
 const CHECK = /^([^:\s]+)\s*:(.*)$/;
 const CHECK_NAME = /^[a-z][a-z0-9_]*$/;
 const PARTITIONS: readonly DeclaredPartitions[] = ['six_hourly', 'daily', 'none'];
-const FIELDS = ['asset', 'deps', 'description', 'group', 'owners', 'partitions', 'check', 'warn-check'] as const;
+const FIELDS = ['asset', 'deps', 'description', 'group', 'owners', 'partitions', 'check', 'warn-check', 'automation'] as const;
 /**
  * Postgres truncates identifiers at 63 bytes, and a rebuild creates the new table as
  * `<name>__new` before renaming it (sql-table.ts).
@@ -74,6 +80,7 @@ export function parseSqlHeader(file: string, text: string): SqlHeader {
   let owners: string[] | undefined;
   let partitions: SqlHeader['partitions'];
   const checks: SqlCheckHeader[] = [];
+  let automation: { condition: AutomationCondition; line: number } | undefined;
   const seen = new Map<string, number>();
   const once = (field: string, line: number) => {
     const first = seen.get(field);
@@ -134,11 +141,23 @@ export function parseSqlHeader(file: string, text: string): SqlHeader {
         checks.push({ name, severity: field === 'check' ? 'error' : 'warn', query: (check?.[2] ?? '').trim(), line });
         break;
       }
+      case 'automation':
+        once(field, line);
+        try {
+          automation = { condition: parseAutomation(value), line };
+        } catch (error) {
+          fail(line, `automation: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        break;
       default:
         fail(line, `unknown header field '${field}': expected one of ${FIELDS.join(', ')} (prose in the header must not start with a lowercase word and a colon)`);
     }
   }
   if (asset === undefined) return fail(1, "no '-- asset: layer/name' line in the header (the comment lines at the top of the file)");
+  if (automation !== undefined) {
+    const [problem] = conditionProblems(automation.condition, deps.length > 0);
+    if (problem !== undefined) fail(automation.line, `automation: ${problem}`);
+  }
   return {
     file,
     text,
@@ -150,6 +169,7 @@ export function parseSqlHeader(file: string, text: string): SqlHeader {
     owners,
     partitions,
     checks,
+    automation: automation?.condition,
     body: lines.slice(index).join('\n'),
     bodyLine: index + 1,
   };

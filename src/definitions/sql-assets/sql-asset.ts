@@ -40,6 +40,7 @@ export function defineSqlAsset(parts: SqlAssetParts): AnyAsset {
     ...(partitions === undefined ? {} : { partitions }),
     ...(header.group === undefined ? {} : { group: header.group }),
     ...(header.owners === undefined ? {} : { owners: header.owners }),
+    ...(header.automation === undefined ? {} : { automation: header.automation }),
     code: { language: 'sql', file: header.file, text: header.text },
     output: SqlAssetOutput,
     checks: header.checks.map((check, index) => defineSqlCheck(check, parts.checks[index] as SqlTemplate, tableName)),

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../runtime.js';
 import { registerServerTiming } from '../server-timing.js';
 import { registerAssetRoutes } from './assets.js';
+import { registerAutomationRoutes } from './automation.js';
 import { registerBackfillRoutes } from './backfills.js';
 import { registerDriftRoutes } from './drift.js';
 import { registerMartRoutes } from './marts.js';
@@ -18,6 +19,7 @@ import { registerScheduleRoutes } from './schedules.js';
 export function registerApiV1(api: FastifyInstance, runtime: Runtime): void {
   registerServerTiming(api);
   registerAssetRoutes(api, runtime);
+  registerAutomationRoutes(api, runtime);
   registerRunRoutes(api, runtime);
   registerRunStreamRoute(api, runtime);
   registerRunActionRoutes(api, runtime);

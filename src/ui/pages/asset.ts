@@ -1,7 +1,8 @@
-/** `/assets/<layer>/<name>`: definition, neighbours, latest materialization, history, partitions, checks, launch. */
+/** `/assets/<layer>/<name>`: definition, neighbours, latest materialization, automation, history, partitions, checks, launch. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Runtime } from '../../runtime.js';
+import { assetAutomation } from '../../server/read-models/automation.js';
 import { assetDetail, type AssetDetail, type CheckView, type MaterializationEntry, type PartitionStatus } from '../../server/read-models/assets.js';
 import { lineChart, statusStrip } from '../charts/index.js';
 import { assetLink, csrfField, lineageHref, emptyState, layerTag, loginHint, runHref, runLink, statusBadge } from '../components.js';
@@ -11,6 +12,7 @@ import { healthOf } from '../../server/read-models/asset-health.js';
 import { martRows } from '../../server/read-models/marts.js';
 import { martChartData, martNameOf } from '../queries/marts.js';
 import { isAdmin, parseOrThrow, sendPage } from '../respond.js';
+import { automationSection } from './asset-automation.js';
 import { martCharts, martTable } from './mart-view.js';
 
 export const AssetParams = z.object({ '*': z.string().min(1, 'an asset key is required').max(200) });
@@ -112,6 +114,7 @@ export function registerAssetPage(ui: FastifyInstance, runtime: Runtime): void {
   ui.get('/assets/*', { schema: { hide: true } }, async (request, reply) => {
     const { '*': key } = parseOrThrow(AssetParams, request.params, 'params');
     const detail = await assetDetail(runtime, key);
+    const automation = await assetAutomation(runtime, key, { partitions: 20, history: 20 });
     const mart = martNameOf(key);
     const [charts, rows] = mart === undefined ? [undefined, undefined] : await Promise.all([martChartData(runtime), martRows(runtime, mart, { limit: 20 })]);
     const partitions = runtime.graph.assets.get(key)?.partitions;
@@ -127,6 +130,7 @@ export function registerAssetPage(ui: FastifyInstance, runtime: Runtime): void {
         <section class="card"><h2>Latest materialization</h2>${metadataTable(detail.latestMaterialization)}</section>
       </div>
       ${sqlSection(detail)}
+      ${automationSection(automation)}
       ${charts && rows ? html`<h2>Data</h2>${martCharts(charts)}<h3>First rows of ${key}</h3>${martTable(rows)}` : ''}
       <h2>Materialization history</h2>${historyCharts(detail.materializations)}
       <h2>Partitions</h2>${partitionSection(detail.partitionStatus)}

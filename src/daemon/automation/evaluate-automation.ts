@@ -1,0 +1,207 @@
+/**
+ * One automation evaluation: fold what changed since the last one into the stored state,
+ * evaluate the conditions of the partitions that can have changed, request runs, and store
+ * it all in ONE transaction guarded by compare-and-set on the cursor.
+ *
+ * Why it is exactly once with several daemons, and never skips a change:
+ * - it reads in one REPEATABLE READ snapshot: the cursor, the change feed, the stored state
+ *   and the runs in progress agree with each other;
+ * - it writes in one transaction that first moves the cursor from the value it read; if
+ *   another daemon moved it first, nothing is stored (the loser rolls back, and evaluates
+ *   again from the new state);
+ * - the change feed is drained, not read past a cursor: the transaction deletes exactly the
+ *   change rows it folded. A change committed late (bigserial ids and timestamps are taken
+ *   before commit, so under concurrent writers a smaller id can become visible after a larger
+ *   one) was not in the snapshot, is still in the table, and is folded next time.
+ *
+ * Its cost follows what changed and what is running, not history: it reads the feed (drained,
+ * so small), the stored rows of the partitions concerned (by primary key) and the active runs
+ * (the queue's status index); it writes only partitions whose state or result changed.
+ */
+import type { Runtime } from '../../runtime.js';
+import {
+  advanceAutomationCursor,
+  deleteAutomationChanges,
+  insertEvaluation,
+  insertResultChanges,
+  readActiveRunPartitions,
+  readAutomatedAssets,
+  readAutomationChanges,
+  readAutomationCursor,
+  readRunAssets,
+  replaceAutomatedAssets,
+  upsertPartitions,
+  type AutomatedAssetRow,
+  type ResultChange,
+} from '../../storage/automation-state.js';
+import { createRun } from '../../storage/index.js';
+import { announceQueueChanged } from '../queue-signals.js';
+import { automationScope, type AutomationScope } from './automated-assets.js';
+import { planAutomationRuns } from './automation-runs.js';
+import { dirtyPartitions } from './dirty-partitions.js';
+import { evaluatePartitions, partitionsToLoad, type PartitionOutcome } from './evaluate-partitions.js';
+import type { PartitionRef } from './partition-key.js';
+import { PartitionStates } from './partition-states.js';
+
+/** Changes folded per evaluation at most; a longer backlog is worked off in several. */
+export const MAX_CHANGES_PER_EVALUATION = 50_000;
+
+export interface AutomationEvaluation {
+  /** idle: nothing changed; committed: stored; lost: another daemon stored this evaluation first. */
+  readonly outcome: 'idle' | 'committed' | 'lost';
+  readonly evaluationId: number | null;
+  readonly changesRead: number;
+  readonly partitionsEvaluated: number;
+  readonly partitionsChanged: number;
+  readonly runIds: readonly string[];
+  readonly durationMs: number;
+  /** The change batch was full: evaluate again at once. */
+  readonly moreChanges: boolean;
+}
+
+export interface EvaluateAutomationOptions {
+  /** The daemon's row in `strata.processes`, stored with the evaluation. */
+  readonly processId?: string;
+  readonly maxChanges?: number;
+}
+
+class LostRace extends Error {}
+
+export async function evaluateAutomation(runtime: Runtime, options: EvaluateAutomationOptions = {}): Promise<AutomationEvaluation> {
+  const started = performance.now();
+  const now = runtime.clock.now();
+  const { db } = runtime.database;
+  const maxChanges = options.maxChanges ?? MAX_CHANGES_PER_EVALUATION;
+  const scope = automationScope(runtime.graph, now);
+
+  const read = await db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const cursor = await readAutomationCursor(trx);
+      const changes = await readAutomationChanges(trx, maxChanges);
+      const runAssets = await readRunAssets(trx, changes.filter((change) => change.assetKey === null).map((change) => change.runId));
+      const stored = await readAutomatedAssets(trx);
+      const dirty = dirtyPartitions({ scope, changes, runAssets, stored, lastEvaluatedAt: cursor.evaluatedAt, now });
+      const assets = automatedAssetRows(scope);
+      const assetsChanged = !sameAssets(stored, assets);
+      if (changes.length === 0 && dirty.size === 0 && !assetsChanged) return undefined;
+      const inProgress = new Map<string, Map<string, string>>();
+      for (const active of await readActiveRunPartitions(trx)) {
+        const asset = scope.graph.assets.get(active.assetKey);
+        let byPartition = inProgress.get(active.assetKey);
+        if (byPartition === undefined) inProgress.set(active.assetKey, (byPartition = new Map()));
+        byPartition.set(asset?.partitions === undefined ? '' : active.partitionKey, active.runId);
+      }
+      const states = new PartitionStates(trx, inProgress);
+      await states.ensure([
+        ...changes.flatMap((change): PartitionRef[] => (change.assetKey === null ? [] : [[change.assetKey, change.partitionKey]])),
+        ...partitionsToLoad(scope, dirty, now),
+      ]);
+      for (const change of changes) states.fold(change);
+      const outcomes = await evaluatePartitions({ scope, dirty, states, now });
+      return { cursor, changes, states, outcomes, assets, assetsChanged };
+    });
+  const elapsed = (): number => performance.now() - started;
+  if (read === undefined) {
+    return { outcome: 'idle', evaluationId: null, changesRead: 0, partitionsEvaluated: 0, partitionsChanged: 0, runIds: [], durationMs: elapsed(), moreChanges: false };
+  }
+
+  const { cursor, changes, states, assets, assetsChanged } = read;
+  const evaluationId = cursor.evaluationId + 1;
+  const plan = planAutomationRuns(runtime, read.outcomes, evaluationId);
+  const refused = new Map(plan.refused.map((outcome) => [outcome.original, outcome.refused]));
+  const outcomes = read.outcomes.map((outcome) => refused.get(outcome) ?? outcome);
+
+  let runIds: string[];
+  let resultChanges: ResultChange[];
+  try {
+    ({ runIds, resultChanges } = await db.transaction().execute(async (trx) => {
+      if (!(await advanceAutomationCursor(trx, cursor.evaluationId, now))) throw new LostRace();
+      await deleteAutomationChanges(trx, changes.map((change) => change.id));
+      const runOf = new Map<PartitionOutcome, string>();
+      const ids: string[] = [];
+      for (const planned of plan.runs) {
+        const run = await createRun(trx, planned.input);
+        ids.push(run.id);
+        for (const outcome of planned.outcomes) runOf.set(outcome, run.id);
+      }
+      const written = recordOutcomes(states, outcomes, runOf, evaluationId, now);
+      await upsertPartitions(trx, states.changedRows());
+      await insertResultChanges(trx, evaluationId, now, written);
+      if (assetsChanged) await replaceAutomatedAssets(trx, assets, now);
+      if (outcomes.length > 0) {
+        await insertEvaluation(trx, {
+          id: evaluationId,
+          processId: options.processId ?? null,
+          startedAt: now,
+          durationMs: performance.now() - started,
+          changesRead: changes.length,
+          partitionsEvaluated: outcomes.length,
+          partitionsChanged: written.length,
+          runIds: ids,
+        });
+      }
+      return { runIds: ids, resultChanges: written };
+    }));
+  } catch (error) {
+    if (!(error instanceof LostRace)) throw error;
+    return { outcome: 'lost', evaluationId: null, changesRead: changes.length, partitionsEvaluated: outcomes.length, partitionsChanged: 0, runIds: [], durationMs: elapsed(), moreChanges: true };
+  }
+  if (runIds.length > 0) announceQueueChanged(runtime.database);
+  return {
+    outcome: 'committed',
+    evaluationId,
+    changesRead: changes.length,
+    partitionsEvaluated: outcomes.length,
+    partitionsChanged: resultChanges.length,
+    runIds,
+    durationMs: elapsed(),
+    moreChanges: changes.length >= maxChanges,
+  };
+}
+
+/**
+ * Sets each evaluated partition's stored result, and returns the ones that changed (the
+ * history rows): a partition evaluated again to the same result and reason writes nothing.
+ */
+function recordOutcomes(
+  states: PartitionStates,
+  outcomes: readonly PartitionOutcome[],
+  runOf: ReadonlyMap<PartitionOutcome, string>,
+  evaluationId: number,
+  now: Date,
+): ResultChange[] {
+  const written: ResultChange[] = [];
+  for (const outcome of outcomes) {
+    const stored = states.get(outcome.assetKey, outcome.partitionKey);
+    const runId = runOf.get(outcome) ?? null;
+    const value = outcome.verdict.value;
+    const wasTrue = stored.condition === outcome.condition && stored.value === true;
+    const changed = stored.condition !== outcome.condition || stored.value !== value || stored.reason !== outcome.reason || runId !== null;
+    if (!changed) continue;
+    states.update(outcome.assetKey, outcome.partitionKey, {
+      condition: outcome.condition,
+      value,
+      reason: outcome.reason,
+      trueSince: value ? (wasTrue ? stored.trueSince : now) : null,
+      changedAt: now,
+      evaluationId,
+      ...(runId === null ? {} : { requestedAt: now, requestedRun: runId }),
+    });
+    written.push({ assetKey: outcome.assetKey, partitionKey: outcome.partitionKey, value, reason: outcome.reason, runId });
+  }
+  return written;
+}
+
+function automatedAssetRows(scope: AutomationScope): AutomatedAssetRow[] {
+  return [...scope.automated.values()].map((entry) => ({ assetKey: entry.asset.key, condition: entry.condition.label, latestPartition: entry.latestPartition }));
+}
+
+function sameAssets(stored: ReadonlyMap<string, AutomatedAssetRow>, current: readonly AutomatedAssetRow[]): boolean {
+  if (stored.size !== current.length) return false;
+  return current.every((row) => {
+    const before = stored.get(row.assetKey);
+    return before !== undefined && before.condition === row.condition && before.latestPartition === row.latestPartition;
+  });
+}

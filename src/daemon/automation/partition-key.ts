@@ -1,0 +1,2 @@
+/** One asset partition ('' partition: unpartitioned). */
+export type PartitionRef = readonly [assetKey: string, partitionKey: string];

@@ -1,0 +1,258 @@
+/**
+ * What the automation evaluator reads and writes (migration 0012). Reads are bounded by what
+ * changed (the drained change feed, the partitions it touches) and by what is running now
+ * (the queue's status index): never by the size of run or event history. Bulk reads and
+ * writes pass their rows as one jsonb parameter, the same SQL on Postgres and PGlite.
+ */
+import { type Kysely, sql } from 'kysely';
+import { automationDb, type AutomationChangeKind } from './automation-tables.js';
+import type { Database } from './schema.js';
+
+export interface AutomationCursor {
+  readonly evaluationId: number;
+  readonly evaluatedAt: Date | null;
+}
+
+export interface AutomationChange {
+  readonly id: number;
+  readonly kind: AutomationChangeKind;
+  readonly assetKey: string | null;
+  readonly partitionKey: string;
+  readonly runId: string;
+  readonly at: Date;
+}
+
+/** One asset partition's stored row: folded state and, for automated assets, the current result. */
+export interface StoredPartition {
+  readonly assetKey: string;
+  readonly partitionKey: string;
+  readonly materializedAt: Date | null;
+  readonly materializedRun: string | null;
+  readonly failedAt: Date | null;
+  readonly failedRun: string | null;
+  readonly requestedAt: Date | null;
+  readonly requestedRun: string | null;
+  readonly condition: string | null;
+  readonly value: boolean | null;
+  readonly reason: string | null;
+  readonly trueSince: Date | null;
+  readonly changedAt: Date | null;
+  readonly evaluationId: number | null;
+}
+
+export interface ActiveRunPartition {
+  readonly runId: string;
+  readonly assetKey: string;
+  /** The run's partition key ('' when it has none). */
+  readonly partitionKey: string;
+}
+
+export interface AutomatedAssetRow {
+  readonly assetKey: string;
+  readonly condition: string;
+  readonly latestPartition: string;
+}
+
+export async function readAutomationCursor(db: Kysely<Database>): Promise<AutomationCursor> {
+  const row = await automationDb(db).selectFrom('strata.automation_cursor').select(['evaluation_id', 'evaluated_at']).where('id', '=', 1).executeTakeFirstOrThrow();
+  return { evaluationId: Number(row.evaluation_id), evaluatedAt: row.evaluated_at };
+}
+
+/** The oldest `limit` committed changes not yet folded. */
+export async function readAutomationChanges(db: Kysely<Database>, limit: number): Promise<AutomationChange[]> {
+  const rows = await automationDb(db).selectFrom('strata.automation_changes').selectAll().orderBy('id').limit(limit).execute();
+  return rows.map((row) => ({ id: Number(row.id), kind: row.kind, assetKey: row.asset_key, partitionKey: row.partition_key, runId: row.run_id, at: row.at }));
+}
+
+/** The assets each run selected (`run_assets`), for the runs that queued or ended. */
+export async function readRunAssets(db: Kysely<Database>, runIds: readonly string[]): Promise<Map<string, string[]>> {
+  const byRun = new Map<string, string[]>();
+  if (runIds.length === 0) return byRun;
+  const rows = await sql<{ run_id: string; asset_key: string }>`
+    SELECT run_id, asset_key FROM strata.run_assets
+    WHERE run_id IN (SELECT value::uuid FROM jsonb_array_elements_text(${JSON.stringify([...new Set(runIds)])}::jsonb))`.execute(db);
+  for (const row of rows.rows) byRun.set(row.run_id, [...(byRun.get(row.run_id) ?? []), row.asset_key]);
+  return byRun;
+}
+
+/** Every asset of every queued, starting or started run: what is in progress now. */
+export async function readActiveRunPartitions(db: Kysely<Database>): Promise<ActiveRunPartition[]> {
+  const rows = await sql<{ id: string; asset_key: string; partition_key: string }>`
+    SELECT r.id, ra.asset_key, COALESCE(r.partition_key, '') AS partition_key
+    FROM strata.runs r JOIN strata.run_assets ra ON ra.run_id = r.id
+    WHERE r.status IN ('QUEUED', 'STARTING', 'STARTED')
+    ORDER BY r.created_at`.execute(db);
+  return rows.rows.map((row) => ({ runId: row.id, assetKey: row.asset_key, partitionKey: row.partition_key }));
+}
+
+export async function readAutomatedAssets(db: Kysely<Database>): Promise<Map<string, AutomatedAssetRow>> {
+  const rows = await automationDb(db).selectFrom('strata.automation_assets').selectAll().execute();
+  return new Map(rows.map((row) => [row.asset_key, { assetKey: row.asset_key, condition: row.condition, latestPartition: row.latest_partition }]));
+}
+
+interface PartitionRow {
+  asset_key: string;
+  partition_key: string;
+  materialized_at: Date | null;
+  materialized_run: string | null;
+  failed_at: Date | null;
+  failed_run: string | null;
+  requested_at: Date | null;
+  requested_run: string | null;
+  condition: string | null;
+  value: boolean | null;
+  reason: string | null;
+  true_since: Date | null;
+  changed_at: Date | null;
+  evaluation_id: number | string | null;
+}
+
+export function toStoredPartition(row: PartitionRow): StoredPartition {
+  return {
+    assetKey: row.asset_key,
+    partitionKey: row.partition_key,
+    materializedAt: row.materialized_at,
+    materializedRun: row.materialized_run,
+    failedAt: row.failed_at,
+    failedRun: row.failed_run,
+    requestedAt: row.requested_at,
+    requestedRun: row.requested_run,
+    condition: row.condition,
+    value: row.value,
+    reason: row.reason,
+    trueSince: row.true_since,
+    changedAt: row.changed_at,
+    evaluationId: row.evaluation_id === null ? null : Number(row.evaluation_id),
+  };
+}
+
+/**
+ * The stored rows of the given asset partitions (those never seen have none). The keys go
+ * grouped by asset (one JSON object per asset with its partition keys), so 50,000 partitions
+ * of 500 assets are 500 index probes' worth of parameters, not 50,000 objects.
+ */
+export async function readPartitions(db: Kysely<Database>, keys: readonly (readonly [string, string])[]): Promise<StoredPartition[]> {
+  if (keys.length === 0) return [];
+  const byAsset = new Map<string, string[]>();
+  for (const [assetKey, partitionKey] of keys) {
+    const partitions = byAsset.get(assetKey);
+    if (partitions === undefined) byAsset.set(assetKey, [partitionKey]);
+    else partitions.push(partitionKey);
+  }
+  const groups = JSON.stringify([...byAsset].map(([a, ps]) => ({ a, ps })));
+  const rows = await sql<PartitionRow>`
+    SELECT p.* FROM jsonb_to_recordset(${groups}::jsonb) AS k(a text, ps jsonb)
+    JOIN strata.automation_partitions p ON p.asset_key = k.a AND p.partition_key IN (SELECT jsonb_array_elements_text(k.ps))`.execute(db);
+  return rows.rows.map(toStoredPartition);
+}
+
+/**
+ * Moves the cursor from `expected` to the next evaluation, or returns false when another
+ * evaluator moved it first (the caller rolls its transaction back). Under READ COMMITTED the
+ * UPDATE waits for a concurrent evaluator's commit and then re-checks the condition.
+ */
+export async function advanceAutomationCursor(db: Kysely<Database>, expected: number, at: Date): Promise<boolean> {
+  const result = await automationDb(db)
+    .updateTable('strata.automation_cursor')
+    .set({ evaluation_id: expected + 1, evaluated_at: at })
+    .where('id', '=', 1)
+    .where('evaluation_id', '=', expected)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function deleteAutomationChanges(db: Kysely<Database>, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await sql`DELETE FROM strata.automation_changes WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`.execute(db);
+}
+
+const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
+
+/** Writes whole rows (the evaluator holds the cursor, so nobody else writes them meanwhile). */
+export async function upsertPartitions(db: Kysely<Database>, partitions: readonly StoredPartition[]): Promise<void> {
+  if (partitions.length === 0) return;
+  const rows = partitions.map((p) => ({
+    asset_key: p.assetKey,
+    partition_key: p.partitionKey,
+    materialized_at: iso(p.materializedAt),
+    materialized_run: p.materializedRun,
+    failed_at: iso(p.failedAt),
+    failed_run: p.failedRun,
+    requested_at: iso(p.requestedAt),
+    requested_run: p.requestedRun,
+    condition: p.condition,
+    value: p.value,
+    reason: p.reason,
+    true_since: iso(p.trueSince),
+    changed_at: iso(p.changedAt),
+    evaluation_id: p.evaluationId,
+  }));
+  await sql`
+    INSERT INTO strata.automation_partitions
+    SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(
+      asset_key text, partition_key text, materialized_at timestamptz, materialized_run uuid, failed_at timestamptz, failed_run uuid,
+      requested_at timestamptz, requested_run uuid, condition text, value boolean, reason text, true_since timestamptz,
+      changed_at timestamptz, evaluation_id bigint)
+    ON CONFLICT (asset_key, partition_key) DO UPDATE SET
+      materialized_at = EXCLUDED.materialized_at, materialized_run = EXCLUDED.materialized_run,
+      failed_at = EXCLUDED.failed_at, failed_run = EXCLUDED.failed_run,
+      requested_at = EXCLUDED.requested_at, requested_run = EXCLUDED.requested_run,
+      condition = EXCLUDED.condition, value = EXCLUDED.value, reason = EXCLUDED.reason, true_since = EXCLUDED.true_since,
+      changed_at = EXCLUDED.changed_at, evaluation_id = EXCLUDED.evaluation_id`.execute(db);
+}
+
+export interface ResultChange {
+  readonly assetKey: string;
+  readonly partitionKey: string;
+  readonly value: boolean;
+  readonly reason: string;
+  readonly runId: string | null;
+}
+
+export async function insertResultChanges(db: Kysely<Database>, evaluationId: number, at: Date, changes: readonly ResultChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  const rows = changes.map((c) => ({ asset_key: c.assetKey, partition_key: c.partitionKey, value: c.value, reason: c.reason, run_id: c.runId }));
+  await sql`
+    INSERT INTO strata.automation_results (evaluation_id, asset_key, partition_key, value, reason, run_id, evaluated_at)
+    SELECT ${evaluationId}, r.asset_key, r.partition_key, r.value, r.reason, r.run_id, ${at}
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(asset_key text, partition_key text, value boolean, reason text, run_id uuid)`.execute(db);
+}
+
+/** The automated assets as this evaluation saw them: their condition and latest partition. */
+export async function replaceAutomatedAssets(db: Kysely<Database>, assets: readonly AutomatedAssetRow[], at: Date): Promise<void> {
+  const adb = automationDb(db);
+  await adb.deleteFrom('strata.automation_assets').execute();
+  if (assets.length === 0) return;
+  await adb
+    .insertInto('strata.automation_assets')
+    .values(assets.map((asset) => ({ asset_key: asset.assetKey, condition: asset.condition, latest_partition: asset.latestPartition, evaluated_at: at })))
+    .execute();
+}
+
+export interface EvaluationRecord {
+  readonly id: number;
+  readonly processId: string | null;
+  readonly startedAt: Date;
+  readonly durationMs: number;
+  readonly changesRead: number;
+  readonly partitionsEvaluated: number;
+  readonly partitionsChanged: number;
+  readonly runIds: readonly string[];
+}
+
+export async function insertEvaluation(db: Kysely<Database>, record: EvaluationRecord): Promise<void> {
+  await automationDb(db)
+    .insertInto('strata.automation_evaluations')
+    .values({
+      id: record.id,
+      process_id: record.processId,
+      started_at: record.startedAt,
+      duration_ms: Math.round(record.durationMs),
+      changes_read: record.changesRead,
+      partitions_evaluated: record.partitionsEvaluated,
+      partitions_changed: record.partitionsChanged,
+      runs_requested: record.runIds.length,
+      run_ids: [...record.runIds],
+    })
+    .execute();
+}
