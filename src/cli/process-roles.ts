@@ -11,6 +11,7 @@ import { metricsFor, recordRetentionDeleted } from '../metrics.js';
 import { registerMetricsRoute } from '../metrics/route.js';
 import { startRunMonitor } from '../daemon/run-monitor.js';
 import { createScheduler } from '../daemon/scheduler.js';
+import { createSensorDaemon } from '../daemon/sensors/sensor-daemon.js';
 import { createWorker, newProcessId } from '../daemon/worker.js';
 import type { Runtime } from '../runtime.js';
 import { buildApp } from '../server/app.js';
@@ -23,7 +24,7 @@ export interface RunningRole {
   stop(): Promise<void>;
 }
 
-/** Scheduler, run monitor and retention, with a heartbeated row in `strata.processes`. */
+/** Scheduler, sensors, run monitor and retention, with a heartbeated row in `strata.processes`. */
 export async function startDaemonRole(runtime: Runtime): Promise<RunningRole> {
   const { database, clock, config, logger } = runtime;
   const id = newProcessId('daemon');
@@ -38,7 +39,9 @@ export async function startDaemonRole(runtime: Runtime): Promise<RunningRole> {
   });
   let scheduler = createScheduler(runtime, { schedules: runtime.schedules, processId: id });
   await scheduler.start();
-  // A reload (dev mode) is recorded for `strata status`; new schedules replace the old ones.
+  let sensors = createSensorDaemon(runtime, { sensors: runtime.sensors, daemonId: id });
+  await sensors.start();
+  // A reload (dev mode) is recorded for `strata status`; new schedules and sensors replace the old ones.
   let reloading: Promise<void> = Promise.resolve();
   const stopListening = runtime.definitions.onReload((result) => {
     reloading = reloading.then(async () => {
@@ -49,17 +52,21 @@ export async function startDaemonRole(runtime: Runtime): Promise<RunningRole> {
       await scheduler.stop();
       scheduler = createScheduler(runtime, { schedules: runtime.schedules, processId: id });
       await scheduler.start();
+      await sensors.stop();
+      sensors = createSensorDaemon(runtime, { sensors: runtime.sensors, daemonId: id });
+      await sensors.start();
     });
   });
   const monitor = startRunMonitor(runtime, { processId: id });
   const retention = startRetention(runtime, { processId: id, onDeleted: (table, count) => recordRetentionDeleted(runtime, table, count) });
-  logger.info({ daemonId: id, schedules: scheduler.schedules.map((schedule) => schedule.name) }, 'daemon ready');
+  logger.info({ daemonId: id, schedules: scheduler.schedules.map((schedule) => schedule.name), sensors: sensors.sensors.map((sensor) => sensor.name) }, 'daemon ready');
   return {
     name: 'daemon',
     async stop() {
       stopListening();
       await reloading;
       await scheduler.stop();
+      await sensors.stop();
       await monitor.stop();
       await retention.stop();
       await heartbeat.stop();

@@ -33,6 +33,11 @@ export function announceQueueChanged(database: StrataDatabase): void {
   busFor(database).emit('queue');
 }
 
+/** A run ended (any process, via NOTIFY): run-status sensors look at once rather than at their next interval. */
+function announceRunFinished(database: StrataDatabase, runId: string): void {
+  busFor(database).emit('finished', runId);
+}
+
 export function announceCancelRequested(database: StrataDatabase, runId: string): void {
   busFor(database).emit('cancel', runId);
 }
@@ -48,6 +53,13 @@ export function onCancelRequested(database: StrataDatabase, listener: (runId: st
   const bus = busFor(database);
   bus.on('cancel', listener);
   return () => bus.off('cancel', listener);
+}
+
+/** Run ends announced by NOTIFY (Postgres); in one process, listen to `runtime.events` too. */
+export function onRunFinished(database: StrataDatabase, listener: (runId: string) => void): () => void {
+  const bus = busFor(database);
+  bus.on('finished', listener);
+  return () => bus.off('finished', listener);
 }
 
 export interface QueueListener {
@@ -77,8 +89,12 @@ export async function listenForQueueSignals(database: StrataDatabase, logger: Lo
   };
 
   const onNotification = (message: pg.Notification): void => {
-    if (message.channel === RUN_CANCEL_CHANNEL && message.payload) announceCancelRequested(database, message.payload);
-    else announceQueueChanged(database);
+    if (message.channel === RUN_CANCEL_CHANNEL && message.payload) {
+      announceCancelRequested(database, message.payload);
+      return;
+    }
+    if (message.channel === RUN_FINISHED_CHANNEL && message.payload) announceRunFinished(database, message.payload);
+    announceQueueChanged(database);
   };
   const connect = async (): Promise<void> => {
     if (closed) return;

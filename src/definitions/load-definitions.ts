@@ -65,8 +65,13 @@ export async function validateDefinitions(definitions: Definitions, file: string
     const graph = buildGraph([...definitions.assets, ...sqlAssets]);
     assertUniqueScheduleNames(definitions.schedules);
     const schedules = applyScheduleOverrides(definitions.schedules, config.scheduleOverrides);
-    for (const schedule of schedules) checkSelection(graph, schedule, file);
+    for (const schedule of schedules) checkSelection(graph, `schedule '${schedule.name}'`, schedule.selection, file);
     assertUniqueSensorNames(definitions.sensors);
+    for (const sensor of definitions.sensors) {
+      if (sensor.kind === 'run-status-sensor' && sensor.monitoredSelection !== undefined) {
+        checkSelection(graph, `sensor '${sensor.name}': monitoredSelection`, sensor.monitoredSelection, file);
+      }
+    }
     return Object.freeze({
       file,
       graph,
@@ -120,11 +125,11 @@ async function definitionsOf(module: Record<string, unknown>, context: Definitio
   );
 }
 
-function checkSelection(graph: AssetGraph, schedule: ScheduleDefinition, file: string): void {
+function checkSelection(graph: AssetGraph, what: string, selection: string, file: string): void {
   try {
-    select(graph, schedule.selection);
+    select(graph, selection);
   } catch (error) {
-    throw new DefinitionsLoadError({ file }, `schedule '${schedule.name}': ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new DefinitionsLoadError({ file }, `${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 

@@ -13,6 +13,7 @@ import * as m0007 from './0007_run_queue_order.js';
 import * as m0008 from './0008_run_list.js';
 import * as m0009 from './0009_source_rate_limits.js';
 import * as m0010 from './0010_event_triggers.js';
+import * as m0011 from './0011_sensors.js';
 
 const CORE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_runs_and_events': m0001,
@@ -25,6 +26,7 @@ const CORE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0008_run_list': m0008,
   '0009_source_rate_limits': m0009,
   '0010_event_triggers': m0010,
+  '0011_sensors': m0011,
 });
 
 export const coreMigrationProvider: MigrationProvider = {
