@@ -1,7 +1,8 @@
 /**
  * Retention: the daemon purges history older than STRATA_RETENTION_DAYS (runs with their steps
  * and events, ticks, ended processes, backfills left without runs, check results other than the
- * newest of each check) and, when
+ * newest of each check, sensor evaluations other than each sensor's latest, and the run-status
+ * sensors' record of runs they handled) and, when
  * STRATA_BRONZE_RETENTION_DAYS is set, bronze partitions whose day is older than that.
  *
  * Deletes go in bounded batches (one transaction each) with a pause between them, so a first
@@ -26,15 +27,38 @@ import {
   inFlightPartitionKeys,
   purgeBackfillBatch,
   purgeCheckResultBatch,
+  purgeHandledRunBatch,
   purgeProcessBatch,
   purgeRunBatch,
+  purgeSensorEvaluationBatch,
   purgeTickBatch,
 } from '../storage/retention.js';
 import { type BackgroundLoop, loopReporter, startBackgroundLoop } from './background-loop.js';
 
 /** The `table` label of `strata_retention_deleted_total`; bronze partitions count as one table. */
-export type RetentionTable = 'runs' | 'steps' | 'events' | 'ticks' | 'processes' | 'backfills' | 'check_results' | 'bronze_partitions';
-export const RETENTION_TABLES: readonly RetentionTable[] = ['runs', 'steps', 'events', 'ticks', 'processes', 'backfills', 'check_results', 'bronze_partitions'];
+export type RetentionTable =
+  | 'runs'
+  | 'steps'
+  | 'events'
+  | 'ticks'
+  | 'processes'
+  | 'backfills'
+  | 'check_results'
+  | 'sensor_evaluations'
+  | 'sensor_handled_runs'
+  | 'bronze_partitions';
+export const RETENTION_TABLES: readonly RetentionTable[] = [
+  'runs',
+  'steps',
+  'events',
+  'ticks',
+  'processes',
+  'backfills',
+  'check_results',
+  'sensor_evaluations',
+  'sensor_handled_runs',
+  'bronze_partitions',
+];
 
 /** The loop name in `strata.processes` and in logs. */
 export const RETENTION_LOOP = 'retention';
@@ -151,6 +175,16 @@ export async function runRetentionPass(
     (await drain(async () => {
       const n = await purgeCheckResultBatch(db, cutoff, batchSize);
       count('check_results', n);
+      return n;
+    })) &&
+    (await drain(async () => {
+      const n = await purgeSensorEvaluationBatch(db, cutoff, batchSize);
+      count('sensor_evaluations', n);
+      return n;
+    })) &&
+    (await drain(async () => {
+      const n = await purgeHandledRunBatch(db, cutoff, batchSize);
+      count('sensor_handled_runs', n);
       return n;
     })) &&
     (await drain(async () => {
