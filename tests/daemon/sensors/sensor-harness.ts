@@ -4,7 +4,7 @@
  */
 import { sql } from 'kysely';
 import type { RunEvent } from '../../../src/core/types.js';
-import { createRun, recordEvent, type Run, type StrataDatabase } from '../../../src/storage/index.js';
+import { createRun, recordEvent, setRunStatus, type Run, type StrataDatabase } from '../../../src/storage/index.js';
 import { listSensorEvaluations, type SensorEvaluation } from '../../../src/storage/sensor-evaluations.js';
 
 export async function evaluationsOf(database: StrataDatabase, sensorName: string): Promise<SensorEvaluation[]> {
@@ -34,6 +34,7 @@ export interface EndRunOptions {
   readonly failedStep?: { readonly assetKey: string; readonly message: string };
   readonly failedCheck?: { readonly assetKey: string; readonly check: string; readonly severity: 'error' | 'warn' };
   readonly runKey?: string;
+  readonly tags?: Readonly<Record<string, string>>;
   readonly maxRetries?: number;
   readonly parent?: Run;
   /** The run:failed message (e.g. the monitor's "worker … stopped heartbeating"). */
@@ -48,11 +49,13 @@ export async function endedRun(database: StrataDatabase, status: 'SUCCESS' | 'FA
     partitionKey: options.partitionKey ?? '2026-11-23T00:00Z',
     trigger: options.parent === undefined ? 'manual' : 'retry',
     assetKeys: selection.split(','),
+    ...(options.tags === undefined ? {} : { tags: options.tags }),
     ...(options.runKey === undefined ? {} : { runKey: options.runKey }),
     ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
     ...(options.parent === undefined ? {} : { parentRunId: options.parent.id, attempt: options.parent.attempt + 1, maxRetries: options.parent.maxRetries }),
   });
   const at = options.at;
+  await setRunStatus(database.db, run.id, 'STARTING', { workerId: 'test-worker', at });
   const partition = run.partitionKey;
   const events: RunEvent[] = [{ type: 'run:started', runId: run.id, at }];
   if (options.failedCheck !== undefined) {
