@@ -44,14 +44,15 @@ export async function callWithTimeout(
   }
 }
 
-/** The message, then the first lines of the stack (without the message line it repeats). */
+/** Frames from here on are the daemon calling the sensor: the same for every failure, so not stored. */
+const OWN_FRAMES = import.meta.dirname;
+
+/** The message, then the first lines of the stack that are the sensor's (without the message line it repeats). */
 export function describeFailure(error: unknown): string {
   const message = describeError(error);
   if (!(error instanceof Error) || error.stack === undefined) return message;
-  const frames = error.stack
-    .split('\n')
-    .filter((line) => /^\s+at /.test(line))
-    .slice(0, STACK_LINES)
-    .map((line) => line.trim());
+  const all = error.stack.split('\n').filter((line) => /^\s+at /.test(line));
+  const own = all.findIndex((line) => line.includes(OWN_FRAMES));
+  const frames = (own === -1 ? all : all.slice(0, own)).slice(0, STACK_LINES).map((line) => line.trim());
   return frames.length === 0 ? message : `${message}\n${frames.join('\n')}`;
 }
