@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRun } from '../../../src/storage/index.js';
 import { createTestProject, type TestProject } from '../../helpers/definitions-project.js';
 import { freePort } from '../../helpers/free-port.js';
-import { outputOf, spawnStrata, until } from '../../helpers/strata-process.js';
+import { outputOf, runStrata, spawnStrata, until } from '../../helpers/strata-process.js';
 import { POSTGRES_SKIP_REASON, postgresTestUrl } from '../../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.js';
 import { embeddedProject, multiDaemonProject } from './sensor-projects.js';
@@ -141,6 +141,22 @@ describePostgres(`sensors in real daemons [postgres]${title}`, { timeout: 240_00
     for (const row of await evaluations('unknown_asset')) expect(row.error).toMatch(/silver\/missing_asset/);
     const strays = await sql<{ n: number }>`SELECT count(*)::int AS n FROM strata.runs WHERE tags->>'sensor' IN ('thrower', 'malformed', 'unknown_asset')`.execute(database.db);
     expect(strays.rows[0]?.n).toBe(0);
+  });
+
+  it('strata sensors lists them and switches one off, recording who', async () => {
+    const stopped = await runStrata(['sensors', 'stop', 'counter'], env());
+    expect(stopped).toMatchObject({ code: 0, stdout: 'sensor counter is off\n' });
+    const listed = await runStrata(['sensors', '--json'], env());
+    expect(listed.code).toBe(0);
+    const sensors = JSON.parse(listed.stdout) as Array<{ name: string; status: string; statusChangedBy: string | null; latestEvaluation: { outcome: string } | null }>;
+    expect(sensors.map((sensor) => sensor.name)).toEqual(['counter', 'thrower', 'malformed', 'unknown_asset', 'takeover', 'on_failure']);
+    expect(sensors[0]).toMatchObject({ status: 'stopped', statusChangedBy: expect.stringMatching(/^cli \(.+\)$/) as unknown as string });
+    expect(sensors[1]?.latestEvaluation?.outcome).toBe('failed');
+    const table = await runStrata(['sensors'], env());
+    expect(table.stdout).toMatch(/thrower\s+sensor\s+on\s+0\.2 s\s+\S+\s+\S+ failed: thrower always fails/);
+    const unknown = await runStrata(['sensors', 'start', 'nope'], env());
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("no sensor 'nope'; sensors: counter, thrower");
   });
 });
 
