@@ -17,6 +17,7 @@ import { orchestrationBench } from './orchestration.js';
 import { runParquetBench } from './parquet.js';
 import { runPipelineBench } from './pipeline.js';
 import { rateLimitBench } from './rate-limit.js';
+import { sensorsBench } from './sensors.js';
 import { sqlAssetsBench } from './sql-assets.js';
 import { benchAdminUrl } from './scratch-database.js';
 import { positiveInteger } from './bench-args.js';
@@ -30,6 +31,7 @@ interface Bench {
 const BENCHES: Readonly<Record<string, Bench>> = {
   automation: automationBench,
   definitions: definitionsBench,
+  sensors: sensorsBench,
   load: {
     summary: 'silver load: Strata COPY + merge per snapshot vs psql \\copy of the same rows',
     usage: [

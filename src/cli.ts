@@ -15,6 +15,7 @@ import { joinNegativeValues, parseNumericFlag } from './cli/numeric-flags.js';
 import { print } from './cli/output.js';
 import { runsCommand } from './cli/runs-command.js';
 import { schedulesCommand } from './cli/schedules-command.js';
+import { sensorsCommand } from './cli/sensors-command.js';
 import { runRolesUntilSignal, startDaemonRole, startMetricsRole, startServeRole } from './cli/process-roles.js';
 import { requirePostgres, startCommand } from './cli/start-command.js';
 import { statusCommand } from './cli/status-command.js';
@@ -38,7 +39,7 @@ Commands:
                                          --watch reloads STRATA_DEFINITIONS and SQL assets when they change
                                          (so does SIGHUP); a reload that fails keeps the last good definitions
   dev                                    start --watch
-  daemon                                 schedules and the run monitor (Postgres; run one or several)
+  daemon                                 schedules, sensors and the run monitor (Postgres; run one or several)
   serve                                  the HTTP API only (Postgres)
   status [--json]                        processes and their heartbeats, queue depth, next ticks, loop errors
   materialize [selection] [--partition KEY]
@@ -61,6 +62,8 @@ Commands:
   cancel <run-id>                        cancel a queued or running run
   schedules [--json]                     list schedules: cron, timezone, on/off, catch-up, next 3 ticks, last tick
   schedules on|off <name>                switch a schedule on or off (stored; every daemon follows it)
+  sensors [--json]                       list sensors: kind, on/off, interval, next due, last evaluation
+  sensors start|stop <name>              switch a sensor on or off (stored with who and when; every daemon follows it)
   backfill <selection> --from KEY --to KEY [--chunk N]
                                          queue one run per partition (stored bronze is not fetched again)
   backfill list | show <id> | cancel <id> | reexecute-failed <id>
@@ -179,6 +182,10 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'schedules': {
       const logger = createLogger({ level: 'warn', destination: process.stderr });
       return withRuntime(config, logger, (runtime) => schedulesCommand(runtime, { args: rest, json: values.json }));
+    }
+    case 'sensors': {
+      const logger = createLogger({ level: 'warn', destination: process.stderr });
+      return withRuntime(config, logger, (runtime) => sensorsCommand(runtime, { args: rest, json: values.json }));
     }
     case 'cancel': {
       if (rest.length !== 1) throw new UsageError('cancel takes one run id');

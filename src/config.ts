@@ -88,6 +88,8 @@ export interface Config {
   readonly runMaxRetries: number;
   /** On SIGTERM, how long in-flight steps may run on before their runs are re-queued. */
   readonly shutdownGraceMs: number;
+  /** How long one sensor evaluation (or run-status handler) may take before it is recorded as failed (`STRATA_SENSOR_TIMEOUT`). */
+  readonly sensorTimeoutMs: number;
   /** Size of each named pool (`STRATA_POOL_<NAME>`), e.g. `{ coingecko: 1 }`. */
   readonly poolSizes: Readonly<Record<string, number>>;
   /** Operator overrides of schedules defined in code (`STRATA_SCHEDULE_<NAME>_CRON` / `_TZ` / `_MAX_RETRIES`). */
@@ -204,6 +206,7 @@ const EnvSchema = z.object({
   STRATA_HEARTBEAT_TIMEOUT: int(1, 86_400, 'a number of seconds'),
   STRATA_RUN_MAX_RETRIES: int(0, MAX_RUN_RETRIES),
   STRATA_SHUTDOWN_GRACE: int(0, 86_400, 'a number of seconds'),
+  STRATA_SENSOR_TIMEOUT: int(1, 3_600, 'a number of seconds'),
   STRATA_RETENTION_DAYS: int(1, 36_500, 'a number of days'),
   STRATA_AUTOMATION_INTERVAL_SECONDS: int(1, 86_400, 'a number of seconds'),
   STRATA_GOLD_AUTOMATION: oneOf(['off', 'eager']),
@@ -374,6 +377,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     heartbeatTimeoutMs: (e.STRATA_HEARTBEAT_TIMEOUT ?? 30) * 1000,
     runMaxRetries: e.STRATA_RUN_MAX_RETRIES ?? 2,
     shutdownGraceMs: (e.STRATA_SHUTDOWN_GRACE ?? 30) * 1000,
+    sensorTimeoutMs: (e.STRATA_SENSOR_TIMEOUT ?? 60) * 1000,
     poolSizes: Object.freeze(poolSizes),
     scheduleOverrides: Object.freeze(scheduleOverrides),
     retentionDays: e.STRATA_RETENTION_DAYS ?? 90,

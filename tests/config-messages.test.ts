@@ -49,6 +49,7 @@ const BAD_VALUES: Record<EnvVariable, { value: string; problem: string } | null>
   STRATA_HEARTBEAT_TIMEOUT: { value: '30s', problem: "expected a number of seconds from 1 to 86,400, got '30s'" },
   STRATA_RUN_MAX_RETRIES: { value: '11', problem: "expected a whole number from 0 to 10, got '11'" },
   STRATA_SHUTDOWN_GRACE: { value: '-5', problem: "expected a number of seconds from 0 to 86,400, got '-5'" },
+  STRATA_SENSOR_TIMEOUT: { value: '0', problem: "expected a number of seconds from 1 to 3,600, got '0'" },
   STRATA_RETENTION_DAYS: { value: 'forever', problem: "expected a number of days from 1 to 36,500, got 'forever'" },
   STRATA_AUTOMATION_INTERVAL_SECONDS: { value: '0', problem: "expected a number of seconds from 1 to 86,400, got '0'" },
   STRATA_GOLD_AUTOMATION: { value: 'lazy', problem: "expected one of off, eager, got 'lazy'" },

@@ -12,6 +12,7 @@ import { metricsFor, recordRetentionDeleted } from '../metrics.js';
 import { registerMetricsRoute } from '../metrics/route.js';
 import { startRunMonitor } from '../daemon/run-monitor.js';
 import { createScheduler } from '../daemon/scheduler.js';
+import { createSensorDaemon } from '../daemon/sensors/sensor-daemon.js';
 import { createWorker, newProcessId } from '../daemon/worker.js';
 import type { Runtime } from '../runtime.js';
 import { buildApp } from '../server/app.js';
@@ -24,7 +25,7 @@ export interface RunningRole {
   stop(): Promise<void>;
 }
 
-/** Scheduler, automation, run monitor and retention, with a heartbeated row in `strata.processes`. */
+/** Scheduler, sensors, automation, run monitor and retention, with a heartbeated row in `strata.processes`. */
 export async function startDaemonRole(runtime: Runtime): Promise<RunningRole> {
   const { database, clock, config, logger } = runtime;
   const id = newProcessId('daemon');
@@ -39,8 +40,10 @@ export async function startDaemonRole(runtime: Runtime): Promise<RunningRole> {
   });
   let scheduler = createScheduler(runtime, { schedules: runtime.schedules, processId: id });
   await scheduler.start();
+  let sensors = createSensorDaemon(runtime, { sensors: runtime.sensors, daemonId: id });
+  await sensors.start();
   let automation = await startAutomationLoop(runtime, { processId: id });
-  // A reload (dev mode) is recorded for `strata status`; new schedules and conditions replace the old ones.
+  // A reload (dev mode) is recorded for `strata status`; new schedules, sensors and conditions replace the old ones.
   let reloading: Promise<void> = Promise.resolve();
   const stopListening = runtime.definitions.onReload((result) => {
     reloading = reloading.then(async () => {
@@ -51,19 +54,23 @@ export async function startDaemonRole(runtime: Runtime): Promise<RunningRole> {
       await scheduler.stop();
       scheduler = createScheduler(runtime, { schedules: runtime.schedules, processId: id });
       await scheduler.start();
+      await sensors.stop();
+      sensors = createSensorDaemon(runtime, { sensors: runtime.sensors, daemonId: id });
+      await sensors.start();
       await automation.stop();
       automation = await startAutomationLoop(runtime, { processId: id });
     });
   });
   const monitor = startRunMonitor(runtime, { processId: id });
   const retention = startRetention(runtime, { processId: id, onDeleted: (table, count) => recordRetentionDeleted(runtime, table, count) });
-  logger.info({ daemonId: id, schedules: scheduler.schedules.map((schedule) => schedule.name) }, 'daemon ready');
+  logger.info({ daemonId: id, schedules: scheduler.schedules.map((schedule) => schedule.name), sensors: sensors.sensors.map((sensor) => sensor.name) }, 'daemon ready');
   return {
     name: 'daemon',
     async stop() {
       stopListening();
       await reloading;
       await scheduler.stop();
+      await sensors.stop();
       await automation.stop();
       await monitor.stop();
       await retention.stop();

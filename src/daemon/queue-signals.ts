@@ -32,6 +32,11 @@ export function announceQueueChanged(database: StrataDatabase): void {
   busFor(database).emit('queue');
 }
 
+/** A run ended (any process, via NOTIFY): run-status sensors look at once rather than at their next interval. */
+function announceRunFinished(database: StrataDatabase, runId: string): void {
+  busFor(database).emit('finished', runId);
+}
+
 export function announceCancelRequested(database: StrataDatabase, runId: string): void {
   busFor(database).emit('cancel', runId);
 }
@@ -49,6 +54,13 @@ export function onCancelRequested(database: StrataDatabase, listener: (runId: st
   return () => bus.off('cancel', listener);
 }
 
+/** Run ends announced by NOTIFY (Postgres); in one process, listen to `runtime.events` too. */
+export function onRunFinished(database: StrataDatabase, listener: (runId: string) => void): () => void {
+  const bus = busFor(database);
+  bus.on('finished', listener);
+  return () => bus.off('finished', listener);
+}
+
 export type QueueListener = NotificationListener;
 
 /**
@@ -61,8 +73,12 @@ export function listenForQueueSignals(database: StrataDatabase, logger: Logger):
     name: 'queue listener',
     channels: [RUN_QUEUED_CHANNEL, RUN_FINISHED_CHANNEL, RUN_CANCEL_CHANNEL],
     onNotification: (message) => {
-      if (message.channel === RUN_CANCEL_CHANNEL && message.payload) announceCancelRequested(database, message.payload);
-      else announceQueueChanged(database);
+      if (message.channel === RUN_CANCEL_CHANNEL && message.payload) {
+        announceCancelRequested(database, message.payload);
+        return;
+      }
+      if (message.channel === RUN_FINISHED_CHANNEL && message.payload) announceRunFinished(database, message.payload);
+      announceQueueChanged(database);
     },
     onConnected: () => announceQueueChanged(database),
   });

@@ -1,7 +1,8 @@
 /**
  * Retention: the daemon purges history older than STRATA_RETENTION_DAYS (runs with their steps
  * and events, ticks, ended processes, backfills left without runs, check results other than the
- * newest of each check, automation result changes and evaluations) and, when
+ * newest of each check, sensor evaluations other than each sensor's latest, the run-status
+ * sensors' record of runs they handled, automation result changes and evaluations) and, when
  * STRATA_BRONZE_RETENTION_DAYS is set, bronze partitions whose day is older than that.
  *
  * Deletes go in bounded batches (one transaction each) with a pause between them, so a first
@@ -27,8 +28,10 @@ import {
   purgeAutomationBatch,
   purgeBackfillBatch,
   purgeCheckResultBatch,
+  purgeHandledRunBatch,
   purgeProcessBatch,
   purgeRunBatch,
+  purgeSensorEvaluationBatch,
   purgeTickBatch,
 } from '../storage/retention.js';
 import { type BackgroundLoop, loopReporter, startBackgroundLoop } from './background-loop.js';
@@ -42,6 +45,8 @@ export type RetentionTable =
   | 'processes'
   | 'backfills'
   | 'check_results'
+  | 'sensor_evaluations'
+  | 'sensor_handled_runs'
   | 'automation_results'
   | 'automation_evaluations'
   | 'bronze_partitions';
@@ -53,6 +58,8 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
   'processes',
   'backfills',
   'check_results',
+  'sensor_evaluations',
+  'sensor_handled_runs',
   'automation_results',
   'automation_evaluations',
   'bronze_partitions',
@@ -173,6 +180,16 @@ export async function runRetentionPass(
     (await drain(async () => {
       const n = await purgeCheckResultBatch(db, cutoff, batchSize);
       count('check_results', n);
+      return n;
+    })) &&
+    (await drain(async () => {
+      const n = await purgeSensorEvaluationBatch(db, cutoff, batchSize);
+      count('sensor_evaluations', n);
+      return n;
+    })) &&
+    (await drain(async () => {
+      const n = await purgeHandledRunBatch(db, cutoff, batchSize);
+      count('sensor_handled_runs', n);
       return n;
     })) &&
     (await drain(async () => {

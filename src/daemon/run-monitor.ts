@@ -16,7 +16,7 @@ import { cancelQueuedRun } from './cancel-run.js';
 import { describeRetriesUsed, hasRetriesLeft, queueRetry } from './retry-run.js';
 
 /** The monitor finds its own failures (whose retry a crash may have lost) by their message. */
-const WORKER_LOST_PATTERN = 'worker % stopped heartbeating%';
+export const WORKER_LOST_PATTERN = 'worker % stopped heartbeating%';
 
 export interface MonitorResult {
   /** Runs failed because their worker went silent, with the retry queued for each (if any). */

@@ -70,8 +70,13 @@ export async function validateDefinitions(definitions: Definitions, file: string
     checkAutomation(graph);
     assertUniqueScheduleNames(definitions.schedules);
     const schedules = applyScheduleOverrides(definitions.schedules, config.scheduleOverrides);
-    for (const schedule of schedules) checkSelection(graph, schedule, file);
+    for (const schedule of schedules) checkSelection(graph, `schedule '${schedule.name}'`, schedule.selection, file);
     assertUniqueSensorNames(definitions.sensors);
+    for (const sensor of definitions.sensors) {
+      if (sensor.kind === 'run-status-sensor' && sensor.monitoredSelection !== undefined) {
+        checkSelection(graph, `sensor '${sensor.name}': monitoredSelection`, sensor.monitoredSelection, file);
+      }
+    }
     return Object.freeze({
       file,
       graph,
@@ -134,11 +139,11 @@ function checkAutomation(graph: AssetGraph): void {
   }
 }
 
-function checkSelection(graph: AssetGraph, schedule: ScheduleDefinition, file: string): void {
+function checkSelection(graph: AssetGraph, what: string, selection: string, file: string): void {
   try {
-    select(graph, schedule.selection);
+    select(graph, selection);
   } catch (error) {
-    throw new DefinitionsLoadError({ file }, `schedule '${schedule.name}': ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new DefinitionsLoadError({ file }, `${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 

@@ -94,7 +94,7 @@ export const STRATA_METRICS = {
   strata_loop_errors_total: { type: 'counter', help: 'Background loop iterations that threw, in this process.', labelNames: ['loop'] },
   strata_retention_deleted_total: {
     type: 'counter',
-    help: 'Rows (or bronze partitions) purged by retention, by table (runs, steps, events, ticks, processes, backfills, check_results, automation_results, automation_evaluations, bronze_partitions).',
+    help: 'Rows (or bronze partitions) purged by retention, by table (runs, steps, events, ticks, processes, backfills, check_results, sensor_evaluations, sensor_handled_runs, automation_results, automation_evaluations, bronze_partitions).',
     labelNames: ['table'],
   },
 } as const satisfies Record<string, MetricDefinition>;

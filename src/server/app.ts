@@ -87,7 +87,7 @@ export async function buildApp({ runtime, metrics, security: securityOverrides }
   await registerSecurity(app, security);
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Strata API', version: '1.0.0', description: 'Assets, runs, schedules, backfills and marts of a Strata deployment.' },
+      info: { title: 'Strata API', version: '1.0.0', description: 'Assets, runs, schedules, sensors, backfills and marts of a Strata deployment.' },
       components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'STRATA_ADMIN_TOKEN; required by every mutation' } } },
     },
     transform: jsonSchemaTransform,

@@ -12,6 +12,7 @@ import { RUN_STATUSES, isTerminalRunStatus } from './run-status.js';
 import { automationDb } from './automation-tables.js';
 import { backfillDb } from './backfills.js';
 import { scheduleDb } from './schedule-tables.js';
+import { sensorDb } from './sensor-tables.js';
 import type { Database } from './schema.js';
 
 /** Runs in these statuses are never purged, however old: a worker or the queue still owns them. */
@@ -172,4 +173,55 @@ export async function purgeAutomationBatch(db: Kysely<Database>, cutoff: Date, l
       .executeTakeFirst();
     return { results: Number(results.numDeletedRows), evaluations: Number(evaluations.numDeletedRows) };
   });
+}
+
+/**
+ * Deletes up to `limit` sensor evaluations that started before `cutoff`, never a sensor's latest:
+ * "what did this sensor last decide" survives any retention, as a check's latest result does.
+ */
+export async function purgeSensorEvaluationBatch(db: Kysely<Database>, cutoff: Date, limit: number): Promise<number> {
+  const sdb = sensorDb(db);
+  const result = await sdb
+    .deleteFrom('strata.sensor_evaluations')
+    .where(
+      'id',
+      'in',
+      sdb
+        .selectFrom('strata.sensor_evaluations as old')
+        .select('old.id')
+        .where('old.started_at', '<', cutoff)
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('strata.sensor_evaluations as newer')
+              .select('newer.id')
+              .whereRef('newer.sensor_name', '=', 'old.sensor_name')
+              .whereRef('newer.id', '>', 'old.id'),
+          ),
+        )
+        .orderBy('old.started_at')
+        .limit(limit),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/**
+ * Deletes up to `limit` rows of the run-status sensors' handled set whose run ended before
+ * `cutoff`: far behind any sensor's look-back window, and the runs themselves go at that age.
+ */
+export async function purgeHandledRunBatch(db: Kysely<Database>, cutoff: Date, limit: number): Promise<number> {
+  const sdb = sensorDb(db);
+  const old = await sdb
+    .selectFrom('strata.run_status_sensor_runs')
+    .select(['sensor_name', 'run_id'])
+    .where('run_ended_at', '<', cutoff)
+    .orderBy('run_ended_at')
+    .limit(limit)
+    .execute();
+  if (old.length === 0) return 0;
+  const result = await sdb
+    .deleteFrom('strata.run_status_sensor_runs')
+    .where((eb) => eb(eb.refTuple('sensor_name', 'run_id'), 'in', old.map((row) => eb.tuple(row.sensor_name, row.run_id))))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

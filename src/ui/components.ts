@@ -11,6 +11,7 @@ export function statusTone(status: string): string {
     case 'ok':
     case 'on':
     case 'passed':
+    case 'requested':
       return 'success';
     case 'FAILURE':
     case 'FAILED':
@@ -29,6 +30,7 @@ export function statusTone(status: string): string {
       return 'queued';
     case 'CANCELED':
     case 'SKIPPED':
+    case 'skipped':
     case 'off':
       return 'muted';
     default:

@@ -14,6 +14,7 @@ import { registerServerTiming } from '../server/server-timing.js';
 import { registerBackfillForms } from './forms/backfill-forms.js';
 import { registerRunForms } from './forms/run-forms.js';
 import { registerScheduleForms } from './forms/schedule-forms.js';
+import { registerSensorForms } from './forms/sensor-forms.js';
 import { renderErrorPage } from './layout.js';
 import { FULL_LINEAGE_MAX_ASSETS, lineageLayout } from './lineage/layout.js';
 import { registerAssetPage } from './pages/asset.js';
@@ -24,6 +25,7 @@ import { registerOverviewPage } from './pages/overview.js';
 import { registerRunPage } from './pages/run.js';
 import { registerRunsPage } from './pages/runs.js';
 import { registerSchedulePages } from './pages/schedules.js';
+import { registerSensorPages } from './pages/sensors.js';
 
 export const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
 
@@ -64,8 +66,10 @@ export async function registerUi(ui: FastifyInstance, runtime: Runtime): Promise
   registerRunsPage(ui, runtime);
   registerRunPage(ui, runtime);
   registerSchedulePages(ui, runtime);
+  registerSensorPages(ui, runtime);
   registerBackfillPages(ui, runtime);
   registerRunForms(ui, runtime);
   registerScheduleForms(ui, runtime);
+  registerSensorForms(ui, runtime);
   registerBackfillForms(ui, runtime);
 }

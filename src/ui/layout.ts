@@ -19,6 +19,7 @@ const NAV: readonly { href: string; label: string; testId: string }[] = [
   { href: '/lineage', label: 'Lineage', testId: 'nav-lineage' },
   { href: '/runs', label: 'Runs', testId: 'nav-runs' },
   { href: '/schedules', label: 'Schedules', testId: 'nav-schedules' },
+  { href: '/sensors', label: 'Sensors', testId: 'nav-sensors' },
   { href: '/backfills', label: 'Backfills', testId: 'nav-backfills' },
 ];
 

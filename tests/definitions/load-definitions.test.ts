@@ -188,4 +188,24 @@ export default defineDefinitions({ assets: [a], schedules: [nightly] });
     const fine = project.write('fine.ts', `import { defineAsset, defineDefinitions } from '${STRATA}';\nexport default defineDefinitions({ assets: [${asset('gold/a')}] });\n`);
     expect((await loadError(fine, { STRATA_SCHEDULE_HOURLY_CRON: '0 * * * *' })).message).toMatch(new RegExp(`^${fine}: .*'hourly'`));
   });
+
+  it('names a run-status sensor whose monitoredSelection matches no asset, and two sensors of one name', async () => {
+    const file = project.write(
+      'sensor.ts',
+      `import { defineAsset, defineDefinitions, defineRunStatusSensor } from '${STRATA}';
+const a = ${asset('gold/a')};
+const pager = defineRunStatusSensor({ name: 'pager', on: ['failure'], monitoredSelection: 'gold/missing', handle: () => undefined });
+export default defineDefinitions({ assets: [a], sensors: [pager] });
+`,
+    );
+    expect((await loadError(file)).message).toMatch(new RegExp(`^${file}: sensor 'pager': monitoredSelection: .*gold/missing`));
+    const twice = project.write(
+      'sensors-twice.ts',
+      `import { defineAsset, defineDefinitions, defineSensor } from '${STRATA}';
+const s = defineSensor({ name: 'inbox', evaluate: () => undefined });
+export default defineDefinitions({ assets: [${asset('gold/a')}], sensors: [s, s] });
+`,
+    );
+    expect((await loadError(twice)).message).toMatch(/duplicate sensor name 'inbox'/);
+  });
 });

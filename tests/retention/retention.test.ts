@@ -94,7 +94,20 @@ describeEachBackend('retention', (backend) => {
 
     expect(result.cutoff).toEqual(CUTOFF);
     expect(result.completed).toBe(true);
-    expect(result.deleted).toEqual({ runs: 4, steps: 8, events: 12, ticks: 1, processes: 2, backfills: 1, check_results: 0, automation_results: 0, automation_evaluations: 0, bronze_partitions: 0 });
+    expect(result.deleted).toEqual({
+      runs: 4,
+      steps: 8,
+      events: 12,
+      ticks: 1,
+      processes: 2,
+      backfills: 1,
+      check_results: 0,
+      sensor_evaluations: 0,
+      sensor_handled_runs: 0,
+      automation_results: 0,
+      automation_evaluations: 0,
+      bronze_partitions: 0,
+    });
     expect(await ids(database, 'strata.runs')).toEqual([...Object.values(kept), recentBackfillRun].sort());
     for (const runId of [...Object.values(deleted), emptiedBackfillRun]) {
       expect(await countRows(database, 'strata.steps', `run_id = '${runId}'`)).toBe(0);
@@ -114,7 +127,7 @@ describeEachBackend('retention', (backend) => {
 
     const line = lines.find((candidate) => candidate.msg.startsWith('retention pass'));
     expect(line).toMatchObject({ level: 30, loop: 'retention', cutoff: CUTOFF.toISOString(), bronzeCutoff: 'keep', deleted: result.deleted });
-    expect(line?.msg).toBe('retention pass done: deleted 4 runs, 8 steps, 12 events, 1 ticks, 2 processes, 1 backfills, 0 check_results, 0 automation_results, 0 automation_evaluations, 0 bronze_partitions');
+    expect(line?.msg).toBe('retention pass done: deleted 4 runs, 8 steps, 12 events, 1 ticks, 2 processes, 1 backfills, 0 check_results, 0 sensor_evaluations, 0 sensor_handled_runs, 0 automation_results, 0 automation_evaluations, 0 bronze_partitions');
 
     // A second pass finds nothing left to delete.
     expect((await runRetentionPass(context, POLICY)).deleted.runs).toBe(0);

@@ -15,6 +15,7 @@ import { registerRunActionRoutes } from './run-actions.js';
 import { registerRunStreamRoute } from './run-stream.js';
 import { registerRunRoutes } from './runs.js';
 import { registerScheduleRoutes } from './schedules.js';
+import { registerSensorRoutes } from './sensors.js';
 
 export function registerApiV1(api: FastifyInstance, runtime: Runtime): void {
   registerServerTiming(api);
@@ -24,6 +25,7 @@ export function registerApiV1(api: FastifyInstance, runtime: Runtime): void {
   registerRunStreamRoute(api, runtime);
   registerRunActionRoutes(api, runtime);
   registerScheduleRoutes(api, runtime);
+  registerSensorRoutes(api, runtime);
   registerBackfillRoutes(api, runtime);
   registerMartRoutes(api, runtime);
   registerDriftRoutes(api, runtime);

@@ -12,3 +12,4 @@ export * from './graph.js';
 export * from './marts.js';
 export * from './runs.js';
 export * from './schedules.js';
+export * from './sensors.js';

@@ -13,6 +13,7 @@ import * as m0007 from './0007_run_queue_order.js';
 import * as m0008 from './0008_run_list.js';
 import * as m0009 from './0009_source_rate_limits.js';
 import * as m0010 from './0010_event_triggers.js';
+import * as m0011 from './0011_sensors.js';
 import * as m0012 from './0012_automation.js';
 
 const CORE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -26,6 +27,7 @@ const CORE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0008_run_list': m0008,
   '0009_source_rate_limits': m0009,
   '0010_event_triggers': m0010,
+  '0011_sensors': m0011,
   '0012_automation': m0012,
 });
 

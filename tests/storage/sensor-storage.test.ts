@@ -1,0 +1,140 @@
+/**
+ * The sensor storage contract, on PGlite and Postgres: the claim is a lease (one holder, expires,
+ * bumps the version), the commit is a compare-and-set that stores all or nothing, the switch
+ * records who and when, history pages newest first, and retention keeps each sensor's latest.
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { purgeHandledRunBatch, purgeSensorEvaluationBatch } from '../../src/storage/retention.js';
+import { commitSensorEvaluations, type EvaluationToStore } from '../../src/storage/sensor-commit.js';
+import { listSensorEvaluations, latestSensorEvaluations } from '../../src/storage/sensor-evaluations.js';
+import { claimSensor, effectiveStatus, ensureSensorStates, getSensorState, renewSensorClaim, setSensorStatus } from '../../src/storage/sensor-state.js';
+import { describeEachBackend } from '../helpers/test-backends.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+
+const T0 = new Date('2026-11-23T06:00:00.000Z');
+const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
+const claimInput = (name: string, daemonId: string, seconds: number) => ({
+  name,
+  daemonId,
+  now: at(seconds),
+  intervalMs: 30_000,
+  defaultStatus: 'running' as const,
+  leaseMs: 10_000,
+});
+
+function skipped(seconds: number, reason: string): EvaluationToStore {
+  return { startedAt: at(seconds), endedAt: at(seconds + 0.005), outcome: 'skipped', skipReason: reason, error: null, cursorBefore: null, cursorAfter: null, logs: [], runs: [] };
+}
+
+describeEachBackend('sensor storage', (backend) => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(`sensor_storage_${backend}`, { backend });
+  });
+  afterAll(async () => {
+    await database?.destroy();
+  });
+
+  it('a claim holds until its lease expires; the next claim bumps the version; a stale commit stores nothing', async () => {
+    await ensureSensorStates(database.db, [{ name: 'lease' }], T0);
+    await ensureSensorStates(database.db, [{ name: 'lease', initialCursor: 'ignored: exists' }], T0);
+    const first = await claimSensor(database.db, claimInput('lease', 'a', 0));
+    expect(first).toMatchObject({ claimedBy: 'a', claimExpiresAt: at(10), cursor: null });
+    // Held: nobody else, not even the same daemon, claims it again.
+    expect(await claimSensor(database.db, claimInput('lease', 'b', 9.999))).toBeUndefined();
+    // 'a' was SIGKILLed: its lease runs out and 'b' takes over, with a newer version.
+    const second = await claimSensor(database.db, claimInput('lease', 'b', 10));
+    expect(second?.version).toBe((first?.version ?? 0) + 1);
+    expect(await renewSensorClaim(database.db, first!, at(20))).toBe(false);
+    expect(await renewSensorClaim(database.db, second!, at(20))).toBe(true);
+
+    const stale = await commitSensorEvaluations(database.db, {
+      claimed: first!,
+      daemonId: 'a',
+      cursor: 'from a',
+      evaluatedAt: at(0),
+      evaluations: [
+        {
+          ...skipped(0, 'late'),
+          outcome: 'requested',
+          skipReason: null,
+          runs: [{ runKey: 'k', input: { selection: 'x', trigger: 'sensor', runKey: 'sensor:lease:k' } }],
+        },
+      ],
+    });
+    expect(stale).toEqual({ committed: false, evaluations: [], newRuns: 0 });
+    const fresh = await commitSensorEvaluations(database.db, { claimed: second!, daemonId: 'b', cursor: 'from b', evaluatedAt: at(10), evaluations: [skipped(10, 'ok')] });
+    expect(fresh.committed).toBe(true);
+    const runs = await sql<{ n: number }>`SELECT count(*)::int AS n FROM strata.runs WHERE run_key = 'sensor:lease:k'`.execute(database.db);
+    expect(runs.rows[0]?.n).toBe(0);
+    expect((await listSensorEvaluations(database.db, 'lease', { limit: 10 })).evaluations.map((e) => [e.daemonId, e.skipReason])).toEqual([['b', 'ok']]);
+    expect(await getSensorState(database.db, 'lease')).toMatchObject({ cursor: 'from b', lastEvaluatedAt: at(10), claimedBy: null, claimExpiresAt: null });
+    // Due again only a whole interval after the evaluation started.
+    expect(await claimSensor(database.db, claimInput('lease', 'a', 39.999))).toBeUndefined();
+    expect(await claimSensor(database.db, claimInput('lease', 'a', 40))).toBeDefined();
+  });
+
+  it('two runs of one key in one commit make one run; the second is reported existing', async () => {
+    await ensureSensorStates(database.db, [{ name: 'keys' }], T0);
+    const claimed = await claimSensor(database.db, claimInput('keys', 'a', 0));
+    const input = { selection: 'bronze/raw', trigger: 'sensor' as const, runKey: 'sensor:keys:same' };
+    const result = await commitSensorEvaluations(database.db, {
+      claimed: claimed!,
+      daemonId: 'a',
+      cursor: null,
+      evaluatedAt: at(0),
+      evaluations: [{ ...skipped(0, 'x'), outcome: 'requested', skipReason: null, runs: [{ runKey: 'same', input }, { runKey: 'same', input }, { runKey: null, input: { ...input, runKey: null } }] }],
+    });
+    expect(result.newRuns).toBe(2);
+    const [first, second, third] = result.evaluations[0]?.runRequests ?? [];
+    expect(first).toMatchObject({ runKey: 'same', existed: false });
+    expect(second).toMatchObject({ runKey: 'same', existed: true, runId: first?.runId });
+    expect(third).toMatchObject({ runKey: null, existed: false });
+  });
+
+  it('the switch: off and on, by whom and when; without it the definition decides', async () => {
+    expect(effectiveStatus(undefined, 'stopped')).toBe('stopped');
+    await ensureSensorStates(database.db, [{ name: 'switch' }], T0);
+    expect(effectiveStatus(await getSensorState(database.db, 'switch'), 'running')).toBe('running');
+    expect(await setSensorStatus(database.db, 'switch', 'stopped', 'ui (session)', at(5))).toMatchObject({ status: 'stopped', statusChangedBy: 'ui (session)', statusChangedAt: at(5) });
+    expect(await claimSensor(database.db, claimInput('switch', 'a', 100))).toBeUndefined();
+    // A sensor whose definition says stopped is claimed only once switched on.
+    await setSensorStatus(database.db, 'never_started', 'running', 'cli', at(1));
+    expect(await claimSensor(database.db, { ...claimInput('never_started', 'a', 100), defaultStatus: 'stopped' })).toBeDefined();
+    await ensureSensorStates(database.db, [{ name: 'default_off' }], T0);
+    expect(await claimSensor(database.db, { ...claimInput('default_off', 'a', 100), defaultStatus: 'stopped' })).toBeUndefined();
+  });
+
+  it('history pages newest first; retention keeps each sensor latest and purges the handled set by age', async () => {
+    await ensureSensorStates(database.db, [{ name: 'history' }, { name: 'quiet' }], T0);
+    for (let i = 0; i < 5; i++) {
+      const claimed = await claimSensor(database.db, claimInput('history', 'a', i * 30));
+      await commitSensorEvaluations(database.db, { claimed: claimed!, daemonId: 'a', cursor: null, evaluatedAt: at(i * 30), evaluations: [skipped(i * 30, `#${i}`)] });
+    }
+    const quiet = await claimSensor(database.db, claimInput('quiet', 'a', 0));
+    await commitSensorEvaluations(database.db, {
+      claimed: quiet!,
+      daemonId: 'a',
+      cursor: null,
+      evaluatedAt: at(0),
+      evaluations: [{ ...skipped(0, 'handled'), endedRun: { runId: '00000000-0000-4000-8000-000000000001', endedAt: at(-60), outcome: 'failure', handled: true } }],
+    });
+    const page1 = await listSensorEvaluations(database.db, 'history', { limit: 2 });
+    expect(page1.evaluations.map((e) => e.skipReason)).toEqual(['#4', '#3']);
+    const page2 = await listSensorEvaluations(database.db, 'history', { limit: 2, before: page1.nextBefore });
+    const page3 = await listSensorEvaluations(database.db, 'history', { limit: 2, before: page2.nextBefore });
+    expect([...page2.evaluations, ...page3.evaluations].map((e) => e.skipReason)).toEqual(['#2', '#1', '#0']);
+    expect(page3.nextBefore).toBeUndefined();
+
+    // Everything is older than the cut-off: each sensor keeps its latest only.
+    const cutoff = at(3600);
+    expect(await purgeSensorEvaluationBatch(database.db, cutoff, 2)).toBe(2);
+    expect(await purgeSensorEvaluationBatch(database.db, cutoff, 1000)).toBeGreaterThanOrEqual(2);
+    expect((await listSensorEvaluations(database.db, 'history', { limit: 10 })).evaluations.map((e) => e.skipReason)).toEqual(['#4']);
+    expect((await latestSensorEvaluations(database.db)).get('quiet')?.skipReason).toBe('handled');
+    expect(await purgeHandledRunBatch(database.db, at(-61), 10)).toBe(0);
+    expect(await purgeHandledRunBatch(database.db, cutoff, 10)).toBe(1);
+  });
+});
