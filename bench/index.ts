@@ -10,6 +10,7 @@ import { catalogBench } from './catalog.js';
 import { definitionsBench } from './definitions.js';
 import { runEmbeddedBench } from './embedded.js';
 import { runImportBench } from './import.js';
+import { runInboxBench } from './inbox.js';
 import { runOutageBench } from './database-outage.js';
 import { runLoadBench } from './load.js';
 import { runMarketBench } from './market.js';
@@ -32,6 +33,16 @@ const BENCHES: Readonly<Record<string, Bench>> = {
   automation: automationBench,
   definitions: definitionsBench,
   sensors: sensorsBench,
+  inbox: {
+    summary: 'CSV inbox: file dropped → its import run queued, by a real strata daemon at the default interval',
+    usage: ['inbox [--files N]', '  --files  files timed, one at a time (default 30; at least 20)'].join('\n'),
+    async run(args) {
+      const { values } = parseArgs({ args, options: { files: { type: 'string' } } });
+      const files = positiveInteger('--files', values.files, 30);
+      if (files < 20) throw new Error('--files: at least 20, for a p95');
+      await runInboxBench({ adminUrl: benchAdminUrl(), files });
+    },
+  },
   load: {
     summary: 'silver load: Strata COPY + merge per snapshot vs psql \\copy of the same rows',
     usage: [
