@@ -191,21 +191,44 @@ export async function upsertPartitions(db: Kysely<Database>, partitions: readonl
       changed_at = EXCLUDED.changed_at, evaluation_id = EXCLUDED.evaluation_id`.execute(db);
 }
 
+/** A partition's new result: stored as its current one, and as a row of its history. */
 export interface ResultChange {
   readonly assetKey: string;
   readonly partitionKey: string;
+  readonly condition: string;
   readonly value: boolean;
   readonly reason: string;
+  readonly trueSince: Date | null;
+  /** The run automation requested for it in this evaluation. */
   readonly runId: string | null;
 }
 
-export async function insertResultChanges(db: Kysely<Database>, evaluationId: number, at: Date, changes: readonly ResultChange[]): Promise<void> {
+/**
+ * Stores each changed result twice from one set of parameters: as the partition's current
+ * result (only the result columns; the folded state is upsertPartitions') and as a history
+ * row. Tens of thousands of rows: sending and parsing the arrays is most of the cost, so they
+ * are sent once, and what every row shares (the evaluation, its time) as single values.
+ */
+export async function writeResultChanges(db: Kysely<Database>, evaluationId: number, at: Date, changes: readonly ResultChange[]): Promise<void> {
   if (changes.length === 0) return;
+  const column = <T>(of: (change: ResultChange) => T): T[] => changes.map(of);
   await sql`
-    INSERT INTO strata.automation_results (evaluation_id, asset_key, partition_key, value, reason, run_id, evaluated_at)
-    SELECT ${evaluationId}, r.asset_key, r.partition_key, r.value, r.reason, r.run_id, ${at}
-    FROM unnest(${changes.map((c) => c.assetKey)}::text[], ${changes.map((c) => c.partitionKey)}::text[], ${changes.map((c) => c.value)}::boolean[],
-      ${changes.map((c) => c.reason)}::text[], ${changes.map((c) => c.runId)}::uuid[]) AS r(asset_key, partition_key, value, reason, run_id)`.execute(db);
+    WITH r AS (
+      SELECT * FROM unnest(${column((c) => c.assetKey)}::text[], ${column((c) => c.partitionKey)}::text[], ${column((c) => c.condition)}::text[],
+        ${column((c) => c.value)}::boolean[], ${column((c) => c.reason)}::text[], ${column((c) => iso(c.trueSince))}::timestamptz[], ${column((c) => c.runId)}::uuid[])
+        AS r(asset_key, partition_key, condition, value, reason, true_since, run_id)
+    ), history AS (
+      INSERT INTO strata.automation_results (evaluation_id, asset_key, partition_key, value, reason, run_id, evaluated_at)
+      SELECT ${evaluationId}, asset_key, partition_key, value, reason, run_id, ${at}::timestamptz FROM r
+    )
+    INSERT INTO strata.automation_partitions AS p (asset_key, partition_key, condition, value, reason, true_since, changed_at, evaluation_id, requested_at, requested_run)
+    SELECT asset_key, partition_key, condition, value, reason, true_since, ${at}::timestamptz, ${evaluationId},
+      CASE WHEN run_id IS NULL THEN NULL ELSE ${at}::timestamptz END, run_id
+    FROM r
+    ON CONFLICT (asset_key, partition_key) DO UPDATE SET
+      condition = EXCLUDED.condition, value = EXCLUDED.value, reason = EXCLUDED.reason, true_since = EXCLUDED.true_since,
+      changed_at = EXCLUDED.changed_at, evaluation_id = EXCLUDED.evaluation_id,
+      requested_at = COALESCE(EXCLUDED.requested_at, p.requested_at), requested_run = COALESCE(EXCLUDED.requested_run, p.requested_run)`.execute(db);
 }
 
 /** The automated assets as this evaluation saw them: their condition and latest partition. */

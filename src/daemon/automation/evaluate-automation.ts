@@ -23,7 +23,6 @@ import {
   advanceAutomationCursor,
   deleteAutomationChanges,
   insertEvaluation,
-  insertResultChanges,
   readActiveRunPartitions,
   readAutomatedAssets,
   readAutomationChanges,
@@ -31,6 +30,7 @@ import {
   readRunAssets,
   replaceAutomatedAssets,
   upsertPartitions,
+  writeResultChanges,
   type AutomatedAssetRow,
   type ResultChange,
 } from '../../storage/automation-state.js';
@@ -145,7 +145,7 @@ export async function evaluateAutomation(runtime: Runtime, options: EvaluateAuto
       });
       const written = recordOutcomes(states, outcomes, runOf, evaluationId, now);
       await upsertPartitions(trx, states.changedRows());
-      await insertResultChanges(trx, evaluationId, now, written);
+      await writeResultChanges(trx, evaluationId, now, written);
       if (assetsChanged) await replaceAutomatedAssets(trx, assets, now);
       if (outcomes.length > 0) {
         await insertEvaluation(trx, {
@@ -196,19 +196,20 @@ function recordOutcomes(
     const stored = states.get(outcome.assetKey, outcome.partitionKey);
     const runId = runOf.get(outcome) ?? null;
     const value = outcome.verdict.value;
-    const wasTrue = stored.condition === outcome.condition && stored.value === true;
     const changed = stored.condition !== outcome.condition || stored.value !== value || stored.reason !== outcome.reason || runId !== null;
     if (!changed) continue;
-    states.update(outcome.assetKey, outcome.partitionKey, {
+    const wasTrue = stored.condition === outcome.condition && stored.value === true;
+    const change: ResultChange = {
+      assetKey: outcome.assetKey,
+      partitionKey: outcome.partitionKey,
       condition: outcome.condition,
       value,
       reason: outcome.reason,
       trueSince: value ? (wasTrue ? stored.trueSince : now) : null,
-      changedAt: now,
-      evaluationId,
-      ...(runId === null ? {} : { requestedAt: now, requestedRun: runId }),
-    });
-    written.push({ assetKey: outcome.assetKey, partitionKey: outcome.partitionKey, value, reason: outcome.reason, runId });
+      runId,
+    };
+    states.setResult(stored, change, evaluationId, now);
+    written.push(change);
   }
   return written;
 }

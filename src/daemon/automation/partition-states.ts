@@ -8,7 +8,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { PartitionState } from '../../core/automation/partition-facts.js';
-import { readPartitions, type AutomationChange, type StoredPartition } from '../../storage/automation-state.js';
+import { readPartitions, type AutomationChange, type ResultChange, type StoredPartition } from '../../storage/automation-state.js';
 import type { Database } from '../../storage/schema.js';
 import type { PartitionRef } from './partition-key.js';
 
@@ -76,7 +76,7 @@ export class PartitionStates {
     return this.row(assetKey, partitionKey);
   }
 
-  /** Changes the row and marks it to be written. */
+  /** Changes the row and marks it to be written whole (upsertPartitions). */
   update(assetKey: string, partitionKey: string, change: Partial<StoredPartition>): void {
     const row = this.row(assetKey, partitionKey);
     Object.assign(row, change);
@@ -97,6 +97,21 @@ export class PartitionStates {
     }
   }
 
+  /** Sets the row's current result, which writeResultChanges stores: the row is not marked. */
+  setResult(row: Mutable<PartitionRow>, change: ResultChange, evaluationId: number, now: Date): void {
+    row.condition = change.condition;
+    row.value = change.value;
+    row.reason = change.reason;
+    row.trueSince = change.trueSince;
+    row.changedAt = now;
+    row.evaluationId = evaluationId;
+    if (change.runId !== null) {
+      row.requestedAt = now;
+      row.requestedRun = change.runId;
+    }
+  }
+
+  /** Rows whose folded state changed. */
   changedRows(): StoredPartition[] {
     return this.changed;
   }
