@@ -104,9 +104,12 @@ export async function evaluateAutomation(runtime: Runtime, options: EvaluateAuto
         byPartition.set(asset?.partitions === undefined ? '' : active.partitionKey, active.runId);
       }
       const states = new PartitionStates(trx, inProgress, options.memory?.take(cursor));
+      // Starting from nothing, everything the evaluation may read is loaded in one query up
+      // front; from kept rows (usually all it needs), only the folded ones here and whatever
+      // is still missing asset by asset as the evaluation reaches it.
       await states.ensure([
         ...changes.flatMap((change): PartitionRef[] => (change.assetKey === null ? [] : [[change.assetKey, change.partitionKey]])),
-        ...partitionsToLoad(scope, dirty, now),
+        ...(states.size > 0 ? [] : partitionsToLoad(scope, dirty, now)),
       ]);
       for (const change of changes) states.fold(change);
       evaluating = performance.now();

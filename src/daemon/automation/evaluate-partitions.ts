@@ -85,15 +85,13 @@ export async function evaluatePartitions(input: EvaluatePartitionsInput): Promis
       now,
       partitionAt: partitionOf,
     });
-    const base = { assetKey: entry.asset.key, partitionKey: key, condition: entry.condition.label, verdict };
-    if (!verdict.value) return { ...base, reason: verdict.reason, request: false };
-    if (own.inProgressRun !== null) {
-      return { ...base, reason: `${verdict.reason}; not requested: this partition is in progress (${runText(own.inProgressRun)})`, request: false };
-    }
+    const outcome = (reason: string, request: boolean): PartitionOutcome => ({ assetKey: entry.asset.key, partitionKey: key, condition: entry.condition.label, verdict, reason, request });
+    if (!verdict.value) return outcome(verdict.reason, false);
+    if (own.inProgressRun !== null) return outcome(`${verdict.reason}; not requested: this partition is in progress (${runText(own.inProgressRun)})`, false);
     if (alreadyRequested(own, entry.condition.label)) {
-      return { ...base, reason: `${verdict.reason}; already requested at ${timeText(own.requestedAt as Date)} (${runText(own.requestedRun)}) since it became true`, request: false };
+      return outcome(`${verdict.reason}; already requested at ${timeText(own.requestedAt as Date)} (${runText(own.requestedRun)}) since it became true`, false);
     }
-    return { ...base, reason: verdict.reason, request: true };
+    return outcome(verdict.reason, true);
   }
 }
 
