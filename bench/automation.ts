@@ -11,7 +11,9 @@
  *   eager; the stored state has every partition materialized, then every source partition is
  *   materialized again (a backfill of the sources: 2,000 changes). The evaluation folds them,
  *   evaluates all 48,000 automated partitions, and requests 100 runs (one per partition key,
- *   480 assets each). Measured at an empty history, then again after seeding 1,000,000 runs
+ *   480 assets each). Then the steady case: 100 ended runs make every automated partition
+ *   evaluated again with nothing changed, by the same evaluator (its PartitionMemory is valid)
+ *   and by a fresh one (cold). Measured at an empty history, then again after seeding 1,000,000 runs
  *   (with their run_assets and 2,000,000 events) with generate_series; the seeding time is shown.
  *
  *   npm run bench -- automation [--changes 60] [--rounds 3] [--runs 1000000] [--no-write]
@@ -40,10 +42,12 @@ const INTRO = `# Automation bench
 - **latency**: upstream materialization committed → eager downstream run committed, through
   the real automation loop woken by LISTEN/NOTIFY only (fallback interval one hour); the
   upstream run ends right after its step, as the executor does. Goal p95 < 1 s.
-- **evaluation**: one evaluation of 500 assets × 100 partitions (480 eager; every source
-  partition re-materialized: 2,000 changes folded, 48,000 partitions evaluated, 100 runs of
-  480 assets requested, all in one transaction), at an empty history and at 1,000,000 runs.
-  Goal < 1 s, flat in history.
+- **evaluation**: one evaluation of 500 assets × 100 partitions (480 eager), at an empty
+  history and at 1,000,000 runs. Goal < 1 s, flat in history. **steady**: 100 ended runs make
+  all 48,000 automated partitions evaluated, nothing changes; by the daemon that made the
+  previous evaluation (it works from the partition rows it kept) and **cold** (another daemon:
+  it reads them all). **everything changes**: every source partition re-materialized (2,000
+  changes folded, 48,000 results change, 100 runs of 480 assets requested, one transaction).
 - **Machine**: 2 shared, noisy cores; Node 20; Postgres on the same machine.`;
 
 const ready = async () => ({ value: {} });
