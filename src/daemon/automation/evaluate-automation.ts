@@ -15,8 +15,9 @@
  *   one) was not in the snapshot, is still in the table, and is folded next time.
  *
  * Its cost follows what changed and what is running, not history: it reads the feed (drained,
- * so small), the stored rows of the partitions concerned (by primary key) and the active runs
- * (the queue's status index); it writes only partitions whose state or result changed.
+ * so small), the stored rows of the partitions concerned (by primary key; a daemon whose own
+ * commit was the last one already holds them, partition-memory.ts) and the active runs (the
+ * queue's status index); it writes only partitions whose state or result changed.
  */
 import type { Runtime } from '../../runtime.js';
 import {
