@@ -2,7 +2,7 @@
  * What the automation evaluator reads and writes (migration 0012). Reads are bounded by what
  * changed (the drained change feed, the partitions it touches) and by what is running now
  * (the queue's status index): never by the size of run or event history. Bulk reads and
- * writes pass their rows as one jsonb parameter, the same SQL on Postgres and PGlite.
+ * writes pass one array per column (unnest), the same SQL on Postgres and PGlite.
  */
 import { type Kysely, sql } from 'kysely';
 import { automationDb, type AutomationChangeKind } from './automation-tables.js';
@@ -64,14 +64,14 @@ export async function readAutomationChanges(db: Kysely<Database>, limit: number)
   return rows.map((row) => ({ id: Number(row.id), kind: row.kind, assetKey: row.asset_key, partitionKey: row.partition_key, runId: row.run_id, at: row.at }));
 }
 
-/** The assets each run selected (`run_assets`), for the runs that queued or ended. */
+/** The assets each run selected (`run_assets`), for the runs that queued or ended: one row per run. */
 export async function readRunAssets(db: Kysely<Database>, runIds: readonly string[]): Promise<Map<string, string[]>> {
   const byRun = new Map<string, string[]>();
   if (runIds.length === 0) return byRun;
-  const rows = await sql<{ run_id: string; asset_key: string }>`
-    SELECT run_id, asset_key FROM strata.run_assets
-    WHERE run_id IN (SELECT value::uuid FROM jsonb_array_elements_text(${JSON.stringify([...new Set(runIds)])}::jsonb))`.execute(db);
-  for (const row of rows.rows) byRun.set(row.run_id, [...(byRun.get(row.run_id) ?? []), row.asset_key]);
+  const rows = await sql<{ run_id: string; asset_keys: string[] }>`
+    SELECT run_id, array_agg(asset_key) AS asset_keys FROM strata.run_assets
+    WHERE run_id = ANY(${[...new Set(runIds)]}::uuid[]) GROUP BY run_id`.execute(db);
+  for (const row of rows.rows) byRun.set(row.run_id, row.asset_keys);
   return byRun;
 }
 
@@ -90,59 +90,58 @@ export async function readAutomatedAssets(db: Kysely<Database>): Promise<Map<str
   return new Map(rows.map((row) => [row.asset_key, { assetKey: row.asset_key, condition: row.condition, latestPartition: row.latest_partition }]));
 }
 
+/** Times come as epoch milliseconds: a number makes a Date far faster than a timestamp's text. */
 interface PartitionRow {
   asset_key: string;
   partition_key: string;
-  materialized_at: Date | null;
+  materialized_at: number | null;
   materialized_run: string | null;
-  failed_at: Date | null;
+  failed_at: number | null;
   failed_run: string | null;
-  requested_at: Date | null;
+  requested_at: number | null;
   requested_run: string | null;
   condition: string | null;
   value: boolean | null;
   reason: string | null;
-  true_since: Date | null;
-  changed_at: Date | null;
+  true_since: number | null;
+  changed_at: number | null;
   evaluation_id: number | string | null;
 }
 
-export function toStoredPartition(row: PartitionRow): StoredPartition {
+const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+
+function toStoredPartition(row: PartitionRow): StoredPartition {
   return {
     assetKey: row.asset_key,
     partitionKey: row.partition_key,
-    materializedAt: row.materialized_at,
+    materializedAt: date(row.materialized_at),
     materializedRun: row.materialized_run,
-    failedAt: row.failed_at,
+    failedAt: date(row.failed_at),
     failedRun: row.failed_run,
-    requestedAt: row.requested_at,
+    requestedAt: date(row.requested_at),
     requestedRun: row.requested_run,
     condition: row.condition,
     value: row.value,
     reason: row.reason,
-    trueSince: row.true_since,
-    changedAt: row.changed_at,
+    trueSince: date(row.true_since),
+    changedAt: date(row.changed_at),
     evaluationId: row.evaluation_id === null ? null : Number(row.evaluation_id),
   };
 }
 
-/**
- * The stored rows of the given asset partitions (those never seen have none). The keys go
- * grouped by asset (one JSON object per asset with its partition keys), so 50,000 partitions
- * of 500 assets are 500 index probes' worth of parameters, not 50,000 objects.
- */
+/** The stored rows of the given asset partitions (those never seen have none), by primary key. */
 export async function readPartitions(db: Kysely<Database>, keys: readonly (readonly [string, string])[]): Promise<StoredPartition[]> {
   if (keys.length === 0) return [];
-  const byAsset = new Map<string, string[]>();
-  for (const [assetKey, partitionKey] of keys) {
-    const partitions = byAsset.get(assetKey);
-    if (partitions === undefined) byAsset.set(assetKey, [partitionKey]);
-    else partitions.push(partitionKey);
-  }
-  const groups = JSON.stringify([...byAsset].map(([a, ps]) => ({ a, ps })));
   const rows = await sql<PartitionRow>`
-    SELECT p.* FROM jsonb_to_recordset(${groups}::jsonb) AS k(a text, ps jsonb)
-    JOIN strata.automation_partitions p ON p.asset_key = k.a AND p.partition_key IN (SELECT jsonb_array_elements_text(k.ps))`.execute(db);
+    SELECT p.asset_key, p.partition_key,
+      (extract(epoch FROM p.materialized_at) * 1000)::float8 AS materialized_at, p.materialized_run,
+      (extract(epoch FROM p.failed_at) * 1000)::float8 AS failed_at, p.failed_run,
+      (extract(epoch FROM p.requested_at) * 1000)::float8 AS requested_at, p.requested_run,
+      p.condition, p.value, p.reason,
+      (extract(epoch FROM p.true_since) * 1000)::float8 AS true_since,
+      (extract(epoch FROM p.changed_at) * 1000)::float8 AS changed_at, p.evaluation_id
+    FROM unnest(${keys.map((key) => key[0])}::text[], ${keys.map((key) => key[1])}::text[]) AS k(asset_key, partition_key)
+    JOIN strata.automation_partitions p ON p.asset_key = k.asset_key AND p.partition_key = k.partition_key`.execute(db);
   return rows.rows.map(toStoredPartition);
 }
 
@@ -163,36 +162,27 @@ export async function advanceAutomationCursor(db: Kysely<Database>, expected: nu
 
 export async function deleteAutomationChanges(db: Kysely<Database>, ids: readonly number[]): Promise<void> {
   if (ids.length === 0) return;
-  await sql`DELETE FROM strata.automation_changes WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`.execute(db);
+  await sql`DELETE FROM strata.automation_changes WHERE id = ANY(${ids}::bigint[])`.execute(db);
 }
 
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
 
-/** Writes whole rows (the evaluator holds the cursor, so nobody else writes them meanwhile). */
+/**
+ * Writes whole rows (the evaluator holds the cursor, so nobody else writes them meanwhile),
+ * one array per column: tens of thousands of rows are one statement with 14 parameters.
+ */
 export async function upsertPartitions(db: Kysely<Database>, partitions: readonly StoredPartition[]): Promise<void> {
   if (partitions.length === 0) return;
-  const rows = partitions.map((p) => ({
-    asset_key: p.assetKey,
-    partition_key: p.partitionKey,
-    materialized_at: iso(p.materializedAt),
-    materialized_run: p.materializedRun,
-    failed_at: iso(p.failedAt),
-    failed_run: p.failedRun,
-    requested_at: iso(p.requestedAt),
-    requested_run: p.requestedRun,
-    condition: p.condition,
-    value: p.value,
-    reason: p.reason,
-    true_since: iso(p.trueSince),
-    changed_at: iso(p.changedAt),
-    evaluation_id: p.evaluationId,
-  }));
+  const column = <T>(of: (p: StoredPartition) => T): T[] => partitions.map(of);
   await sql`
     INSERT INTO strata.automation_partitions
-    SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(
-      asset_key text, partition_key text, materialized_at timestamptz, materialized_run uuid, failed_at timestamptz, failed_run uuid,
-      requested_at timestamptz, requested_run uuid, condition text, value boolean, reason text, true_since timestamptz,
-      changed_at timestamptz, evaluation_id bigint)
+    SELECT * FROM unnest(
+      ${column((p) => p.assetKey)}::text[], ${column((p) => p.partitionKey)}::text[],
+      ${column((p) => iso(p.materializedAt))}::timestamptz[], ${column((p) => p.materializedRun)}::uuid[],
+      ${column((p) => iso(p.failedAt))}::timestamptz[], ${column((p) => p.failedRun)}::uuid[],
+      ${column((p) => iso(p.requestedAt))}::timestamptz[], ${column((p) => p.requestedRun)}::uuid[],
+      ${column((p) => p.condition)}::text[], ${column((p) => p.value)}::boolean[], ${column((p) => p.reason)}::text[],
+      ${column((p) => iso(p.trueSince))}::timestamptz[], ${column((p) => iso(p.changedAt))}::timestamptz[], ${column((p) => p.evaluationId)}::bigint[])
     ON CONFLICT (asset_key, partition_key) DO UPDATE SET
       materialized_at = EXCLUDED.materialized_at, materialized_run = EXCLUDED.materialized_run,
       failed_at = EXCLUDED.failed_at, failed_run = EXCLUDED.failed_run,
@@ -201,21 +191,44 @@ export async function upsertPartitions(db: Kysely<Database>, partitions: readonl
       changed_at = EXCLUDED.changed_at, evaluation_id = EXCLUDED.evaluation_id`.execute(db);
 }
 
+/** A partition's new result: stored as its current one, and as a row of its history. */
 export interface ResultChange {
   readonly assetKey: string;
   readonly partitionKey: string;
+  readonly condition: string;
   readonly value: boolean;
   readonly reason: string;
+  readonly trueSince: Date | null;
+  /** The run automation requested for it in this evaluation. */
   readonly runId: string | null;
 }
 
-export async function insertResultChanges(db: Kysely<Database>, evaluationId: number, at: Date, changes: readonly ResultChange[]): Promise<void> {
+/**
+ * Stores each changed result twice from one set of parameters: as the partition's current
+ * result (only the result columns; the folded state is upsertPartitions') and as a history
+ * row. Tens of thousands of rows: sending and parsing the arrays is most of the cost, so they
+ * are sent once, and what every row shares (the evaluation, its time) as single values.
+ */
+export async function writeResultChanges(db: Kysely<Database>, evaluationId: number, at: Date, changes: readonly ResultChange[]): Promise<void> {
   if (changes.length === 0) return;
-  const rows = changes.map((c) => ({ asset_key: c.assetKey, partition_key: c.partitionKey, value: c.value, reason: c.reason, run_id: c.runId }));
+  const column = <T>(of: (change: ResultChange) => T): T[] => changes.map(of);
   await sql`
-    INSERT INTO strata.automation_results (evaluation_id, asset_key, partition_key, value, reason, run_id, evaluated_at)
-    SELECT ${evaluationId}, r.asset_key, r.partition_key, r.value, r.reason, r.run_id, ${at}
-    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(asset_key text, partition_key text, value boolean, reason text, run_id uuid)`.execute(db);
+    WITH r AS (
+      SELECT * FROM unnest(${column((c) => c.assetKey)}::text[], ${column((c) => c.partitionKey)}::text[], ${column((c) => c.condition)}::text[],
+        ${column((c) => c.value)}::boolean[], ${column((c) => c.reason)}::text[], ${column((c) => iso(c.trueSince))}::timestamptz[], ${column((c) => c.runId)}::uuid[])
+        AS r(asset_key, partition_key, condition, value, reason, true_since, run_id)
+    ), history AS (
+      INSERT INTO strata.automation_results (evaluation_id, asset_key, partition_key, value, reason, run_id, evaluated_at)
+      SELECT ${evaluationId}, asset_key, partition_key, value, reason, run_id, ${at}::timestamptz FROM r
+    )
+    INSERT INTO strata.automation_partitions AS p (asset_key, partition_key, condition, value, reason, true_since, changed_at, evaluation_id, requested_at, requested_run)
+    SELECT asset_key, partition_key, condition, value, reason, true_since, ${at}::timestamptz, ${evaluationId},
+      CASE WHEN run_id IS NULL THEN NULL ELSE ${at}::timestamptz END, run_id
+    FROM r
+    ON CONFLICT (asset_key, partition_key) DO UPDATE SET
+      condition = EXCLUDED.condition, value = EXCLUDED.value, reason = EXCLUDED.reason, true_since = EXCLUDED.true_since,
+      changed_at = EXCLUDED.changed_at, evaluation_id = EXCLUDED.evaluation_id,
+      requested_at = COALESCE(EXCLUDED.requested_at, p.requested_at), requested_run = COALESCE(EXCLUDED.requested_run, p.requested_run)`.execute(db);
 }
 
 /** The automated assets as this evaluation saw them: their condition and latest partition. */

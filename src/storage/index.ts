@@ -9,6 +9,7 @@ export { coreMigrationProvider } from './migrations/index.js';
 export { RunStorage } from './run-storage.js';
 export {
   createRun,
+  createRuns,
   getRun,
   listRuns,
   setRunStatus,

@@ -1,5 +1,6 @@
 /** Runs: create (idempotent per run_key), read, list newest first, and status changes. */
-import type { Kysely, Selectable } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { RunStatus, RunTrigger } from '../core/types.js';
 import { ValidationError } from '../core/errors.js';
 import { IllegalRunTransitionError, RunNotFoundError } from './errors.js';
@@ -110,6 +111,67 @@ export async function createRun(db: Kysely<Database>, input: CreateRunInput): Pr
   const existing = await db.selectFrom('strata.runs').selectAll().where('run_key', '=', input.runKey ?? null).executeTakeFirst();
   if (existing === undefined) throw new Error(`createRun: run_key ${input.runKey} conflicted but no run has it`);
   return toRun(existing);
+}
+
+/**
+ * Creates several QUEUED runs with their run_assets rows in two statements, whatever their
+ * number of assets: one automation evaluation may request 100 runs of 480 assets each, which
+ * one createRun at a time would make 200 round trips. Like createRun, a run whose `runKey`
+ * exists already is returned as it was. Returns the runs in the order of `inputs`.
+ */
+export async function createRuns(db: Kysely<Database>, inputs: readonly (CreateRunInput & { readonly assetKeys: readonly string[] })[]): Promise<Run[]> {
+  if (inputs.length === 0) return [];
+  if (!db.isTransaction) return db.transaction().execute((trx) => createRuns(trx, inputs));
+  const ids = inputs.map(() => randomUUID());
+  const inserted = await db
+    .insertInto('strata.runs')
+    .values(
+      inputs.map((input, i) => ({
+        id: ids[i] as string,
+        selection: input.selection,
+        partition_key: input.partitionKey ?? null,
+        trigger: input.trigger,
+        tags: JSON.stringify(input.tags ?? {}),
+        run_key: input.runKey ?? null,
+        max_retries: input.maxRetries ?? 0,
+        priority: input.priority ?? 0,
+        parent_run_id: input.parentRunId ?? null,
+        attempt: input.attempt ?? 1,
+        pools: [...(input.pools ?? [])],
+        skip_steps: [...(input.skipSteps ?? [])],
+      })),
+    )
+    .onConflict((oc) => oc.column('run_key').doNothing())
+    .returningAll()
+    .execute();
+  const byId = new Map(inserted.map((row) => [row.id, toRun(row)]));
+  const runIds: string[] = [];
+  const assetKeys: string[] = [];
+  inputs.forEach((input, i) => {
+    if (!byId.has(ids[i] as string)) return;
+    for (const key of new Set(input.assetKeys)) {
+      runIds.push(ids[i] as string);
+      assetKeys.push(key);
+    }
+  });
+  if (assetKeys.length > 0) {
+    await sql`
+      INSERT INTO strata.run_assets (run_id, asset_key, created_at)
+      SELECT a.run_id, a.asset_key, r.created_at
+      FROM unnest(${runIds}::uuid[], ${assetKeys}::text[]) AS a(run_id, asset_key) JOIN strata.runs r ON r.id = a.run_id`.execute(db);
+  }
+  const conflicted = inputs.filter((_, i) => !byId.has(ids[i] as string)).map((input) => input.runKey ?? null);
+  const existing = new Map<string, Run>();
+  if (conflicted.length > 0) {
+    const keys = conflicted.filter((key): key is string => key !== null);
+    const rows = keys.length === 0 ? [] : await db.selectFrom('strata.runs').selectAll().where('run_key', 'in', keys).execute();
+    for (const row of rows) existing.set(row.run_key as string, toRun(row));
+  }
+  return inputs.map((input, i) => {
+    const run = byId.get(ids[i] as string) ?? existing.get(input.runKey ?? '');
+    if (run === undefined) throw new Error(`createRuns: run_key ${input.runKey} conflicted but no run has it`);
+    return run;
+  });
 }
 
 async function recordRunAssets(trx: Kysely<Database>, run: Run, input: CreateRunInput): Promise<void> {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/core/types.js';
-import { IllegalRunTransitionError, RunNotFoundError, RunStorage } from '../../src/storage/index.js';
+import { createRuns, IllegalRunTransitionError, RunNotFoundError, RunStorage } from '../../src/storage/index.js';
 import { describeEachBackend } from '../helpers/test-backends.js';
 import { type TestDatabase, createTestDatabase } from '../helpers/test-database.js';
 
@@ -144,6 +144,31 @@ describeEachBackend('run storage contract', (backend) => {
     expect(again).toEqual(runs[0]);
     const count = await database.db.selectFrom('strata.runs').select((eb) => eb.fn.countAll<number>().as('n')).where('run_key', '=', input.runKey).executeTakeFirstOrThrow();
     expect(count.n).toBe(1);
+  });
+
+  it('createRuns stores several runs with their run_assets, in order; an existing run_key returns that run', async () => {
+    const existing = await storage.createRun({ selection: 'x/old', trigger: 'schedule', runKey: `batch:${backend}:old`, assetKeys: ['x/old'] });
+    const runs = await createRuns(database.db, [
+      { selection: 'x/a,x/b', partitionKey: '2026-11-23T00:00Z', trigger: 'schedule', runKey: `batch:${backend}:1`, assetKeys: ['x/a', 'x/b', 'x/a'] },
+      { selection: 'ignored', trigger: 'schedule', runKey: `batch:${backend}:old`, assetKeys: ['x/ignored'] },
+      { selection: 'x/c', partitionKey: '2026-11-23T06:00Z', trigger: 'schedule', tags: { why: 'test' }, pools: ['api'], assetKeys: ['x/c'] },
+    ]);
+    expect(runs.map((run) => run.selection)).toEqual(['x/a,x/b', 'x/old', 'x/c']);
+    expect(runs[1]).toEqual(existing);
+    expect(runs[2]).toMatchObject({ status: 'QUEUED', partitionKey: '2026-11-23T06:00Z', tags: { why: 'test' }, pools: ['api'], runKey: null });
+    const assets = await database.db
+      .selectFrom('strata.run_assets')
+      .select(['run_id', 'asset_key', 'created_at'])
+      .where('run_id', 'in', runs.map((run) => run.id))
+      .orderBy('asset_key')
+      .execute();
+    expect(assets.map((row) => [row.run_id, row.asset_key])).toEqual([
+      [runs[0]?.id, 'x/a'],
+      [runs[0]?.id, 'x/b'],
+      [runs[2]?.id, 'x/c'],
+      [existing.id, 'x/old'],
+    ]);
+    expect(assets[0]?.created_at).toEqual(runs[0]?.createdAt);
   });
 
   it('pages runs newest first with no gaps or duplicates, also while runs are added', async () => {

@@ -42,10 +42,11 @@ export function evaluateCondition(condition: AutomationCondition, facts: Partiti
   }
 }
 
-function latest(...times: (Date | null)[]): Date | null {
-  let best: Date | null = null;
-  for (const time of times) if (time !== null && (best === null || time.getTime() > best.getTime())) best = time;
-  return best;
+/** The later of two times (null: none). Loops, not arrays: this runs for every evaluated partition. */
+function later(a: Date | null, b: Date | null): Date | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return b.getTime() > a.getTime() ? b : a;
 }
 
 function upstreamName(upstream: UpstreamPartition, facts: PartitionFacts): string {
@@ -54,29 +55,39 @@ function upstreamName(upstream: UpstreamPartition, facts: PartitionFacts): strin
 
 /** Why an upstream partition holds this one back, or undefined when it does not. */
 function blockerOf(upstream: UpstreamPartition, facts: PartitionFacts): string | undefined {
-  const name = upstreamName(upstream, facts);
   const { state } = upstream;
-  if (upstream.requestedNow === 'other_run') return `waiting: ${name} is requested in this evaluation (its own run)`;
+  if (upstream.requestedNow === 'other_run') return `waiting: ${upstreamName(upstream, facts)} is requested in this evaluation (its own run)`;
   if (upstream.requestedNow === 'same_run') return undefined;
-  if (state.inProgressRun !== null) return `waiting: ${name} in progress (${runText(state.inProgressRun)})`;
-  if (hasFailed(state)) return `waiting: ${name} failed at ${timeText(state.failedAt as Date)} (${runText(state.failedRun)})`;
-  if (state.materializedAt === null && !upstream.allowMissing) return `waiting: ${name} never materialized`;
+  if (state.inProgressRun !== null) return `waiting: ${upstreamName(upstream, facts)} in progress (${runText(state.inProgressRun)})`;
+  if (hasFailed(state)) return `waiting: ${upstreamName(upstream, facts)} failed at ${timeText(state.failedAt as Date)} (${runText(state.failedRun)})`;
+  if (state.materializedAt === null && !upstream.allowMissing) return `waiting: ${upstreamName(upstream, facts)} never materialized`;
   return undefined;
 }
 
 function eager(facts: PartitionFacts): Verdict {
   if (!facts.hasDeps) return no('no upstream assets, so no upstream update can make eager() true');
   const { own } = facts;
-  const handled = latest(own.materializedAt, own.requestedAt);
-  const isNewer = (at: Date | null): at is Date => at !== null && (handled === null || at.getTime() > handled.getTime());
-  const updated = facts.upstream.filter((upstream) => upstream.requestedNow !== undefined || isNewer(upstream.state.materializedAt));
+  const handled = later(own.materializedAt, own.requestedAt);
+  const handledMs = handled === null ? -Infinity : handled.getTime();
+  const updated: UpstreamPartition[] = [];
+  for (const upstream of facts.upstream) {
+    const at = upstream.state.materializedAt;
+    if (upstream.requestedNow !== undefined || (at !== null && at.getTime() > handledMs)) updated.push(upstream);
+  }
   if (updated.length === 0) return no(noUpdateReason(facts, handled));
   if (own.inProgressRun !== null) return no(`waiting: this partition is in progress (${runText(own.inProgressRun)})`);
   for (const upstream of facts.upstream) {
     const blocker = blockerOf(upstream, facts);
     if (blocker !== undefined) return no(blocker);
   }
-  const newestUpdate = updated.some((upstream) => upstream.requestedNow !== undefined) ? null : latest(...updated.map((upstream) => upstream.state.materializedAt));
+  let newestUpdate: Date | null = null;
+  for (const upstream of updated) {
+    if (upstream.requestedNow !== undefined) {
+      newestUpdate = null;
+      break;
+    }
+    newestUpdate = later(newestUpdate, upstream.state.materializedAt);
+  }
   if (hasFailed(own) && newestUpdate !== null && (own.failedAt as Date).getTime() >= newestUpdate.getTime()) {
     return no(`waiting: this partition failed at ${timeText(own.failedAt as Date)} (${runText(own.failedRun)}) after its upstream updated; the next upstream update (or a manual run) tries again`);
   }
@@ -91,7 +102,8 @@ function eager(facts: PartitionFacts): Verdict {
 
 function noUpdateReason(facts: PartitionFacts, handled: Date | null): string {
   const { own } = facts;
-  const newest = latest(...facts.upstream.map((upstream) => upstream.state.materializedAt));
+  let newest: Date | null = null;
+  for (const upstream of facts.upstream) newest = later(newest, upstream.state.materializedAt);
   if (newest === null) return 'no upstream update: no upstream partition it reads was ever materialized';
   const since =
     own.requestedAt !== null && handled === own.requestedAt

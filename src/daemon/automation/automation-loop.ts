@@ -18,6 +18,7 @@ import { listenForNotifications } from '../notification-listener.js';
 import { onQueueChanged } from '../queue-signals.js';
 import { evaluateAutomation, type AutomationEvaluation } from './evaluate-automation.js';
 import { watchChangeFeed } from './feed-watch.js';
+import { PartitionMemory } from './partition-memory.js';
 
 /** The loop name in `strata.processes` and in logs. */
 export const AUTOMATION_LOOP = 'automation';
@@ -46,6 +47,7 @@ export async function startAutomationLoop(runtime: Runtime, options: AutomationL
   const { database, clock, logger } = runtime;
   const log = logger.child({ loop: AUTOMATION_LOOP });
   let cronTimer: NodeJS.Timeout | undefined;
+  const memory = new PartitionMemory();
 
   const armCronTimer = (): void => {
     if (cronTimer !== undefined) clearTimeout(cronTimer);
@@ -73,7 +75,7 @@ export async function startAutomationLoop(runtime: Runtime, options: AutomationL
     ...(options.processId === undefined ? {} : { report: loopReporter(database, options.processId, AUTOMATION_LOOP, clock) }),
     iteration: async () => {
       for (let round = 0; round < MAX_ROUNDS_PER_WAKE; round++) {
-        const evaluation = await evaluateAutomation(runtime, options.processId === undefined ? {} : { processId: options.processId });
+        const evaluation = await evaluateAutomation(runtime, { memory, ...(options.processId === undefined ? {} : { processId: options.processId }) });
         if (evaluation.runIds.length > 0) {
           log.info({ evaluation: evaluation.evaluationId, runs: evaluation.runIds, partitions: evaluation.partitionsEvaluated }, 'automation requested runs');
         }

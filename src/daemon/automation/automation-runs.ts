@@ -13,7 +13,7 @@ import type { PartitionOutcome } from './evaluate-partitions.js';
 export interface PlannedRun {
   readonly partitionKey: string;
   readonly outcomes: readonly PartitionOutcome[];
-  readonly input: CreateRunInput;
+  readonly input: CreateRunInput & { readonly assetKeys: readonly string[] };
 }
 
 export interface RunPlan {
@@ -44,7 +44,7 @@ export function planAutomationRuns(runtime: Runtime, outcomes: readonly Partitio
         tags: { automation_evaluation: String(evaluationId) },
         runKey: automationRunKey(evaluationId, partitionKey),
       });
-      runs.push({ partitionKey, outcomes: group, input });
+      runs.push({ partitionKey, outcomes: group, input: { ...input, assetKeys: input.assetKeys ?? [] } });
     } catch (error) {
       const why = describeError(error);
       refused.push(...group.map((outcome) => ({ original: outcome, refused: { ...outcome, request: false, reason: `${outcome.reason}; no run requested: ${why}` } })));

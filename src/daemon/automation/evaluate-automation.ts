@@ -15,15 +15,15 @@
  *   one) was not in the snapshot, is still in the table, and is folded next time.
  *
  * Its cost follows what changed and what is running, not history: it reads the feed (drained,
- * so small), the stored rows of the partitions concerned (by primary key) and the active runs
- * (the queue's status index); it writes only partitions whose state or result changed.
+ * so small), the stored rows of the partitions concerned (by primary key; a daemon whose own
+ * commit was the last one already holds them, partition-memory.ts) and the active runs (the
+ * queue's status index); it writes only partitions whose state or result changed.
  */
 import type { Runtime } from '../../runtime.js';
 import {
   advanceAutomationCursor,
   deleteAutomationChanges,
   insertEvaluation,
-  insertResultChanges,
   readActiveRunPartitions,
   readAutomatedAssets,
   readAutomationChanges,
@@ -31,16 +31,18 @@ import {
   readRunAssets,
   replaceAutomatedAssets,
   upsertPartitions,
+  writeResultChanges,
   type AutomatedAssetRow,
   type ResultChange,
 } from '../../storage/automation-state.js';
-import { createRun } from '../../storage/index.js';
+import { createRuns } from '../../storage/index.js';
 import { announceQueueChanged } from '../queue-signals.js';
 import { automationScope, type AutomationScope } from './automated-assets.js';
 import { planAutomationRuns } from './automation-runs.js';
 import { dirtyPartitions } from './dirty-partitions.js';
 import { evaluatePartitions, partitionsToLoad, type PartitionOutcome } from './evaluate-partitions.js';
 import type { PartitionRef } from './partition-key.js';
+import type { PartitionMemory } from './partition-memory.js';
 import { PartitionStates } from './partition-states.js';
 
 /** Changes folded per evaluation at most; a longer backlog is worked off in several. */
@@ -55,6 +57,8 @@ export interface AutomationEvaluation {
   readonly partitionsChanged: number;
   readonly runIds: readonly string[];
   readonly durationMs: number;
+  /** Where durationMs went: the snapshot's reads, the evaluation in memory, the write transaction. */
+  readonly phasesMs: { readonly read: number; readonly evaluate: number; readonly write: number };
   /** The change batch was full: evaluate again at once. */
   readonly moreChanges: boolean;
 }
@@ -63,6 +67,11 @@ export interface EvaluateAutomationOptions {
   /** The daemon's row in `strata.processes`, stored with the evaluation. */
   readonly processId?: string;
   readonly maxChanges?: number;
+  /**
+   * The daemon's rows from its previous evaluation (partition-memory.ts): used while no other
+   * evaluator has committed since, and updated by this one when it commits.
+   */
+  readonly memory?: PartitionMemory;
 }
 
 class LostRace extends Error {}
@@ -74,6 +83,8 @@ export async function evaluateAutomation(runtime: Runtime, options: EvaluateAuto
   const maxChanges = options.maxChanges ?? MAX_CHANGES_PER_EVALUATION;
   const scope = automationScope(runtime.graph, now);
 
+  let evaluating: number | undefined;
+  let writing: number | undefined;
   const read = await db
     .transaction()
     .setIsolationLevel('repeatable read')
@@ -93,18 +104,28 @@ export async function evaluateAutomation(runtime: Runtime, options: EvaluateAuto
         if (byPartition === undefined) inProgress.set(active.assetKey, (byPartition = new Map()));
         byPartition.set(asset?.partitions === undefined ? '' : active.partitionKey, active.runId);
       }
-      const states = new PartitionStates(trx, inProgress);
+      const states = new PartitionStates(trx, inProgress, options.memory?.take(cursor));
+      // Starting from nothing, everything the evaluation may read is loaded in one query up
+      // front; from kept rows (usually all it needs), only the folded ones here and whatever
+      // is still missing asset by asset as the evaluation reaches it.
       await states.ensure([
         ...changes.flatMap((change): PartitionRef[] => (change.assetKey === null ? [] : [[change.assetKey, change.partitionKey]])),
-        ...partitionsToLoad(scope, dirty, now),
+        ...(states.size > 0 ? [] : partitionsToLoad(scope, dirty, now)),
       ]);
       for (const change of changes) states.fold(change);
+      evaluating = performance.now();
       const outcomes = await evaluatePartitions({ scope, dirty, states, now });
       return { cursor, changes, states, outcomes, assets, assetsChanged };
     });
   const elapsed = (): number => performance.now() - started;
+  const phases = () => {
+    const end = performance.now();
+    const evaluateAt = evaluating ?? end;
+    const writeAt = writing ?? end;
+    return { read: evaluateAt - started, evaluate: writeAt - evaluateAt, write: end - writeAt };
+  };
   if (read === undefined) {
-    return { outcome: 'idle', evaluationId: null, changesRead: 0, partitionsEvaluated: 0, partitionsChanged: 0, runIds: [], durationMs: elapsed(), moreChanges: false };
+    return { outcome: 'idle', evaluationId: null, changesRead: 0, partitionsEvaluated: 0, partitionsChanged: 0, runIds: [], durationMs: elapsed(), phasesMs: phases(), moreChanges: false };
   }
 
   const { cursor, changes, states, assets, assetsChanged } = read;
@@ -115,20 +136,20 @@ export async function evaluateAutomation(runtime: Runtime, options: EvaluateAuto
 
   let runIds: string[];
   let resultChanges: ResultChange[];
+  writing = performance.now();
   try {
     ({ runIds, resultChanges } = await db.transaction().execute(async (trx) => {
       if (!(await advanceAutomationCursor(trx, cursor.evaluationId, now))) throw new LostRace();
       await deleteAutomationChanges(trx, changes.map((change) => change.id));
       const runOf = new Map<PartitionOutcome, string>();
-      const ids: string[] = [];
-      for (const planned of plan.runs) {
-        const run = await createRun(trx, planned.input);
-        ids.push(run.id);
-        for (const outcome of planned.outcomes) runOf.set(outcome, run.id);
-      }
+      const runs = await createRuns(trx, plan.runs.map((planned) => planned.input));
+      const ids = runs.map((run) => run.id);
+      plan.runs.forEach((planned, i) => {
+        for (const outcome of planned.outcomes) runOf.set(outcome, ids[i] as string);
+      });
       const written = recordOutcomes(states, outcomes, runOf, evaluationId, now);
       await upsertPartitions(trx, states.changedRows());
-      await insertResultChanges(trx, evaluationId, now, written);
+      await writeResultChanges(trx, evaluationId, now, written);
       if (assetsChanged) await replaceAutomatedAssets(trx, assets, now);
       if (outcomes.length > 0) {
         await insertEvaluation(trx, {
@@ -146,8 +167,9 @@ export async function evaluateAutomation(runtime: Runtime, options: EvaluateAuto
     }));
   } catch (error) {
     if (!(error instanceof LostRace)) throw error;
-    return { outcome: 'lost', evaluationId: null, changesRead: changes.length, partitionsEvaluated: outcomes.length, partitionsChanged: 0, runIds: [], durationMs: elapsed(), moreChanges: true };
+    return { outcome: 'lost', evaluationId: null, changesRead: changes.length, partitionsEvaluated: outcomes.length, partitionsChanged: 0, runIds: [], durationMs: elapsed(), phasesMs: phases(), moreChanges: true };
   }
+  options.memory?.keep({ evaluationId, evaluatedAt: now }, states.rows, states.size);
   if (runIds.length > 0) announceQueueChanged(runtime.database);
   return {
     outcome: 'committed',
@@ -157,6 +179,7 @@ export async function evaluateAutomation(runtime: Runtime, options: EvaluateAuto
     partitionsChanged: resultChanges.length,
     runIds,
     durationMs: elapsed(),
+    phasesMs: phases(),
     moreChanges: changes.length >= maxChanges,
   };
 }
@@ -177,19 +200,20 @@ function recordOutcomes(
     const stored = states.get(outcome.assetKey, outcome.partitionKey);
     const runId = runOf.get(outcome) ?? null;
     const value = outcome.verdict.value;
-    const wasTrue = stored.condition === outcome.condition && stored.value === true;
     const changed = stored.condition !== outcome.condition || stored.value !== value || stored.reason !== outcome.reason || runId !== null;
     if (!changed) continue;
-    states.update(outcome.assetKey, outcome.partitionKey, {
+    const wasTrue = stored.condition === outcome.condition && stored.value === true;
+    const change: ResultChange = {
+      assetKey: outcome.assetKey,
+      partitionKey: outcome.partitionKey,
       condition: outcome.condition,
       value,
       reason: outcome.reason,
       trueSince: value ? (wasTrue ? stored.trueSince : now) : null,
-      changedAt: now,
-      evaluationId,
-      ...(runId === null ? {} : { requestedAt: now, requestedRun: runId }),
-    });
-    written.push({ assetKey: outcome.assetKey, partitionKey: outcome.partitionKey, value, reason: outcome.reason, runId });
+      runId,
+    };
+    states.setResult(stored, change, evaluationId, now);
+    written.push(change);
   }
   return written;
 }

@@ -50,9 +50,11 @@ export async function evaluatePartitions(input: EvaluatePartitionsInput): Promis
       for (const ref of upstreamOf.get(key) ?? []) if (!states.has(ref.assetKey, ref.partitionKey)) missing.push([ref.assetKey, ref.partitionKey]);
     }
     await states.ensure(missing);
+    const hasDeps = Object.keys(entry.asset.deps).length > 0;
+    const partitionOf = (time: Date): string => partitionAt(entry.asset, time);
     for (const key of keys) {
       const refs = upstreamOf.get(key);
-      const outcome = refs === undefined ? unplaceable(entry, key) : evaluateOne(entry, key, refs);
+      const outcome = refs === undefined ? unplaceable(entry, key) : evaluateOne(entry, key, refs, hasDeps, partitionOf);
       outcomes.push(outcome);
       if (!outcome.request) continue;
       let mine = requested.get(entry.asset.key);
@@ -67,7 +69,7 @@ export async function evaluatePartitions(input: EvaluatePartitionsInput): Promis
   }
   return outcomes;
 
-  function evaluateOne(entry: AutomatedAsset, key: string, refs: readonly UpstreamRef[]): PartitionOutcome {
+  function evaluateOne(entry: AutomatedAsset, key: string, refs: readonly UpstreamRef[], hasDeps: boolean, partitionOf: (time: Date) => string): PartitionOutcome {
     const own = states.get(entry.asset.key, key);
     const upstream: UpstreamPartition[] = refs.map((ref) => {
       const state = states.get(ref.assetKey, ref.partitionKey);
@@ -79,19 +81,17 @@ export async function evaluatePartitions(input: EvaluatePartitionsInput): Promis
       partitionKey: key,
       own,
       upstream,
-      hasDeps: Object.keys(entry.asset.deps).length > 0,
+      hasDeps,
       now,
-      partitionAt: (time) => partitionAt(entry.asset, time),
+      partitionAt: partitionOf,
     });
-    const base = { assetKey: entry.asset.key, partitionKey: key, condition: entry.condition.label, verdict };
-    if (!verdict.value) return { ...base, reason: verdict.reason, request: false };
-    if (own.inProgressRun !== null) {
-      return { ...base, reason: `${verdict.reason}; not requested: this partition is in progress (${runText(own.inProgressRun)})`, request: false };
-    }
+    const outcome = (reason: string, request: boolean): PartitionOutcome => ({ assetKey: entry.asset.key, partitionKey: key, condition: entry.condition.label, verdict, reason, request });
+    if (!verdict.value) return outcome(verdict.reason, false);
+    if (own.inProgressRun !== null) return outcome(`${verdict.reason}; not requested: this partition is in progress (${runText(own.inProgressRun)})`, false);
     if (alreadyRequested(own, entry.condition.label)) {
-      return { ...base, reason: `${verdict.reason}; already requested at ${timeText(own.requestedAt as Date)} (${runText(own.requestedRun)}) since it became true`, request: false };
+      return outcome(`${verdict.reason}; already requested at ${timeText(own.requestedAt as Date)} (${runText(own.requestedRun)}) since it became true`, false);
     }
-    return { ...base, reason: verdict.reason, request: true };
+    return outcome(verdict.reason, true);
   }
 }
 
