@@ -40,7 +40,7 @@ describe('strata materialize --from --to', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^materialize silver\/\*: 2 six_hourly partition\(s\) 2025-02-09T12:00Z \.\. 2025-02-09T18:00Z$/m);
     // silver/* resolves to the six-hourly silver assets (silver/price_history is daily).
-    expect(result.stdout).toMatch(/^run \S+ {2}selection silver\/global_snapshots,silver\/market_snapshots {2}partition 2025-02-09T12:00Z {2}SUCCESS$/m);
+    expect(result.stdout).toMatch(/^run \S+ {2}selection silver\/global_snapshots,silver\/imported_quotes,silver\/market_snapshots {2}partition 2025-02-09T12:00Z {2}SUCCESS$/m);
     expect(result.stdout).toMatch(/^silver\/market_snapshots\s+2025-02-09T12:00Z\s+SUCCESS\s+1\s+.*\s250\s/m);
     expect(result.stdout).toMatch(/^partition 2025-02-09T18:00Z {2}skipped: silver\/\S+ needs bronze\/\S+ \[2025-02-09T18:00Z\], which is not materialized/m);
     expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('2 partition(s): 1 succeeded, 0 failed, 1 skipped');
