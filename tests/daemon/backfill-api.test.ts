@@ -54,7 +54,7 @@ describeEachBackend('backfill API', (backend) => {
 
     const run = await getRun(database.db, body.runIds[0] ?? '');
     if (run === undefined) throw new Error('run not stored');
-    expect(run.selection).toBe('silver/global_snapshots,silver/market_snapshots,gold/crypto_analytics_mart,gold/market_segment_analysis,gold/source_reconciliation');
+    expect(run.selection).toBe('silver/global_snapshots,silver/imported_quotes,silver/market_snapshots,gold/crypto_analytics_mart,gold/market_segment_analysis,gold/source_reconciliation');
     expect((await executeStoredRun(pipeline.runtime, run)).status).toBe('SUCCESS');
 
     const shown = await app.inject({ method: 'GET', url: `/api/v1/backfills/${body.backfill.id}` });

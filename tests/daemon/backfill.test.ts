@@ -21,7 +21,7 @@ const TO = '2025-02-09T18:00Z';
 const WITHOUT_BRONZE = ['2025-02-08T06:00Z', '2025-02-09T00:00Z'];
 const WITH_BRONZE = ['2025-02-08T00:00Z', '2025-02-08T12:00Z', '2025-02-08T18:00Z', '2025-02-09T06:00Z', '2025-02-09T12:00Z', '2025-02-09T18:00Z'];
 const SILVER_AND_GOLD =
-  'silver/global_snapshots,silver/market_snapshots,gold/crypto_analytics_mart,gold/market_segment_analysis,gold/source_reconciliation';
+  'silver/global_snapshots,silver/imported_quotes,silver/market_snapshots,gold/crypto_analytics_mart,gold/market_segment_analysis,gold/source_reconciliation';
 
 describeEachBackend('backfills', (backend) => {
   let database: TestDatabase;
