@@ -87,7 +87,7 @@ export const automationBench = {
 async function measureLatency(database: StrataDatabase, worker: StrataDatabase, changes: number): Promise<number[]> {
   const a = defineAsset({ key: 'bronze/a', layer: 'bronze', description: 'a', partitions: sixHourlyPartitions, materialize: ready });
   const b = defineAsset({ key: 'silver/b', layer: 'silver', description: 'b', partitions: sixHourlyPartitions, deps: { a }, automation: automation.eager(), materialize: ready });
-  const runtime = testRuntime(database, { assets: [a, b], env: { STRATA_AUTOMATION_INTERVAL_SECONDS: '3600' } });
+  const runtime = testRuntime(database, { assets: [a, b], env: { STRATA_AUTOMATION_INTERVAL: '3600' } });
   let waiting: ((evaluation: AutomationEvaluation) => void) | undefined;
   const loop = await startAutomationLoop(runtime, { onEvaluation: (evaluation) => evaluation.runIds.length > 0 && waiting?.(evaluation) });
   const latencies: number[] = [];

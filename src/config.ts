@@ -112,7 +112,7 @@ export interface Config {
   readonly publicUrl: string;
   /**
    * How often the daemon evaluates automation conditions when nothing wakes it
-   * (`STRATA_AUTOMATION_INTERVAL_SECONDS`): materializations and runs wake it at once, so this
+   * (`STRATA_AUTOMATION_INTERVAL`): materializations and runs wake it at once, so this
    * only bounds how late a missed wake-up (or a cron tick) is noticed.
    */
   readonly automationIntervalMs: number;
@@ -208,7 +208,7 @@ const EnvSchema = z.object({
   STRATA_SHUTDOWN_GRACE: int(0, 86_400, 'a number of seconds'),
   STRATA_SENSOR_TIMEOUT: int(1, 3_600, 'a number of seconds'),
   STRATA_RETENTION_DAYS: int(1, 36_500, 'a number of days'),
-  STRATA_AUTOMATION_INTERVAL_SECONDS: int(1, 86_400, 'a number of seconds'),
+  STRATA_AUTOMATION_INTERVAL: int(1, 86_400, 'a number of seconds'),
   STRATA_GOLD_AUTOMATION: oneOf(['off', 'eager']),
   STRATA_MUTATIONS_PER_MINUTE: int(1, 1_000_000),
   STRATA_DEFINITIONS: optionalString,
@@ -389,7 +389,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     // Two looks a file must survive unchanged (it may still be being written) fit in 1 s at 0.5 s.
     inbox: Object.freeze({ dir: join(dataDir, 'inbox'), intervalSeconds: e.STRATA_INBOX_INTERVAL ?? 0.5 }),
     publicUrl: (e.STRATA_PUBLIC_URL ?? `http://${browsableHost(host)}:${port}`).replace(/\/+$/, ''),
-    automationIntervalMs: (e.STRATA_AUTOMATION_INTERVAL_SECONDS ?? 30) * 1000,
+    automationIntervalMs: (e.STRATA_AUTOMATION_INTERVAL ?? 30) * 1000,
     goldAutomation: e.STRATA_GOLD_AUTOMATION ?? 'off',
   });
 }

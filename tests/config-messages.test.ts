@@ -51,7 +51,7 @@ const BAD_VALUES: Record<EnvVariable, { value: string; problem: string } | null>
   STRATA_SHUTDOWN_GRACE: { value: '-5', problem: "expected a number of seconds from 0 to 86,400, got '-5'" },
   STRATA_SENSOR_TIMEOUT: { value: '0', problem: "expected a number of seconds from 1 to 3,600, got '0'" },
   STRATA_RETENTION_DAYS: { value: 'forever', problem: "expected a number of days from 1 to 36,500, got 'forever'" },
-  STRATA_AUTOMATION_INTERVAL_SECONDS: { value: '0', problem: "expected a number of seconds from 1 to 86,400, got '0'" },
+  STRATA_AUTOMATION_INTERVAL: { value: '0', problem: "expected a number of seconds from 1 to 86,400, got '0'" },
   STRATA_GOLD_AUTOMATION: { value: 'lazy', problem: "expected one of off, eager, got 'lazy'" },
   STRATA_MUTATIONS_PER_MINUTE: { value: 'NaN', problem: "expected a whole number from 1 to 1,000,000, got 'NaN'" },
   // A secret: its length, never its text.

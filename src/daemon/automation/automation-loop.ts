@@ -1,6 +1,6 @@
 /**
  * The automation loop of the daemon: evaluates automation (evaluate-automation.ts) whenever
- * something it folds happens, and at least every STRATA_AUTOMATION_INTERVAL_SECONDS.
+ * something it folds happens, and at least every STRATA_AUTOMATION_INTERVAL.
  * Wake-ups: on Postgres, the `strata_automation` notification that the change-feed triggers
  * send in the transaction that materialized, failed, queued or ended something (so every
  * daemon on every machine hears it); in one process (the only mode on PGlite), the run events

@@ -35,7 +35,7 @@ describe('automation under strata start on the embedded database', () => {
     ({ project, definitions } = chainProject());
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    env = { STRATA_DATA_DIR: dataDir, PORT: String(port), STRATA_DEFINITIONS: definitions, STRATA_METRICS_PORT: 'off', STRATA_AUTOMATION_INTERVAL_SECONDS: '3600' };
+    env = { STRATA_DATA_DIR: dataDir, PORT: String(port), STRATA_DEFINITIONS: definitions, STRATA_METRICS_PORT: 'off', STRATA_AUTOMATION_INTERVAL: '3600' };
   });
   afterAll(async () => {
     await client?.close();

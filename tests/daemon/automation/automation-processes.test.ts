@@ -46,7 +46,7 @@ describePostgres(`automation with two daemons and a worker [postgres]${title}`, 
     STRATA_DATA_DIR: dataDir,
     STRATA_DEFINITIONS: definitions,
     STRATA_METRICS_PORT: 'off',
-    STRATA_AUTOMATION_INTERVAL_SECONDS: '3600',
+    STRATA_AUTOMATION_INTERVAL: '3600',
   });
 
   it('each upstream change materializes b then c exactly once, and every reason matches what happened', async () => {
