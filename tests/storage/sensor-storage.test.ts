@@ -9,6 +9,7 @@ import { purgeHandledRunBatch, purgeSensorEvaluationBatch } from '../../src/stor
 import { commitSensorEvaluations, type EvaluationToStore } from '../../src/storage/sensor-commit.js';
 import { listSensorEvaluations, latestSensorEvaluations } from '../../src/storage/sensor-evaluations.js';
 import { claimSensor, effectiveStatus, ensureSensorStates, getSensorState, renewSensorClaim, setSensorStatus } from '../../src/storage/sensor-state.js';
+import { heartbeatProcess, markProcessStopped, registerProcess } from '../../src/storage/processes.js';
 import { describeEachBackend } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
@@ -21,6 +22,7 @@ const claimInput = (name: string, daemonId: string, seconds: number) => ({
   intervalMs: 30_000,
   defaultStatus: 'running' as const,
   leaseMs: 10_000,
+  heartbeatTimeoutMs: 5_000,
 });
 
 function skipped(seconds: number, reason: string): EvaluationToStore {
@@ -35,6 +37,30 @@ describeEachBackend('sensor storage', (backend) => {
   });
   afterAll(async () => {
     await database?.destroy();
+  });
+
+  it("a claim is free before its lease ends once its daemon is gone (stopped, or silent past the heartbeat timeout)", async () => {
+    await ensureSensorStates(database.db, [{ name: 'liveness' }], T0);
+    await registerProcess(database.db, { id: 'alive', kind: 'daemon', hostname: 'h', pid: 1, at: at(0) });
+    await registerProcess(database.db, { id: 'killed', kind: 'daemon', hostname: 'h', pid: 2, at: at(0) });
+    await registerProcess(database.db, { id: 'stopped', kind: 'daemon', hostname: 'h', pid: 3, at: at(0) });
+    const held = await claimSensor(database.db, claimInput('liveness', 'alive', 0));
+    expect(held).toBeDefined();
+    await heartbeatProcess(database.db, 'alive', at(4));
+    // Heartbeat 4 s old at 8 s (timeout 5 s): alive, its lease (until 10 s) holds.
+    expect(await claimSensor(database.db, { ...claimInput('liveness', 'killed', 8), ignoreInterval: true })).toBeUndefined();
+    // At 9.001 s that heartbeat is past the timeout: 'alive' is taken for gone, a second before its lease ends.
+    const taken = await claimSensor(database.db, { ...claimInput('liveness', 'killed', 9.001), ignoreInterval: true });
+    expect(taken).toMatchObject({ claimedBy: 'killed', version: held!.version + 1 });
+    // 'killed' last beat at 0 s: its claim (lease until 19 s) is free at once.
+    const next = await claimSensor(database.db, { ...claimInput('liveness', 'stopped', 15.001), ignoreInterval: true });
+    expect(next).toMatchObject({ claimedBy: 'stopped' });
+    await heartbeatProcess(database.db, 'stopped', at(15.5));
+    await markProcessStopped(database.db, 'stopped', at(16));
+    expect(await claimSensor(database.db, { ...claimInput('liveness', 'alive', 16), ignoreInterval: true })).toMatchObject({ claimedBy: 'alive' });
+    // A claimer without a process row holds its lease.
+    expect(await claimSensor(database.db, { ...claimInput('liveness', 'nobody', 30), ignoreInterval: true })).toBeDefined();
+    expect(await claimSensor(database.db, { ...claimInput('liveness', 'alive', 39.999), ignoreInterval: true })).toBeUndefined();
   });
 
   it('a claim holds until its lease expires; the next claim bumps the version; a stale commit stores nothing', async () => {
