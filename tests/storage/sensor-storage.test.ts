@@ -133,6 +133,46 @@ describeEachBackend('sensor storage', (backend) => {
     expect(await claimSensor(database.db, { ...claimInput('default_off', 'a', 100), defaultStatus: 'stopped' })).toBeUndefined();
   });
 
+  it('a skip that repeats the previous evaluation is counted on its row; any change, request or log starts a new row', async () => {
+    await ensureSensorStates(database.db, [{ name: 'repeats' }], T0);
+    let seconds = 0;
+    const evaluate = async (evaluation: EvaluationToStore, cursor: string | null = evaluation.cursorAfter) => {
+      const claimed = await claimSensor(database.db, { ...claimInput('repeats', 'a', seconds), ignoreInterval: true });
+      const result = await commitSensorEvaluations(database.db, { claimed: claimed!, daemonId: 'a', cursor, evaluatedAt: at(seconds), evaluations: [evaluation] });
+      seconds += 0.5;
+      return result;
+    };
+    const empty = (cursor: string | null) => ({ ...skipped(seconds, 'inbox empty'), cursorBefore: cursor, cursorAfter: cursor });
+    await evaluate(empty(null));
+    await evaluate(empty(null));
+    const third = await evaluate(empty(null));
+    expect(third.evaluations[0]).toMatchObject({ skipReason: 'inbox empty', count: 3, startedAt: at(0), lastAt: at(1) });
+    // A new reason, a moved cursor, a line logged, a request: each a row of its own.
+    await evaluate({ ...skipped(seconds, 'a.csv: new'), cursorAfter: 'c1' });
+    await evaluate({ ...skipped(seconds, 'a.csv: new'), cursorBefore: 'c1', cursorAfter: 'c1', logs: [{ at: at(seconds).toISOString(), level: 'info', message: 'looked' }] });
+    await evaluate({ ...skipped(seconds, 'x'), outcome: 'requested', skipReason: null, cursorBefore: 'c1', cursorAfter: 'c1' });
+    await evaluate(empty('c1'));
+    await evaluate(empty('c1'));
+    await evaluate({ ...skipped(seconds, 'x'), outcome: 'failed', skipReason: null, error: 'boom', cursorBefore: 'c1', cursorAfter: 'c1' });
+    await evaluate({ ...skipped(seconds, 'x'), outcome: 'failed', skipReason: null, error: 'boom', cursorBefore: 'c1', cursorAfter: 'c1' });
+    // A lost claim folds nothing either.
+    const stale = await claimSensor(database.db, { ...claimInput('repeats', 'a', seconds), ignoreInterval: true });
+    seconds += 10; // its lease ran out
+    await evaluate(empty('c1'));
+    expect((await commitSensorEvaluations(database.db, { claimed: stale!, daemonId: 'a', cursor: 'c1', evaluatedAt: at(seconds), evaluations: [empty('c1')] })).committed).toBe(false);
+    const rows = (await listSensorEvaluations(database.db, 'repeats', { limit: 20 })).evaluations.map((e) => [e.outcome, e.skipReason ?? e.error, e.count]);
+    expect(rows).toEqual([
+      ['skipped', 'inbox empty', 1],
+      ['failed', 'boom', 1],
+      ['failed', 'boom', 1],
+      ['skipped', 'inbox empty', 2],
+      ['requested', null, 1],
+      ['skipped', 'a.csv: new', 1],
+      ['skipped', 'a.csv: new', 1],
+      ['skipped', 'inbox empty', 3],
+    ]);
+  });
+
   it('history pages newest first; retention keeps each sensor latest and purges the handled set by age', async () => {
     await ensureSensorStates(database.db, [{ name: 'history' }, { name: 'quiet' }], T0);
     for (let i = 0; i < 5; i++) {
