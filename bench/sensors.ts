@@ -101,7 +101,7 @@ async function evaluationOverhead(runtime: Runtime, count: number): Promise<{ sk
     evaluate: () => ({ runRequests: [{ selection: NOOP_SELECTION, runKey: `k-${(n += 1)}` }], cursor: String(n) }),
   });
   await ensureSensorStates(runtime.database.db, [{ name: skip.name }, { name: request.name }], clock.now());
-  const options = { daemonId: 'bench', clock, timeoutMs: 60_000, leaseMs: leaseFor(60_000), signal: new AbortController().signal };
+  const options = { daemonId: 'bench', clock, timeoutMs: 60_000, leaseMs: leaseFor(60_000), heartbeatTimeoutMs: 30_000, signal: new AbortController().signal };
   const time = async (sensor: typeof skip, samples: number[]): Promise<void> => {
     const started = performance.now();
     const attempt = await evaluateSensor(runtime, sensor, options);

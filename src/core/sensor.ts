@@ -52,6 +52,11 @@ export interface SensorRun {
   readonly createdAt: Date;
   readonly endedAt: Date | null;
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * A FAILURE that is not final: its worker was lost and the run monitor is queueing its retry
+   * (runForKey reports the retry once it exists). False for every other run.
+   */
+  readonly retryPending: boolean;
 }
 
 export interface SensorContext {

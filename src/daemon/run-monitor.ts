@@ -6,7 +6,7 @@
  * several processes at once: ending a run is a compare-and-set on its status, and a retry's
  * run_key (`retry:<parent id>`) is unique.
  */
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Clock } from '../core/types.js';
 import type { Runtime } from '../runtime.js';
 import { IllegalRunTransitionError, type Run, availabilityOf, getRun, recordEvent } from '../storage/index.js';
@@ -17,6 +17,17 @@ import { describeRetriesUsed, hasRetriesLeft, queueRetry } from './retry-run.js'
 
 /** The monitor finds its own failures (whose retry a crash may have lost) by their message. */
 export const WORKER_LOST_PATTERN = 'worker % stopped heartbeating%';
+
+/**
+ * True for a FAILURE that is not the end of its work: a retry of it exists, or the monitor will
+ * queue one (its worker was lost, retries are left, nobody asked to cancel; retryMissed below
+ * queues it even after a crash). `run` is the alias of a strata.runs row in the query.
+ */
+export function retriedFailure(run: string): RawBuilder<boolean> {
+  const column = (name: string) => sql.ref(`${run}.${name}`);
+  return sql<boolean>`(${column('status')} = 'FAILURE' AND ${column('attempt')} <= ${column('max_retries')} AND ${column('cancel_requested_at')} IS NULL
+    AND (${column('error')} LIKE ${WORKER_LOST_PATTERN} OR EXISTS (SELECT 1 FROM strata.runs c WHERE c.run_key = 'retry:' || ${column('id')}::text)))`;
+}
 
 export interface MonitorResult {
   /** Runs failed because their worker went silent, with the retry queued for each (if any). */

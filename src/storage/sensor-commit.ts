@@ -4,8 +4,13 @@
  * requested and, for run-status sensors, the runs now handled. Either all of it or none: a
  * daemon that lost its claim (another evaluated meanwhile) rolls back, so no evaluation is
  * recorded twice and a cursor never moves backwards.
+ *
+ * A skip that repeats the sensor's previous evaluation (same reason, cursor unchanged and equal
+ * to that row's, no logs, no runs) adds 1 to that row's `repeated` instead of a row: "inbox
+ * empty ×1,234 until 15:02:11". Any change, a request or a failure starts a new row. It is the
+ * same transaction, after the compare-and-set, so a lost claim folds nothing either.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { createRun, type CreateRunInput } from './runs.js';
 import type { Database } from './schema.js';
 import { toSensorEvaluation, type SensorEvaluation } from './sensor-evaluations.js';
@@ -60,6 +65,11 @@ export async function commitSensorEvaluations(db: Kysely<Database>, input: Commi
       const evaluations: SensorEvaluation[] = [];
       let newRuns = 0;
       for (const evaluation of input.evaluations) {
+        const repeat = isRepeatable(evaluation) ? await foldIntoPrevious(trx, input.claimed.name, evaluation) : undefined;
+        if (repeat !== undefined) {
+          evaluations.push(repeat);
+          continue;
+        }
         const requests: StoredRunRequest[] = [];
         for (const run of evaluation.runs) {
           const stored = await queueOnce(trx, run);
@@ -94,6 +104,35 @@ export async function commitSensorEvaluations(db: Kysely<Database>, input: Commi
     if (error instanceof ClaimLost) return { committed: false, evaluations: [], newRuns: 0 };
     throw error;
   }
+}
+
+/** A plain skip: nothing requested, logged or handled, the cursor kept. */
+function isRepeatable(evaluation: EvaluationToStore): boolean {
+  return (
+    evaluation.outcome === 'skipped' &&
+    evaluation.runs.length === 0 &&
+    evaluation.logs.length === 0 &&
+    evaluation.endedRun === undefined &&
+    evaluation.cursorBefore === evaluation.cursorAfter
+  );
+}
+
+/** Counts the evaluation on the sensor's latest row when that row is the same skip; undefined when it is not. */
+async function foldIntoPrevious(trx: Kysely<Database>, sensorName: string, evaluation: EvaluationToStore): Promise<SensorEvaluation | undefined> {
+  const sdb = sensorDb(trx);
+  const row = await sdb
+    .updateTable('strata.sensor_evaluations')
+    .set((eb) => ({ repeated: eb('repeated', '+', 1), last_at: evaluation.startedAt }))
+    .where('id', '=', (eb) => eb.selectFrom('strata.sensor_evaluations').select('id').where('sensor_name', '=', sensorName).orderBy('id', 'desc').limit(1))
+    .where('outcome', '=', 'skipped')
+    .where(sql<boolean>`skip_reason IS NOT DISTINCT FROM ${evaluation.skipReason}`)
+    .where(sql<boolean>`cursor_before IS NOT DISTINCT FROM ${evaluation.cursorBefore}`)
+    .where(sql<boolean>`cursor_after IS NOT DISTINCT FROM ${evaluation.cursorAfter}`)
+    .where(sql<boolean>`logs = '[]'::jsonb AND run_requests = '[]'::jsonb`)
+    .where('ended_run_id', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+  return row === undefined ? undefined : toSensorEvaluation(row);
 }
 
 /** The run for the key, created unless the key already has one (then that run, reported as existing). */

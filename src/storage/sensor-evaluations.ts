@@ -1,6 +1,7 @@
 /**
  * Sensor evaluations as stored: one row per evaluation (per handled run, for run-status
- * sensors), read newest first by id. Written only by commitSensorEvaluations.
+ * sensors), except that a skip repeating the previous row exactly is counted on it (`repeated`,
+ * `lastAt`); read newest first by id. Written only by commitSensorEvaluations.
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from './schema.js';
@@ -23,6 +24,10 @@ export interface SensorEvaluation {
   readonly logs: readonly SensorLogLine[];
   /** Run-status sensors: the ended run this evaluation handled. */
   readonly endedRunId: string | null;
+  /** How many evaluations this row stands for: 1, or more when later identical skips were folded into it. */
+  readonly count: number;
+  /** When the last of them started (startedAt when count is 1). */
+  readonly lastAt: Date;
 }
 
 export function toSensorEvaluation(row: Selectable<SensorEvaluationsTable>): SensorEvaluation {
@@ -41,6 +46,8 @@ export function toSensorEvaluation(row: Selectable<SensorEvaluationsTable>): Sen
     runRequests: row.run_requests,
     logs: row.logs,
     endedRunId: row.ended_run_id,
+    count: row.repeated + 1,
+    lastAt: row.last_at ?? row.started_at,
   };
 }
 

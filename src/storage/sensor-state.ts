@@ -7,6 +7,12 @@
  * daemon claimed meanwhile (a stalled process, a SIGKILL'd one that comes back), the commit
  * finds another version and rolls back. Nothing here trusts the lease for correctness; it only
  * decides who tries.
+ *
+ * A claim is also free once its daemon is gone: its row in `strata.processes` is stopped or its
+ * heartbeat is older than the heartbeat timeout (the run monitor's rule for workers). Without
+ * that, a SIGKILLed daemon would stall its sensors for the whole lease (90 s at the default
+ * 60 s timeout), however short their interval. A claimer with no process row (a test, a tool)
+ * holds its claim for the lease.
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { SensorStatus } from '../core/sensor.js';
@@ -96,20 +102,36 @@ export interface ClaimSensorInput {
   readonly leaseMs: number;
   /** Claim even if not due (a run ended: run-status sensors react at once); still never while claimed. */
   readonly ignoreInterval?: boolean;
+  /** STRATA_HEARTBEAT_TIMEOUT: a claimer whose process row has not beaten for this long is gone. */
+  readonly heartbeatTimeoutMs: number;
 }
 
 /**
- * Claims the sensor if it is on, due and not claimed (or its claim expired). Returns the claimed
+ * Claims the sensor if it is on, due and not claimed (or its claim expired, or its claimer is
+ * gone). Returns the claimed
  * state (its `version` is what the commit compares) or undefined when another daemon has it, it
  * is not due, or it is off.
  */
 export async function claimSensor(db: Kysely<Database>, input: ClaimSensorInput): Promise<SensorState | undefined> {
   const dueBefore = new Date(input.now.getTime() - input.intervalMs);
+  const silentSince = new Date(input.now.getTime() - input.heartbeatTimeoutMs);
   let query = sensorDb(db)
     .updateTable('strata.sensor_state')
     .set({ claimed_by: input.daemonId, claim_expires_at: new Date(input.now.getTime() + input.leaseMs), version: sql<number>`version + 1` })
     .where('name', '=', input.name)
-    .where((eb) => eb.or([eb('claim_expires_at', 'is', null), eb('claim_expires_at', '<=', input.now)]))
+    .where((eb) =>
+      eb.or([
+        eb('claim_expires_at', 'is', null),
+        eb('claim_expires_at', '<=', input.now),
+        eb.exists(
+          eb
+            .selectFrom('strata.processes as p')
+            .select('p.id')
+            .whereRef('p.id', '=', 'strata.sensor_state.claimed_by')
+            .where((process) => process.or([process('p.stopped_at', 'is not', null), process('p.heartbeat_at', '<', silentSince)])),
+        ),
+      ]),
+    )
     .where((eb) =>
       input.defaultStatus === 'running' ? eb.or([eb('status', 'is', null), eb('status', '=', 'running')]) : eb('status', '=', 'running'),
     );

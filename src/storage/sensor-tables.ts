@@ -60,6 +60,10 @@ export type SensorEvaluationsTable = {
   run_requests: Json<StoredRunRequest[]>;
   logs: Json<SensorLogLine[]>;
   ended_run_id: string | null;
+  /** Later evaluations with the same outcome folded into this row (0: it stands for one). */
+  repeated: Defaulted<number>;
+  /** When the last of them started; NULL while repeated is 0. */
+  last_at: Nullable<Date>;
 };
 
 export type RunStatusSensorRunsTable = {

@@ -14,7 +14,7 @@ import { loadConfig } from '../../src/config.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { SensorDefinition } from '../../src/core/sensor.js';
 import { createLogger } from '../../src/logger.js';
-import { CSV_INBOX_SENSOR, FAILED_RUN_GRACE_MS } from '../../src/pipeline/inbox/csv-inbox-sensor.js';
+import { CSV_INBOX_SENSOR } from '../../src/pipeline/inbox/csv-inbox-sensor.js';
 import { moveToFailed } from '../../src/pipeline/inbox/inbox-moves.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
@@ -169,15 +169,9 @@ describe('csv_inbox: after the run', () => {
     expect(await readFile(join(inbox, 'kraken/processed/daily-2.csv'), 'utf8')).toBe(quotesCsv('clash-2'));
   });
 
-  it("moves the file to failed/ with the run's id, error and page beside it, once the failure is final", async () => {
+  it("moves the file of a failed run to failed/ at once, with the run's id, error and page beside it", async () => {
     const bytes = `${HEADER}\ncoin-bad,yesterday,b,Bad,1\n`;
     const runId = await importThrough('kraken/bad.csv', bytes);
-    const waiting = await harness.look();
-    const finalAt = new Date(clock.now().getTime() + FAILED_RUN_GRACE_MS).toISOString();
-    expect(waiting.skipReason).toBe(`kraken/bad.csv: import run ${runId} failed; moved to failed/ at ${finalAt} unless the run is retried`);
-    expect(await listing('kraken')).toEqual(['bad.csv']);
-
-    clock.advance(FAILED_RUN_GRACE_MS);
     expect((await harness.look()).skipReason).toBe(`kraken/bad.csv → kraken/failed/bad.csv: its import run ${runId} failed`);
     expect(await listing('kraken')).toEqual(['failed']);
     expect(await listing('kraken/failed')).toEqual(['bad.csv', 'bad.csv.error.txt']);
@@ -192,10 +186,23 @@ describe('csv_inbox: after the run', () => {
     const bytes = quotesCsv('canceled');
     await drop(inbox, 'kraken/c.csv', bytes);
     const at = clock.now();
-    harness.fakeRun(sha256(bytes), { id: 'run-c', runKey: sha256(bytes), status: 'CANCELED', error: null, createdAt: at, endedAt: at, tags: {} });
+    harness.fakeRun(sha256(bytes), { id: 'run-c', runKey: sha256(bytes), status: 'CANCELED', error: null, createdAt: at, endedAt: at, tags: {}, retryPending: false });
     await harness.look();
     expect((await harness.look()).skipReason).toBe('kraken/c.csv → kraken/failed/c.csv: its import run run-c was canceled');
     expect(await readFile(join(inbox, 'kraken/failed/c.csv.error.txt'), 'utf8')).toContain('\nerror:\n(the run recorded no error)\n');
+  });
+
+  it('keeps the file of a run whose worker was lost until its retry (the retry reads it)', async () => {
+    const bytes = quotesCsv('lost');
+    await drop(inbox, 'kraken/lost.csv', bytes);
+    const at = clock.now();
+    const lost = { id: 'run-l', runKey: sha256(bytes), error: 'worker w stopped heartbeating', createdAt: at, endedAt: at, tags: {} };
+    harness.fakeRun(sha256(bytes), { ...lost, status: 'FAILURE', retryPending: true });
+    await harness.look();
+    expect((await harness.look()).skipReason).toBe('kraken/lost.csv: import run run-l lost its worker; waits for its retry');
+    expect(await listing('kraken')).toEqual(['lost.csv']);
+    harness.fakeRun(sha256(bytes), { ...lost, id: 'run-l2', status: 'SUCCESS', retryPending: false });
+    expect((await harness.look()).skipReason).toBe('kraken/lost.csv → kraken/processed/lost.csv: imported by run run-l2');
   });
 
   it('sends bytes imported under another source to failed/, saying how to import them under this one', async () => {

@@ -97,5 +97,5 @@ async function runForKey(runtime: Runtime, requested: ReadonlyMap<string, string
   const id = requested.get(runKey);
   const run = id === undefined ? undefined : await getRun(runtime.database.db, id);
   if (run === undefined) return undefined;
-  return { id: run.id, runKey, status: run.status, error: run.error, createdAt: run.createdAt, endedAt: run.endedAt, tags: run.tags };
+  return { id: run.id, runKey, status: run.status, error: run.error, createdAt: run.createdAt, endedAt: run.endedAt, tags: run.tags, retryPending: false };
 }

@@ -49,13 +49,15 @@ describe('sensor API and pages', () => {
         return { skipReason: `no new files (look #${call})` };
       },
     });
+    // Always the same skip: its evaluations fold into one row.
+    const quiet = defineSensor({ name: 'quiet_inbox', minimumIntervalSeconds: 30, evaluate: () => ({ skipReason: 'inbox empty' }) });
     const pager = defineRunStatusSensor({ name: 'pager', on: ['failure'], defaultStatus: 'stopped', handle: () => undefined });
     runtime = await openRuntime(loadConfig({ STRATA_DATA_DIR: dataDir }), createLogger({ level: 'silent', pretty: false }), {
       database,
       clock,
-      definitions: defineDefinitions({ assets: [raw], sensors: [files, pager] }),
+      definitions: defineDefinitions({ assets: [raw], sensors: [files, quiet, pager] }),
     });
-    const daemon = createSensorDaemon(runtime, { sensors: [files], daemonId: 'daemon-test', onLoopResult: async () => {} });
+    const daemon = createSensorDaemon(runtime, { sensors: [files, quiet], daemonId: 'daemon-test', onLoopResult: async () => {} });
     for (let i = 0; i < 4; i++) {
       await daemon.evaluateDue();
       clock.advance(30_000);
@@ -86,6 +88,7 @@ describe('sensor API and pages', () => {
         nextDueAt: '2026-11-23T06:02:00.000Z',
         latestEvaluation: expect.objectContaining({ outcome: 'skipped', skipReason: 'no new files (look #4)' }),
       }),
+      expect.objectContaining({ name: 'quiet_inbox', latestEvaluation: expect.objectContaining({ skipReason: 'inbox empty', count: 4 }) }),
       expect.objectContaining({ name: 'pager', kind: 'run-status-sensor', status: 'stopped', on: ['failure'], nextDueAt: null, latestEvaluation: null }),
     ]);
   });
@@ -116,9 +119,20 @@ describe('sensor API and pages', () => {
     expect(started.json()).toMatchObject({ sensor: { status: 'running', statusChangedBy: 'api (token)' } });
     const missing = await app.inject({ method: 'GET', url: '/api/v1/sensors/nope' });
     expect(missing.statusCode).toBe(404);
-    expect(missing.json()).toEqual({ error: 'SENSOR_NOT_FOUND', message: "no sensor 'nope'; sensors: inbox_files, pager" });
+    expect(missing.json()).toEqual({ error: 'SENSOR_NOT_FOUND', message: "no sensor 'nope'; sensors: inbox_files, quiet_inbox, pager" });
     expect((await app.inject({ method: 'POST', url: '/api/v1/sensors/nope/stop' })).statusCode).toBe(404);
     expect((await app.inject({ method: 'GET', url: '/api/v1/sensors/inbox_files?limit=0' })).statusCode).toBe(400);
+  });
+
+  it('a skip repeating the previous one is one entry with its count and when it last happened', async () => {
+    const detail = (await app.inject({ method: 'GET', url: '/api/v1/sensors/quiet_inbox' })).json<{
+      evaluations: Array<{ skipReason: string; count: number; startedAt: string; lastAt: string }>;
+      evaluationCounts: Record<string, number>;
+    }>();
+    expect(detail.evaluationCounts).toEqual({ requested: 0, skipped: 4, failed: 0 });
+    expect(detail.evaluations).toEqual([expect.objectContaining({ skipReason: 'inbox empty', count: 4, startedAt: '2026-11-23T06:00:00.000Z', lastAt: '2026-11-23T06:01:30.000Z' })]);
+    const page = await app.inject({ method: 'GET', url: '/sensors/quiet_inbox' });
+    expect(page.body).toMatch(/data-testid="evaluation-repeats">— ×4 until <span class="mono">[^<]*06:01:30/);
   });
 
   it('the Sensors page shows switches; the sensor page its evaluation history; the form switches it', async () => {

@@ -9,6 +9,7 @@ import { purgeHandledRunBatch, purgeSensorEvaluationBatch } from '../../src/stor
 import { commitSensorEvaluations, type EvaluationToStore } from '../../src/storage/sensor-commit.js';
 import { listSensorEvaluations, latestSensorEvaluations } from '../../src/storage/sensor-evaluations.js';
 import { claimSensor, effectiveStatus, ensureSensorStates, getSensorState, renewSensorClaim, setSensorStatus } from '../../src/storage/sensor-state.js';
+import { heartbeatProcess, markProcessStopped, registerProcess } from '../../src/storage/processes.js';
 import { describeEachBackend } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
@@ -21,6 +22,7 @@ const claimInput = (name: string, daemonId: string, seconds: number) => ({
   intervalMs: 30_000,
   defaultStatus: 'running' as const,
   leaseMs: 10_000,
+  heartbeatTimeoutMs: 5_000,
 });
 
 function skipped(seconds: number, reason: string): EvaluationToStore {
@@ -35,6 +37,30 @@ describeEachBackend('sensor storage', (backend) => {
   });
   afterAll(async () => {
     await database?.destroy();
+  });
+
+  it("a claim is free before its lease ends once its daemon is gone (stopped, or silent past the heartbeat timeout)", async () => {
+    await ensureSensorStates(database.db, [{ name: 'liveness' }], T0);
+    await registerProcess(database.db, { id: 'alive', kind: 'daemon', hostname: 'h', pid: 1, at: at(0) });
+    await registerProcess(database.db, { id: 'killed', kind: 'daemon', hostname: 'h', pid: 2, at: at(0) });
+    await registerProcess(database.db, { id: 'stopped', kind: 'daemon', hostname: 'h', pid: 3, at: at(0) });
+    const held = await claimSensor(database.db, claimInput('liveness', 'alive', 0));
+    expect(held).toBeDefined();
+    await heartbeatProcess(database.db, 'alive', at(4));
+    // Heartbeat 4 s old at 8 s (timeout 5 s): alive, its lease (until 10 s) holds.
+    expect(await claimSensor(database.db, { ...claimInput('liveness', 'killed', 8), ignoreInterval: true })).toBeUndefined();
+    // At 9.001 s that heartbeat is past the timeout: 'alive' is taken for gone, a second before its lease ends.
+    const taken = await claimSensor(database.db, { ...claimInput('liveness', 'killed', 9.001), ignoreInterval: true });
+    expect(taken).toMatchObject({ claimedBy: 'killed', version: held!.version + 1 });
+    // 'killed' last beat at 0 s: its claim (lease until 19 s) is free at once.
+    const next = await claimSensor(database.db, { ...claimInput('liveness', 'stopped', 15.001), ignoreInterval: true });
+    expect(next).toMatchObject({ claimedBy: 'stopped' });
+    await heartbeatProcess(database.db, 'stopped', at(15.5));
+    await markProcessStopped(database.db, 'stopped', at(16));
+    expect(await claimSensor(database.db, { ...claimInput('liveness', 'alive', 16), ignoreInterval: true })).toMatchObject({ claimedBy: 'alive' });
+    // A claimer without a process row holds its lease.
+    expect(await claimSensor(database.db, { ...claimInput('liveness', 'nobody', 30), ignoreInterval: true })).toBeDefined();
+    expect(await claimSensor(database.db, { ...claimInput('liveness', 'alive', 39.999), ignoreInterval: true })).toBeUndefined();
   });
 
   it('a claim holds until its lease expires; the next claim bumps the version; a stale commit stores nothing', async () => {
@@ -105,6 +131,46 @@ describeEachBackend('sensor storage', (backend) => {
     expect(await claimSensor(database.db, { ...claimInput('never_started', 'a', 100), defaultStatus: 'stopped' })).toBeDefined();
     await ensureSensorStates(database.db, [{ name: 'default_off' }], T0);
     expect(await claimSensor(database.db, { ...claimInput('default_off', 'a', 100), defaultStatus: 'stopped' })).toBeUndefined();
+  });
+
+  it('a skip that repeats the previous evaluation is counted on its row; any change, request or log starts a new row', async () => {
+    await ensureSensorStates(database.db, [{ name: 'repeats' }], T0);
+    let seconds = 0;
+    const evaluate = async (evaluation: EvaluationToStore, cursor: string | null = evaluation.cursorAfter) => {
+      const claimed = await claimSensor(database.db, { ...claimInput('repeats', 'a', seconds), ignoreInterval: true });
+      const result = await commitSensorEvaluations(database.db, { claimed: claimed!, daemonId: 'a', cursor, evaluatedAt: at(seconds), evaluations: [evaluation] });
+      seconds += 0.5;
+      return result;
+    };
+    const empty = (cursor: string | null) => ({ ...skipped(seconds, 'inbox empty'), cursorBefore: cursor, cursorAfter: cursor });
+    await evaluate(empty(null));
+    await evaluate(empty(null));
+    const third = await evaluate(empty(null));
+    expect(third.evaluations[0]).toMatchObject({ skipReason: 'inbox empty', count: 3, startedAt: at(0), lastAt: at(1) });
+    // A new reason, a moved cursor, a line logged, a request: each a row of its own.
+    await evaluate({ ...skipped(seconds, 'a.csv: new'), cursorAfter: 'c1' });
+    await evaluate({ ...skipped(seconds, 'a.csv: new'), cursorBefore: 'c1', cursorAfter: 'c1', logs: [{ at: at(seconds).toISOString(), level: 'info', message: 'looked' }] });
+    await evaluate({ ...skipped(seconds, 'x'), outcome: 'requested', skipReason: null, cursorBefore: 'c1', cursorAfter: 'c1' });
+    await evaluate(empty('c1'));
+    await evaluate(empty('c1'));
+    await evaluate({ ...skipped(seconds, 'x'), outcome: 'failed', skipReason: null, error: 'boom', cursorBefore: 'c1', cursorAfter: 'c1' });
+    await evaluate({ ...skipped(seconds, 'x'), outcome: 'failed', skipReason: null, error: 'boom', cursorBefore: 'c1', cursorAfter: 'c1' });
+    // A lost claim folds nothing either.
+    const stale = await claimSensor(database.db, { ...claimInput('repeats', 'a', seconds), ignoreInterval: true });
+    seconds += 10; // its lease ran out
+    await evaluate(empty('c1'));
+    expect((await commitSensorEvaluations(database.db, { claimed: stale!, daemonId: 'a', cursor: 'c1', evaluatedAt: at(seconds), evaluations: [empty('c1')] })).committed).toBe(false);
+    const rows = (await listSensorEvaluations(database.db, 'repeats', { limit: 20 })).evaluations.map((e) => [e.outcome, e.skipReason ?? e.error, e.count]);
+    expect(rows).toEqual([
+      ['skipped', 'inbox empty', 1],
+      ['failed', 'boom', 1],
+      ['failed', 'boom', 1],
+      ['skipped', 'inbox empty', 2],
+      ['requested', null, 1],
+      ['skipped', 'a.csv: new', 1],
+      ['skipped', 'a.csv: new', 1],
+      ['skipped', 'inbox empty', 3],
+    ]);
   });
 
   it('history pages newest first; retention keeps each sensor latest and purges the handled set by age', async () => {

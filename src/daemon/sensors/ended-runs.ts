@@ -19,7 +19,7 @@ import type { RunStatus } from '../../core/types.js';
 import type { Run } from '../../storage/index.js';
 import { toRun } from '../../storage/runs.js';
 import type { Database } from '../../storage/schema.js';
-import { WORKER_LOST_PATTERN } from '../run-monitor.js';
+import { retriedFailure } from '../run-monitor.js';
 
 /** How far before the watermark each look reaches: commit delay plus clock skew between workers. */
 export const RUN_STATUS_LOOKBACK_MS = 10 * 60_000;
@@ -72,10 +72,7 @@ export async function findEndedRuns(db: Kysely<Database>, query: EndedRunsQuery)
         ),
       ),
     )
-    .where(
-      sql<boolean>`NOT (r.status = 'FAILURE' AND r.attempt <= r.max_retries AND r.cancel_requested_at IS NULL
-        AND (r.error LIKE ${WORKER_LOST_PATTERN} OR EXISTS (SELECT 1 FROM strata.runs c WHERE c.run_key = 'retry:' || r.id::text)))`,
-    )
+    .where(sql<boolean>`NOT ${retriedFailure('r')}`)
     .$if(query.monitoredAssets !== undefined, (qb) =>
       qb.where(({ exists, selectFrom }) =>
         exists(selectFrom('strata.run_assets as ra').select('ra.run_id').whereRef('ra.run_id', '=', 'r.id').where('ra.asset_key', 'in', [...(query.monitoredAssets ?? []), NO_ASSET])),

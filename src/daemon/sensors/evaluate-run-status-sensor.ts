@@ -47,6 +47,7 @@ export async function evaluateRunStatusSensor(runtime: Runtime, sensor: RunStatu
     intervalMs: sensor.minimumIntervalSeconds * 1000,
     defaultStatus: sensor.defaultStatus,
     leaseMs: options.leaseMs,
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs,
     ignoreInterval: options.woken,
   });
   if (claimed === undefined) return { attempt: { sensorName: sensor.name, status: 'not-claimed' }, more: false };

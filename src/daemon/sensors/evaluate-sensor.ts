@@ -27,6 +27,7 @@ export async function evaluateSensor(runtime: Runtime, sensor: SensorDefinition,
     intervalMs: sensor.minimumIntervalSeconds * 1000,
     defaultStatus: sensor.defaultStatus,
     leaseMs: options.leaseMs,
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs,
   });
   if (claimed === undefined) return { sensorName: sensor.name, status: 'not-claimed' };
 

@@ -2,13 +2,14 @@
  * `ctx.runForKey(key)`: the run a sensor requested with `key`, following retries to the latest
  * attempt. A run the monitor retried (worker lost) ended FAILURE and has a child with
  * parent_run_id and trigger 'retry'; the sensor wants to know how the work ended, not how the
- * first attempt did.
+ * first attempt did. A FAILURE whose retry the monitor has yet to queue says so (retryPending).
  */
 import type { SensorRun } from '../../core/sensor.js';
 import { stepsForRun, type Run } from '../../storage/index.js';
 import { toRun } from '../../storage/runs.js';
 import type { Runtime } from '../../runtime.js';
 import { MAX_RUN_RETRIES } from '../../core/types.js';
+import { retriedFailure } from '../run-monitor.js';
 import { sensorRunKey } from './sensor-run-key.js';
 
 /** Lines of a failed step's error reported when the run has none of its own. */
@@ -33,7 +34,21 @@ export async function runForKey(runtime: Runtime, sensorName: string, runKey: st
     if (child === undefined) break;
     run = toRun(child);
   }
-  return { id: run.id, runKey, status: run.status, error: await errorOf(runtime, run), createdAt: run.createdAt, endedAt: run.endedAt, tags: run.tags };
+  return {
+    id: run.id,
+    runKey,
+    status: run.status,
+    error: await errorOf(runtime, run),
+    createdAt: run.createdAt,
+    endedAt: run.endedAt,
+    tags: run.tags,
+    retryPending: run.status === 'FAILURE' && (await retryPending(runtime, run.id)),
+  };
+}
+
+async function retryPending(runtime: Runtime, runId: string): Promise<boolean> {
+  const row = await runtime.database.db.selectFrom('strata.runs as r').select(retriedFailure('r').as('pending')).where('r.id', '=', runId).executeTakeFirst();
+  return row?.pending === true;
 }
 
 async function errorOf(runtime: Runtime, run: Run): Promise<string | null> {

@@ -9,6 +9,8 @@ export interface SensorAttemptOptions {
   readonly timeoutMs: number;
   /** How long a claim holds; longer than the timeout, so a live evaluation keeps it. */
   readonly leaseMs: number;
+  /** STRATA_HEARTBEAT_TIMEOUT: the claim of a daemon silent this long is free before its lease ends. */
+  readonly heartbeatTimeoutMs: number;
   /** Aborted when the daemon stops. */
   readonly signal: AbortSignal;
 }

@@ -68,6 +68,7 @@ export function createSensorDaemon(runtime: Runtime, options: SensorDaemonOption
     clock,
     timeoutMs: runtime.config.sensorTimeoutMs,
     leaseMs: leaseFor(runtime.config.sensorTimeoutMs),
+    heartbeatTimeoutMs: runtime.config.heartbeatTimeoutMs,
     signal: stopping.signal,
   };
   const monitored = monitoredAssets(runtime, sensors);
@@ -194,10 +195,12 @@ export function createSensorDaemon(runtime: Runtime, options: SensorDaemonOption
   });
 }
 
-/** On, not claimed by a live claim, and its interval passed (or, for a run-status sensor, a run ended). */
+/**
+ * On, and its interval passed (or, for a run-status sensor, a run ended). A claim held is left to
+ * claimSensor to judge: it is free early when its daemon is gone, which this process cannot see.
+ */
 function isDue(sensor: AnySensor, state: SensorState | undefined, now: Date, wokenNow: boolean): boolean {
   if (effectiveStatus(state, sensor.defaultStatus) !== 'running') return false;
-  if (state?.claimExpiresAt != null && state.claimExpiresAt > now) return false;
   if (wokenNow || state?.lastEvaluatedAt == null) return true;
   return state.lastEvaluatedAt.getTime() + sensor.minimumIntervalSeconds * 1000 <= now.getTime();
 }

@@ -32,7 +32,7 @@ export interface PreparedImport {
 export async function prepareCsvImport(path: string, source: string): Promise<PreparedImport> {
   checkImportSource(source);
   const file = await readCsvFile(path);
-  const { quotes, quarantined } = validateRows(file, parseHeader(file.name, file.header.fields));
+  const { quotes, quarantined } = await validateRows(file, parseHeader(file.name, file.header.fields));
   return { source, fileName: file.name, sha256: file.sha256, quotes, quarantined };
 }
 

@@ -5,6 +5,7 @@
  * = data lines. Within one file a (coin_id, snapshot_at) appears once; a repeat is quarantined,
  * naming the line that came first.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { QuoteToMerge } from '../quotes/merge-quotes.js';
 import type { QuarantinedRow } from '../silver/market-rows.js';
 import type { CsvHeader, ImportColumn } from './csv-columns.js';
@@ -26,11 +27,15 @@ export interface CsvRows {
   readonly quarantined: QuarantinedRow[];
 }
 
-export function validateRows(file: CsvFile, header: CsvHeader): CsvRows {
+/** Lines checked between two turns of the event loop, so a worker's heartbeats go on during a large file. */
+const LINES_PER_TURN = 5_000;
+
+export async function validateRows(file: CsvFile, header: CsvHeader): Promise<CsvRows> {
   const quotes: QuoteToMerge[] = [];
   const quarantined: QuarantinedRow[] = [];
   const firstLineOf = new Map<string, number>();
-  for (const record of file.records) {
+  for (const [index, record] of file.records.entries()) {
+    if (index > 0 && index % LINES_PER_TURN === 0) await nextTurn();
     const quarantine = (problems: readonly string[]) =>
       quarantined.push({
         coinId: coinIdOf(record, header),

@@ -8,7 +8,8 @@
  *   is not read half-written.
  * - The run key is the file's SHA-256, so the same bytes make one run whatever their name, across
  *   restarts and daemons; bytes whose run succeeded go straight to processed/.
- * - The file stays in the inbox until its run has ended, and every move is an atomic rename that
+ * - The file stays in the inbox until its run has ended for good (a run whose worker was lost is
+ *   retried by the run monitor: ctx.runForKey says so, and follows to the retry), and every move is an atomic rename that
  *   the next look redoes if a crash interrupted it (inbox-moves.ts): a daemon killed at any
  *   point loses no file, and the run key keeps it from being imported twice.
  * - A file in a folder that is not a source name goes to failed/ with the reason: never ignored.
@@ -24,14 +25,6 @@ import { moveToFailed, moveToProcessed, type FailureNote } from './inbox-moves.j
 import { inboxTags, INBOX_TAGS } from './inbox-tags.js';
 
 export const CSV_INBOX_SENSOR = 'csv_inbox';
-
-/**
- * How long a file whose run failed stays in the inbox before it goes to failed/. A run whose
- * worker was lost is failed by the run monitor and then retried (a new run, which runForKey
- * reports); the retry is queued in the same monitor pass, or the next one after a crash, so a
- * failure this old is final. Without the wait the retry would find its file gone.
- */
-export const FAILED_RUN_GRACE_MS = 30_000;
 
 /** At most this many files are described in one skip reason. */
 const MAX_NOTES = 10;
@@ -167,16 +160,14 @@ async function decide(ctx: SensorContext, options: CsvInboxOptions, file: InboxE
     case 'CANCELED':
       return fail(runNote(`its import run ${run.id} was canceled${other}`));
     case 'FAILURE':
-      return failedRun(ctx, run, file, other, () => fail(runNote(`its import run ${run.id} failed${other}`)));
+      return failedRun(run, file, other, () => fail(runNote(`its import run ${run.id} failed${other}`)));
   }
 }
 
-/** A failure is final once FAILED_RUN_GRACE_MS have passed without a retry taking its place. */
-async function failedRun(ctx: SensorContext, run: SensorRun, file: InboxEntry, other: string, fail: () => Promise<Outcome>): Promise<Outcome> {
-  const endedAt = run.endedAt ?? run.createdAt;
-  const finalAt = new Date(endedAt.getTime() + FAILED_RUN_GRACE_MS);
-  if (ctx.clock.now() >= finalAt) return fail();
-  return { keep: true, note: `${file.path}: import run ${run.id} failed${other}; moved to failed/ at ${finalAt.toISOString()} unless the run is retried` };
+/** A failure is final unless the run monitor is about to retry it (its worker was lost): the retry needs the file. */
+async function failedRun(run: SensorRun, file: InboxEntry, other: string, fail: () => Promise<Outcome>): Promise<Outcome> {
+  if (!run.retryPending) return fail();
+  return { keep: true, note: `${file.path}: import run ${run.id} lost its worker${other}; waits for its retry` };
 }
 
 function describeNotes(notes: readonly string[]): string {

@@ -52,7 +52,7 @@ export interface MergeQuotesResult {
 
 export async function mergeQuotes(session: SqlSession, quotes: readonly QuoteToMerge[], options: MergeQuotesOptions): Promise<MergeQuotesResult> {
   await session.query(loadSql('silver/create_quote_stage.sql'));
-  const staged = await session.copyFrom(COPY_STAGE, quotes.map(quoteLine));
+  const staged = await session.copyFrom(COPY_STAGE, quoteLines(quotes));
   await session.query(loadSql('silver/map_staged_quotes.sql'), [options.source]);
   let deleted = 0;
   if (options.replaceSnapshot !== undefined) {
@@ -62,6 +62,11 @@ export async function mergeQuotes(session: SqlSession, quotes: readonly QuoteToM
   const inserted = merged.rows.filter((row) => row.inserted).length;
   const { rows } = await session.query<{ n: number }>('SELECT count(*)::int AS n FROM stage_market_quotes WHERE coin_id IS NULL');
   return { staged, inserted, updated: merged.rows.length - inserted, deleted, unmapped: rows[0]?.n ?? 0 };
+}
+
+/** Made as COPY asks for them (not all at once), so a large load leaves the event loop turns. */
+function* quoteLines(quotes: readonly QuoteToMerge[]): Generator<string> {
+  for (const quote of quotes) yield quoteLine(quote);
 }
 
 function quoteLine(quote: QuoteToMerge): string {

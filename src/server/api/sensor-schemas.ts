@@ -28,6 +28,8 @@ export const SensorEvaluationSchema = z.object({
   ),
   logs: list(z.object({ at: z.string(), level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string() })).describe('Lines the sensor wrote with ctx.log'),
   endedRunId: z.string().nullable().describe('Run-status sensors: the ended run this evaluation handled'),
+  count: z.number().int().min(1).describe('Evaluations this entry stands for: a skip that repeats the previous entry exactly (same reason and cursor, no logs) is counted here, not listed again'),
+  lastAt: z.date().describe('When the last of them started (startedAt when count is 1)'),
 });
 
 export const SensorSummarySchema = z.object({

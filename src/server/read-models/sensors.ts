@@ -99,7 +99,7 @@ export async function sensorDetail(runtime: Runtime, name: string, page: { reado
     page.before === undefined ? undefined : listSensorEvaluations(db, name, { limit: 1 }),
     sensorDb(db)
       .selectFrom('strata.sensor_evaluations')
-      .select(['outcome', sql<number>`count(*)::int`.as('n')])
+      .select(['outcome', sql<number>`sum(repeated + 1)::int`.as('n')])
       .where('sensor_name', '=', name)
       .groupBy('outcome')
       .execute(),

@@ -10,6 +10,9 @@
  *   The evaluation commits only if `version` is still the one it claimed (compare-and-set).
  * - `sensor_evaluations`: every evaluation with its outcome, reason, cursor move, requested runs
  *   and the lines the sensor logged. No foreign key to runs: retention purges runs on its own.
+ *   A skip that repeats the sensor's previous evaluation exactly (same reason and cursor, no
+ *   logs) is counted on that row (`repeated`, `last_at`) instead of adding one: a sensor every
+ *   0.5 s would otherwise store 172,800 rows a day of "inbox empty".
  * - `run_status_sensor_runs`: which ended runs each run-status sensor has handled (or tried to),
  *   the "handled set" that makes a run handed over once although ended runs are found by a
  *   look-back window on `ended_at` (timestamps are not commit-ordered).
@@ -43,7 +46,9 @@ const STATEMENTS = [
     cursor_after text,
     run_requests jsonb NOT NULL DEFAULT '[]',
     logs jsonb NOT NULL DEFAULT '[]',
-    ended_run_id uuid
+    ended_run_id uuid,
+    repeated integer NOT NULL DEFAULT 0,
+    last_at timestamptz(3)
   )`,
   // A sensor's history, newest first (the API pages on id).
   `CREATE INDEX sensor_evaluations_sensor_id_idx ON strata.sensor_evaluations (sensor_name, id DESC)`,

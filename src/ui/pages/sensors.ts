@@ -27,13 +27,19 @@ function runs(evaluation: SensorEvaluation): Html {
 
 function why(evaluation: SensorEvaluation): Html {
   if (evaluation.error !== null) return html`<pre class="level-error" data-testid="evaluation-error">${evaluation.error}</pre>`;
-  return html`<span data-testid="skip-reason">${evaluation.skipReason ?? ''}</span>`;
+  return html`<span data-testid="skip-reason">${evaluation.skipReason ?? ''}</span>${repeats(evaluation)}`;
+}
+
+/** "— ×1,234 until 15:02:11": the identical skips folded into this row. */
+function repeats(evaluation: SensorEvaluation): Html | string {
+  if (evaluation.count === 1) return '';
+  return html` <span class="muted" data-testid="evaluation-repeats">— ×${evaluation.count.toLocaleString('en-US')} until <span class="mono">${formatTime(evaluation.lastAt)}</span></span>`;
 }
 
 function latest(evaluation: SensorEvaluation | null): Html {
   if (evaluation === null) return html`<span class="muted">never evaluated</span>`;
   const line = evaluation.error?.split('\n')[0] ?? evaluation.skipReason ?? `${evaluation.runRequests.length} run(s)`;
-  return html`${statusBadge(evaluation.outcome)} <span class="mono">${formatTime(evaluation.startedAt)}</span> <span class="muted">${line}</span>`;
+  return html`${statusBadge(evaluation.outcome)} <span class="mono">${formatTime(evaluation.startedAt)}</span> <span class="muted">${line}</span>${repeats(evaluation)}`;
 }
 
 function sensorCard(sensor: SensorSummary, now: Date, csrfToken: string, allowed: boolean): Html {

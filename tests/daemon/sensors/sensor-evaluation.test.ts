@@ -240,12 +240,16 @@ describeEachBackend('sensor evaluation', (backend) => {
     const { getRun, setRunStatus } = await import('../../../src/storage/index.js');
     await setRunStatus(database.db, run!.id, 'STARTING', { workerId: 'w', at: START });
     await setRunStatus(database.db, run!.id, 'FAILURE', { at: START, error: 'worker w stopped heartbeating' });
+    clock.advance(30_000);
+    await daemon.evaluateDue();
+    // Failed by the monitor, its retry not queued yet: not the end of the work.
+    expect(found).toMatchObject({ run: { id: run!.id, status: 'FAILURE', retryPending: true } });
     const retry = await queueRetry(harness.runtime, (await getRun(database.db, run!.id))!);
     clock.advance(30_000);
     await daemon.evaluateDue();
     expect(found).toEqual({
       missing: undefined,
-      run: expect.objectContaining({ id: retry.id, runKey: 'k', status: 'QUEUED', error: null, tags: expect.objectContaining({ sensor: name }) }),
+      run: expect.objectContaining({ id: retry.id, runKey: 'k', status: 'QUEUED', error: null, retryPending: false, tags: expect.objectContaining({ sensor: name }) }),
     });
   });
 });
