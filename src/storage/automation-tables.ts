@@ -49,6 +49,9 @@ export type AutomationCursorTable = {
   id: number;
   evaluation_id: number;
   evaluated_at: NullableTimestamp;
+  /** The daemon that evaluates (automation-leader.ts); NULL when none holds the lease. */
+  leader_id: string | null;
+  lease_expires_at: NullableTimestamp;
 };
 
 export type AutomationEvaluationsTable = {

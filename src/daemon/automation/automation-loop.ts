@@ -6,12 +6,19 @@
  * daemon on every machine hears it); in one process (the only mode on PGlite), the run events
  * and queue signals of the in-process buses, and a once-a-second look at the change feed for
  * what other processes (the CLI) wrote (feed-watch.ts); and a timer at the next `on_cron` tick. A lost
- * wake-up costs at most one interval. With several daemons every one evaluates, and the
- * cursor's compare-and-set stores each evaluation once.
+ * wake-up costs at most one interval. With several daemons only the one holding the lease
+ * (automation-leader.ts) evaluates, renewing it each time; the others keep listening, skip
+ * their evaluations without reading, and try again when the lease would become free, so one
+ * takes over within the heartbeat timeout of the leader's death (at once when it stops: it
+ * releases the lease and wakes them). The cursor's compare-and-set still stores each
+ * evaluation once, lease or not.
  */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { operandsOf } from '../../core/automation/condition.js';
 import type { RunEvent } from '../../core/types.js';
 import type { Runtime } from '../../runtime.js';
+import { releaseAutomationLease } from '../../storage/automation-leader.js';
 import { availabilityOf } from '../../storage/index.js';
 import { loopReporter, startBackgroundLoop } from '../background-loop.js';
 import { listenForNotifications } from '../notification-listener.js';
@@ -28,6 +35,8 @@ export const AUTOMATION_CHANNEL = 'strata_automation';
 const MAX_ROUNDS_PER_WAKE = 20;
 /** setTimeout's limit; a tick further away is re-armed by the interval evaluations. */
 const MAX_TIMER_MS = 2_147_483_647;
+/** A non-leader tries again no sooner than this after seeing the lease held. */
+const MIN_TAKEOVER_WAIT_MS = 100;
 
 const WAKING_EVENTS: ReadonlySet<RunEvent['type']> = new Set(['asset:materialized', 'step:failed', 'run:succeeded', 'run:failed', 'run:canceled']);
 
@@ -47,7 +56,24 @@ export async function startAutomationLoop(runtime: Runtime, options: AutomationL
   const { database, clock, logger } = runtime;
   const log = logger.child({ loop: AUTOMATION_LOOP });
   let cronTimer: NodeJS.Timeout | undefined;
+  let takeoverTimer: NodeJS.Timeout | undefined;
   const memory = new PartitionMemory();
+  // A loop without a process row (tests, tools) still needs a name to hold the lease by.
+  const leaderId = options.processId ?? `automation-${randomUUID()}`;
+  // Renewed at least every interval; a dead leader with a process row is replaced sooner, by its heartbeat.
+  const lease = {
+    leaderId,
+    leaseMs: Math.max(runtime.config.heartbeatTimeoutMs, 2 * runtime.config.automationIntervalMs),
+    heartbeatTimeoutMs: runtime.config.heartbeatTimeoutMs,
+  };
+
+  /** Not the leader: look again when the lease would become free (the leader renewing it is cheap to see). */
+  const armTakeoverTimer = (freeAt: Date): void => {
+    if (takeoverTimer !== undefined) clearTimeout(takeoverTimer);
+    const wait = Math.min(MAX_TIMER_MS, Math.max(MIN_TAKEOVER_WAIT_MS, freeAt.getTime() - clock.now().getTime()));
+    takeoverTimer = setTimeout(() => loop.wake(), wait);
+    takeoverTimer.unref();
+  };
 
   const armCronTimer = (): void => {
     if (cronTimer !== undefined) clearTimeout(cronTimer);
@@ -75,7 +101,8 @@ export async function startAutomationLoop(runtime: Runtime, options: AutomationL
     ...(options.processId === undefined ? {} : { report: loopReporter(database, options.processId, AUTOMATION_LOOP, clock) }),
     iteration: async () => {
       for (let round = 0; round < MAX_ROUNDS_PER_WAKE; round++) {
-        const evaluation = await evaluateAutomation(runtime, { memory, ...(options.processId === undefined ? {} : { processId: options.processId }) });
+        const evaluation = await evaluateAutomation(runtime, { memory, lease, ...(options.processId === undefined ? {} : { processId: options.processId }) });
+        if (evaluation.leader !== undefined) armTakeoverTimer(evaluation.leader.freeAt);
         if (evaluation.runIds.length > 0) {
           log.info({ evaluation: evaluation.evaluationId, runs: evaluation.runIds, partitions: evaluation.partitionsEvaluated }, 'automation requested runs');
         }
@@ -96,6 +123,15 @@ export async function startAutomationLoop(runtime: Runtime, options: AutomationL
     onNotification: () => loop.wake(),
     onConnected: () => loop.wake(),
   });
+  /** Lets another daemon take over at once: frees the lease and wakes the daemons listening. */
+  const releaseLease = async (): Promise<void> => {
+    try {
+      await releaseAutomationLease(database.db, leaderId);
+      await sql`SELECT pg_notify(${AUTOMATION_CHANNEL}, '')`.execute(database.db);
+    } catch (error) {
+      log.warn({ err: error }, 'could not release the automation lease; another daemon takes over when it expires');
+    }
+  };
   return {
     wake: () => loop.wake(),
     async stop() {
@@ -106,6 +142,8 @@ export async function startAutomationLoop(runtime: Runtime, options: AutomationL
       await listener.close();
       await loop.stop();
       if (cronTimer !== undefined) clearTimeout(cronTimer);
+      if (takeoverTimer !== undefined) clearTimeout(takeoverTimer);
+      await releaseLease();
     },
   };
 }

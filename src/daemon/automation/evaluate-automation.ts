@@ -14,6 +14,10 @@
  *   before commit, so under concurrent writers a smaller id can become visible after a larger
  *   one) was not in the snapshot, is still in the table, and is folded next time.
  *
+ * With a lease (automation-leader.ts) only the daemon holding it evaluates; the others return
+ * 'not-leader' before reading anything. The lease only saves work: the compare-and-set above
+ * is what keeps evaluations exactly once, with or without it.
+ *
  * Its cost follows what changed and what is running, not history: it reads the feed (drained,
  * so small), the stored rows of the partitions concerned (by primary key; a daemon whose own
  * commit was the last one already holds them, partition-memory.ts) and the active runs (the
@@ -35,6 +39,7 @@ import {
   type AutomatedAssetRow,
   type ResultChange,
 } from '../../storage/automation-state.js';
+import { claimAutomationLease } from '../../storage/automation-leader.js';
 import { createRuns } from '../../storage/index.js';
 import { announceQueueChanged } from '../queue-signals.js';
 import { automationScope, type AutomationScope } from './automated-assets.js';
@@ -49,8 +54,11 @@ import { PartitionStates } from './partition-states.js';
 export const MAX_CHANGES_PER_EVALUATION = 50_000;
 
 export interface AutomationEvaluation {
-  /** idle: nothing changed; committed: stored; lost: another daemon stored this evaluation first. */
-  readonly outcome: 'idle' | 'committed' | 'lost';
+  /**
+   * idle: nothing changed; committed: stored; lost: another daemon stored this evaluation first;
+   * not-leader: another daemon holds the lease (see `leader`), nothing was read.
+   */
+  readonly outcome: 'idle' | 'committed' | 'lost' | 'not-leader';
   readonly evaluationId: number | null;
   readonly changesRead: number;
   readonly partitionsEvaluated: number;
@@ -61,6 +69,16 @@ export interface AutomationEvaluation {
   readonly phasesMs: { readonly read: number; readonly evaluate: number; readonly write: number };
   /** The change batch was full: evaluate again at once. */
   readonly moreChanges: boolean;
+  /** When not the leader: who is, and when its lease becomes free unless it renews or beats again. */
+  readonly leader?: { readonly id: string; readonly freeAt: Date };
+}
+
+export interface AutomationLeaseOptions {
+  /** Who claims the lease: the daemon's process id. */
+  readonly leaderId: string;
+  readonly leaseMs: number;
+  /** STRATA_HEARTBEAT_TIMEOUT: a leader whose process row is silent this long is gone. */
+  readonly heartbeatTimeoutMs: number;
 }
 
 export interface EvaluateAutomationOptions {
@@ -72,6 +90,8 @@ export interface EvaluateAutomationOptions {
    * evaluator has committed since, and updated by this one when it commits.
    */
   readonly memory?: PartitionMemory;
+  /** Evaluate only while holding (and renewing) the evaluator's lease; without it, always evaluate. */
+  readonly lease?: AutomationLeaseOptions;
 }
 
 class LostRace extends Error {}
@@ -81,6 +101,24 @@ export async function evaluateAutomation(runtime: Runtime, options: EvaluateAuto
   const now = runtime.clock.now();
   const { db } = runtime.database;
   const maxChanges = options.maxChanges ?? MAX_CHANGES_PER_EVALUATION;
+  if (options.lease !== undefined) {
+    const lease = await claimAutomationLease(db, { ...options.lease, now });
+    if (!lease.leader) {
+      const durationMs = performance.now() - started;
+      return {
+        outcome: 'not-leader',
+        evaluationId: null,
+        changesRead: 0,
+        partitionsEvaluated: 0,
+        partitionsChanged: 0,
+        runIds: [],
+        durationMs,
+        phasesMs: { read: durationMs, evaluate: 0, write: 0 },
+        moreChanges: false,
+        leader: { id: lease.leaderId, freeAt: lease.freeAt },
+      };
+    }
+  }
   const scope = automationScope(runtime.graph, now);
 
   let evaluating: number | undefined;

@@ -13,6 +13,8 @@
  *   result and reason. It starts from `materializations`, so history before this migration counts.
  * - `automation_cursor` is the compare-and-set guard: an evaluation commits only if the cursor
  *   is still the one it read, so with several daemons each change is folded exactly once.
+ *   Its `leader_id` and `lease_expires_at` are the evaluator's lease (automation-leader.ts):
+ *   one daemon evaluates at a time, so it stays warm and the others do not duplicate work.
  * - `automation_results` keeps each change of a partition's result (not every evaluation), and
  *   `automation_evaluations` one row per evaluation that had something to do.
  */
@@ -83,7 +85,9 @@ const STATEMENTS = [
   `CREATE TABLE strata.automation_cursor (
     id smallint PRIMARY KEY CHECK (id = 1),
     evaluation_id bigint NOT NULL DEFAULT 0,
-    evaluated_at timestamptz(3)
+    evaluated_at timestamptz(3),
+    leader_id text,
+    lease_expires_at timestamptz(3)
   )`,
   `INSERT INTO strata.automation_cursor (id) VALUES (1)`,
   `CREATE TABLE strata.automation_evaluations (
