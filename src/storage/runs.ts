@@ -77,6 +77,23 @@ export function toRun(row: Selectable<RunsTable>): Run {
   };
 }
 
+/** The columns of a new run, as createRun and createRuns insert them. */
+function runRow(input: CreateRunInput) {
+  return {
+    selection: input.selection,
+    partition_key: input.partitionKey ?? null,
+    trigger: input.trigger,
+    tags: JSON.stringify(input.tags ?? {}),
+    run_key: input.runKey ?? null,
+    max_retries: input.maxRetries ?? 0,
+    priority: input.priority ?? 0,
+    parent_run_id: input.parentRunId ?? null,
+    attempt: input.attempt ?? 1,
+    pools: [...(input.pools ?? [])],
+    skip_steps: [...(input.skipSteps ?? [])],
+  };
+}
+
 /**
  * Creates a QUEUED run and its run_assets rows, in one transaction. With a `runKey` that already
  * exists, returns the existing run instead: a schedule tick evaluated twice (restart, two
@@ -86,19 +103,7 @@ export async function createRun(db: Kysely<Database>, input: CreateRunInput): Pr
   if (!db.isTransaction) return db.transaction().execute((trx) => createRun(trx, input));
   const inserted = await db
     .insertInto('strata.runs')
-    .values({
-      selection: input.selection,
-      partition_key: input.partitionKey ?? null,
-      trigger: input.trigger,
-      tags: JSON.stringify(input.tags ?? {}),
-      run_key: input.runKey ?? null,
-      max_retries: input.maxRetries ?? 0,
-      priority: input.priority ?? 0,
-      parent_run_id: input.parentRunId ?? null,
-      attempt: input.attempt ?? 1,
-      pools: [...(input.pools ?? [])],
-      skip_steps: [...(input.skipSteps ?? [])],
-    })
+    .values(runRow(input))
     // DO NOTHING (not DO UPDATE) so the existing run is left exactly as it was.
     .onConflict((oc) => oc.column('run_key').doNothing())
     .returningAll()
@@ -126,20 +131,7 @@ export async function createRuns(db: Kysely<Database>, inputs: readonly (CreateR
   const inserted = await db
     .insertInto('strata.runs')
     .values(
-      inputs.map((input, i) => ({
-        id: ids[i] as string,
-        selection: input.selection,
-        partition_key: input.partitionKey ?? null,
-        trigger: input.trigger,
-        tags: JSON.stringify(input.tags ?? {}),
-        run_key: input.runKey ?? null,
-        max_retries: input.maxRetries ?? 0,
-        priority: input.priority ?? 0,
-        parent_run_id: input.parentRunId ?? null,
-        attempt: input.attempt ?? 1,
-        pools: [...(input.pools ?? [])],
-        skip_steps: [...(input.skipSteps ?? [])],
-      })),
+      inputs.map((input, i) => ({ id: ids[i] as string, ...runRow(input) })),
     )
     .onConflict((oc) => oc.column('run_key').doNothing())
     .returningAll()
