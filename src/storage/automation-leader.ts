@@ -12,6 +12,7 @@
  */
 import type { Kysely } from 'kysely';
 import { automationDb } from './automation-tables.js';
+import { processGone } from './processes.js';
 import type { Database } from './schema.js';
 
 export interface ClaimAutomationLeaseInput {
@@ -41,13 +42,7 @@ export async function claimAutomationLease(db: Kysely<Database>, input: ClaimAut
         eb('leader_id', '=', input.leaderId),
         eb('lease_expires_at', 'is', null),
         eb('lease_expires_at', '<=', input.now),
-        eb.exists(
-          eb
-            .selectFrom('strata.processes as p')
-            .select('p.id')
-            .whereRef('p.id', '=', 'strata.automation_cursor.leader_id')
-            .where((process) => process.or([process('p.stopped_at', 'is not', null), process('p.heartbeat_at', '<', silentSince)])),
-        ),
+        processGone('strata.automation_cursor.leader_id', silentSince),
       ]),
     )
     .returning('leader_id')

@@ -3,7 +3,7 @@
  * result of each of its background loops, so `strata status` can show who is alive and what
  * last went wrong without reading any process's logs.
  */
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import type { Database, LoopStatus, ProcessesTable } from './schema.js';
 
 export type ProcessKind = ProcessesTable['kind'];
@@ -97,6 +97,15 @@ export async function recordDefinitionsReload(db: Kysely<Database>, processId: s
     .set({ loops: sql<string>`loops || jsonb_build_object('definitions'::text, ${state})` })
     .where('id', '=', processId)
     .execute();
+}
+
+/**
+ * True when the process named by `holderColumn` (a qualified column holding a process id) has
+ * stopped or not beaten since `silentSince`: what frees a claim or lease it held. A holder with no
+ * process row (a test, a tool) is not gone; its claim holds until it expires.
+ */
+export function processGone(holderColumn: string, silentSince: Date): RawBuilder<boolean> {
+  return sql<boolean>`EXISTS (SELECT 1 FROM strata.processes p WHERE p.id = ${sql.ref(holderColumn)} AND (p.stopped_at IS NOT NULL OR p.heartbeat_at < ${silentSince}))`;
 }
 
 function describe(error: unknown): string {

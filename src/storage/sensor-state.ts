@@ -17,6 +17,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { SensorStatus } from '../core/sensor.js';
 import type { Database } from './schema.js';
+import { processGone } from './processes.js';
 import { sensorDb, type SensorStateTable } from './sensor-tables.js';
 
 export interface SensorState {
@@ -123,13 +124,7 @@ export async function claimSensor(db: Kysely<Database>, input: ClaimSensorInput)
       eb.or([
         eb('claim_expires_at', 'is', null),
         eb('claim_expires_at', '<=', input.now),
-        eb.exists(
-          eb
-            .selectFrom('strata.processes as p')
-            .select('p.id')
-            .whereRef('p.id', '=', 'strata.sensor_state.claimed_by')
-            .where((process) => process.or([process('p.stopped_at', 'is not', null), process('p.heartbeat_at', '<', silentSince)])),
-        ),
+        processGone('strata.sensor_state.claimed_by', silentSince),
       ]),
     )
     .where((eb) =>
