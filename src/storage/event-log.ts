@@ -3,7 +3,7 @@
  * the tables read for current state (runs, steps, materializations), so they can never
  * disagree with the log. An event the run lifecycle rejects is not recorded at all.
  */
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { RunEvent, StepStatus } from '../core/types.js';
 import { RunNotFoundError } from './errors.js';
 import { UUID_PATTERN, setRunStatus } from './runs.js';
@@ -33,20 +33,18 @@ export async function recordEvent(db: Kysely<Database>, event: RunEvent): Promis
 }
 
 /**
- * Appends several events of one run and applies them in order, in ONE transaction: a
- * materialization and the step's success are then recorded together (and cost one commit).
+ * Appends several events (of one run, or of several runs: a worker's group commit) with one
+ * INSERT and applies them in order, in ONE transaction, so they cost one commit. Events of one
+ * run must be in the order they happened; ids follow the order given.
  */
 export async function recordEvents(db: Kysely<Database>, events: readonly RunEvent[]): Promise<number[]> {
   if (events.length === 1) return [await recordEvent(db, events[0] as RunEvent)];
+  if (events.length === 0) return [];
   for (const event of events) if (!UUID_PATTERN.test(event.runId)) throw new RunNotFoundError(event.runId);
   try {
     return await db.transaction().execute(async (trx) => {
-      const ids: number[] = [];
-      for (const event of events) {
-        const id = await appendEvent(trx, event);
-        await applyEvent(trx, event, id);
-        ids.push(id);
-      }
+      const ids = await appendEvents(trx, events);
+      for (const [index, event] of events.entries()) await applyEvent(trx, event, ids[index] as number);
       return ids;
     });
   } catch (error) {
@@ -60,23 +58,32 @@ function hasCode(error: unknown, code: string): boolean {
 }
 
 async function appendEvent(trx: Transaction<Database>, event: RunEvent): Promise<number> {
+  const [id] = await appendEvents(trx, [event]);
+  return id as number;
+}
+
+/**
+ * One INSERT for all `events`; their ids in the order given. The sequence is drawn row by row in
+ * VALUES order and SQL promises no order for RETURNING, hence the sort.
+ */
+async function appendEvents(trx: Transaction<Database>, events: readonly RunEvent[]): Promise<number[]> {
+  const rows = await trx.insertInto('strata.events').values(events.map(eventRow)).returning('id').execute();
+  return rows.map((row) => row.id).sort((a, b) => a - b);
+}
+
+function eventRow(event: RunEvent): Insertable<EventsTable> {
   // The payload is the whole event but for the columns that hold type, run and time.
   const { type, runId, at, ...rest } = event;
-  const row = await trx
-    .insertInto('strata.events')
-    .values({
-      run_id: runId,
-      type,
-      at,
-      asset_key: 'assetKey' in event ? event.assetKey : null,
-      partition_key: 'partition' in event ? event.partition : null,
-      level: eventLevel(event),
-      message: messageOf(event),
-      payload: JSON.stringify(rest),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+  return {
+    run_id: runId,
+    type,
+    at,
+    asset_key: 'assetKey' in event ? event.assetKey : null,
+    partition_key: 'partition' in event ? event.partition : null,
+    level: eventLevel(event),
+    message: messageOf(event),
+    payload: JSON.stringify(rest),
+  };
 }
 
 /** The level an event is stored and shown at: failures are errors, skips and failed warn checks warnings. */
