@@ -30,9 +30,19 @@ export function directEventWriter(db: Kysely<Database>): EventWriter {
   };
 }
 
-export function groupCommitEventWriter(db: Kysely<Database>): EventWriter {
+export interface GroupCommitOptions {
+  /**
+   * Group commits in flight at once (each on its own connection). One gathers the most per
+   * commit; more hide the round trips of one group behind another's when the database is slow.
+   */
+  readonly inFlight?: number;
+}
+
+export function groupCommitEventWriter(db: Kysely<Database>, options: GroupCommitOptions = {}): EventWriter {
+  const inFlight = options.inFlight ?? 1;
   let pending: PendingBatch[] = [];
-  let committing = false;
+  let committing = 0;
+  let scheduled = false;
 
   const commit = async (group: readonly PendingBatch[]): Promise<void> => {
     try {
@@ -54,17 +64,21 @@ export function groupCommitEventWriter(db: Kysely<Database>): EventWriter {
   };
 
   const next = (): void => {
-    if (committing || pending.length === 0) return;
-    committing = true;
+    if (scheduled || committing >= inFlight || pending.length === 0) return;
+    scheduled = true;
     // setImmediate, not at once: runs resumed by the last commit submit their next batch in the
     // microtasks that follow it, and should ride in this commit rather than wait for the next.
     setImmediate(() => {
+      scheduled = false;
       const group = pending;
       pending = [];
+      if (group.length === 0) return;
+      committing += 1;
       void commit(group).finally(() => {
-        committing = false;
+        committing -= 1;
         next();
       });
+      next();
     });
   };
 

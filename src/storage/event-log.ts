@@ -4,7 +4,9 @@
  * disagree with the log. An event the run lifecycle rejects is not recorded at all.
  */
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
-import type { RunEvent, StepStatus } from '../core/types.js';
+import type { RunEvent } from '../core/types.js';
+import { applyEventBatch } from './apply-event-batch.js';
+import { type StepEffect, runTransitionOf, stepChangeOf } from './event-effects.js';
 import { RunNotFoundError } from './errors.js';
 import { UUID_PATTERN, setRunStatus } from './runs.js';
 import type { Database, EventLevel, EventsTable } from './schema.js';
@@ -44,7 +46,7 @@ export async function recordEvents(db: Kysely<Database>, events: readonly RunEve
   try {
     return await db.transaction().execute(async (trx) => {
       const ids = await appendEvents(trx, events);
-      for (const [index, event] of events.entries()) await applyEvent(trx, event, ids[index] as number);
+      await applyEventBatch(trx, events, ids);
       return ids;
     });
   } catch (error) {
@@ -120,47 +122,14 @@ function messageOf(event: RunEvent): string | null {
 }
 
 async function applyEvent(trx: Transaction<Database>, event: RunEvent, eventId: number): Promise<void> {
+  const transition = runTransitionOf(event);
+  if (transition !== undefined) {
+    await setRunStatus(trx, event.runId, transition.to, { at: event.at, ...(transition.error === undefined ? {} : { error: transition.error }) });
+  }
+  const step = stepChangeOf(event);
+  if (step !== undefined) await upsertStep(trx, event.runId, step);
   switch (event.type) {
-    case 'run:started':
-      await setRunStatus(trx, event.runId, 'STARTED', { at: event.at });
-      return;
-    case 'run:succeeded':
-      await setRunStatus(trx, event.runId, 'SUCCESS', { at: event.at });
-      return;
-    case 'run:failed':
-      await setRunStatus(trx, event.runId, 'FAILURE', { at: event.at, error: event.message });
-      return;
-    case 'run:canceled':
-      await setRunStatus(trx, event.runId, 'CANCELED', { at: event.at });
-      return;
-    case 'step:started':
-      await upsertStep(trx, event, {
-        status: 'RUNNING',
-        attempts: event.attempt,
-        started_at: event.at,
-        ended_at: null,
-        duration_ms: null,
-        error: null,
-      });
-      return;
-    case 'step:succeeded':
-      await upsertStep(trx, event, { status: 'SUCCESS', ended_at: event.at, duration_ms: event.durationMs, error: null });
-      return;
-    case 'step:failed':
-      // A failure that will be retried leaves the step RUNNING (waiting out its backoff),
-      // with the error of the attempt that failed; the next step:started clears it.
-      await upsertStep(trx, event, {
-        status: event.willRetry ? 'RUNNING' : 'FAILURE',
-        attempts: event.attempt,
-        ended_at: event.willRetry ? null : event.at,
-        error: event.message,
-      });
-      return;
-    case 'step:skipped':
-      await upsertStep(trx, event, { status: 'SKIPPED', ended_at: event.at, error: event.reason });
-      return;
     case 'asset:materialized':
-      await upsertStep(trx, event, { status: 'RUNNING', metadata: JSON.stringify(event.metadata) }, { keepStatus: true });
       await upsertLatestMaterialization(trx, event, eventId);
       return;
     case 'check:evaluated':
@@ -179,33 +148,18 @@ async function applyEvent(trx: Transaction<Database>, event: RunEvent, eventId: 
         })
         .execute();
       return;
-    case 'log':
+    default:
       return;
   }
 }
 
-interface StepChange {
-  readonly status: StepStatus;
-  readonly attempts?: number;
-  readonly started_at?: Date | null;
-  readonly ended_at?: Date | null;
-  readonly duration_ms?: number | null;
-  readonly error?: string | null;
-  readonly metadata?: string;
-}
-
-type StepEvent = Extract<RunEvent, { assetKey: string; partition: string | null }>;
-
-/**
- * Steps may be recorded without a prior step:started (a skipped step never starts), so every
- * step event is an upsert. `keepStatus` updates an existing step without changing its status.
- */
-async function upsertStep(trx: Transaction<Database>, event: StepEvent, change: StepChange, options: { keepStatus?: boolean } = {}): Promise<void> {
-  const { status, ...rest } = change;
+/** A step row is upserted: it may be recorded without a prior step:started (a skipped step never starts). */
+async function upsertStep(trx: Transaction<Database>, runId: string, step: StepEffect): Promise<void> {
+  const { status, ...rest } = step.change;
   await trx
     .insertInto('strata.steps')
-    .values({ run_id: event.runId, asset_key: event.assetKey, partition_key: event.partition ?? '', ...change })
-    .onConflict((oc) => oc.columns(['run_id', 'asset_key', 'partition_key']).doUpdateSet(options.keepStatus ? rest : change))
+    .values({ run_id: runId, asset_key: step.assetKey, partition_key: step.partition ?? '', status, ...rest })
+    .onConflict((oc) => oc.columns(['run_id', 'asset_key', 'partition_key']).doUpdateSet(step.keepStatus ? rest : step.change))
     .execute();
 }
 
