@@ -20,8 +20,10 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database.
 
 const describePostgres = postgresTestUrl() === undefined ? describe.skip : describe;
 const title = postgresTestUrl() === undefined ? ` (skipped: ${POSTGRES_SKIP_REASON})` : '';
-const PROCESS_WAIT_MS = 120_000;
-const PARTITIONS = 300;
+/** Two tsx process starts and a 3 s heartbeat timeout, on a shared 2-core machine. */
+const PROCESS_WAIT_MS = 150_000;
+const TEST_TIMEOUT_MS = 240_000;
+const PARTITIONS = 200;
 const ASSETS = ['bronze/a', 'silver/b', 'gold/c'];
 /** What a run that executes every step records, in order. */
 const COMPLETE = [
@@ -178,5 +180,5 @@ export default defineDefinitions({ assets: [a, b, c] });
 
     survivor.kill('SIGTERM');
     expect((await survivorExit).code).toBe(0);
-  });
+  }, TEST_TIMEOUT_MS);
 });
