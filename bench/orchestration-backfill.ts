@@ -9,6 +9,7 @@ import { sixHourlyPartitions } from '../src/core/partitions.js';
 import { createBackfill } from '../src/daemon/backfill.js';
 import { createWorker } from '../src/daemon/worker.js';
 import type { Runtime } from '../src/runtime.js';
+import type { EventWriter } from '../src/storage/index.js';
 import { RunEventTracker } from './orchestration-run-events.js';
 import { PARTITIONED_SELECTION } from './orchestration-runtime.js';
 
@@ -29,14 +30,25 @@ export interface BackfillResult {
   readonly failedRuns: number;
 }
 
-export async function backfillThroughput(runtime: Runtime, partitions: number, concurrency: number): Promise<BackfillResult> {
-  const to = sixHourlyPartitions.keyFor(new Date(sixHourlyPartitions.parse(FIRST_PARTITION).start.getTime() + (partitions - 1) * SIX_HOURS_MS));
+export interface BackfillOptions {
+  readonly partitions: number;
+  readonly concurrency: number;
+  /** Partitions from the first one (may be negative): a second backfill in one run takes fresh partitions. */
+  readonly offset?: number;
+  /** Replaces the worker's group commit (directEventWriter: each run's batches in their own transactions), to compare the two in one run. */
+  readonly writeEvents?: EventWriter;
+}
+
+export async function backfillThroughput(runtime: Runtime, options: BackfillOptions): Promise<BackfillResult> {
+  const { partitions, concurrency, writeEvents } = options;
+  const keyAt = (index: number) => sixHourlyPartitions.keyFor(new Date(sixHourlyPartitions.parse(FIRST_PARTITION).start.getTime() + index * SIX_HOURS_MS));
+  const offset = options.offset ?? 0;
   const createStarted = performance.now();
-  const { backfill, runs } = await createBackfill(runtime, { selection: PARTITIONED_SELECTION, from: FIRST_PARTITION, to });
+  const { backfill, runs } = await createBackfill(runtime, { selection: PARTITIONED_SELECTION, from: keyAt(offset), to: keyAt(offset + partitions - 1) });
   const createMs = performance.now() - createStarted;
 
   const tracker = new RunEventTracker(runtime.events);
-  const worker = createWorker(runtime, { concurrency });
+  const worker = createWorker(runtime, { concurrency, ...(writeEvents ? { writeEvents } : {}) });
   await worker.start();
   try {
     await tracker.endedCount(runs.length);

@@ -7,6 +7,7 @@ import type { BackfillResult } from './orchestration-backfill.js';
 import type { BenchEngine } from './orchestration-runtime.js';
 import type { StepOverheadSample } from './orchestration-step-overhead.js';
 import type { TickResult } from './orchestration-ticks.js';
+import type { QueuedStartResult } from './orchestration-queued-start.js';
 import { appendBenchRun } from './results-file.js';
 
 export interface EngineResult {
@@ -16,6 +17,9 @@ export interface EngineResult {
   readonly startOtherProcessMs: readonly number[] | undefined;
   readonly stepOverhead: readonly StepOverheadSample[];
   readonly backfill: BackfillResult;
+  /** The same backfill without group commit (each run's batches in their own transactions). */
+  readonly backfillDirect: BackfillResult;
+  readonly queuedStart: QueuedStartResult;
   readonly ticks: TickResult;
 }
 
@@ -25,6 +29,7 @@ export interface BenchSettings {
   readonly partitions: number;
   readonly concurrency: number;
   readonly tickSeconds: number;
+  readonly queued: number;
 }
 
 /** Nearest-rank percentile. */
@@ -63,11 +68,11 @@ function rows(settings: BenchSettings): Row[] {
     },
     {
       measurement: `per-step overhead, ${settings.assets}-asset no-op chain (median of runs; wall incl. claim)`,
-      goal: '< 5 ms / step',
+      goal: '< 2 ms / step (issue 16)',
       dagster: '(no figure in issue 3)',
       cell: (r) => {
         const perStep = median(r.stepOverhead, (s) => s.perStepMs);
-        return `${ms(perStep)} (wall ${ms(median(r.stepOverhead, (s) => s.wallPerStepMs))}) ${mark(perStep < 5)}`;
+        return `${ms(perStep)} (wall ${ms(median(r.stepOverhead, (s) => s.wallPerStepMs))}) ${mark(perStep < 2)}`;
       },
     },
     {
@@ -75,6 +80,25 @@ function rows(settings: BenchSettings): Row[] {
       goal: '≥ 5,000/s',
       dagster: '(no figure in issue 3)',
       cell: (r) => `${rate(r.backfill.eventsPerSecond)} (${rate(r.backfill.runsPerSecond)} runs) ${mark(r.backfill.eventsPerSecond >= 5000)}`,
+    },
+    {
+      measurement: `the same backfill without group commit (each run's event batches in their own transactions)`,
+      goal: 'comparison',
+      dagster: '',
+      cell: (r) =>
+        `${rate(r.backfillDirect.eventsPerSecond)} (group commit ${(r.backfill.eventsPerSecond / r.backfillDirect.eventsPerSecond).toFixed(2)}×)`,
+    },
+    {
+      measurement: `request → first step of a high-priority run, ${settings.queued} runs queued (worker concurrency ${settings.concurrency}, busy), p50 / p95 (${settings.runs} runs)`,
+      goal: 'p95 < 10 ms (issue 16)',
+      dagster: '',
+      cell: (r) => `${p50p95(r.queuedStart.fullQueueMs)} ${mark(percentile(r.queuedStart.fullQueueMs, 95) < 10)}`,
+    },
+    {
+      measurement: `the same with an empty queue (same worker), p50 / p95`,
+      goal: 'comparison',
+      dagster: '',
+      cell: (r) => p50p95(r.queuedStart.emptyQueueMs),
     },
     {
       measurement: `tick punctuality, due → run queued, p50 / p95 / max (every-second cron, ~${settings.tickSeconds} ticks)`,
@@ -103,6 +127,8 @@ export function details(results: readonly EngineResult[]): string {
         (r.startOtherProcessMs ? `; start (other process) min ${ms(percentile(r.startOtherProcessMs, 0))}, max ${ms(percentile(r.startOtherProcessMs, 100))}` : ''),
       `${r.engine}: chain runs ${r.stepOverhead.map((s) => `${ms(s.runMs)} (bodies ${ms(s.bodyMs)}) → ${ms(s.perStepMs)}/step`).join(', ')}`,
       `${r.engine}: backfill ${r.backfill.runs} runs queued by createBackfill in ${ms(r.backfill.createMs)}; ${r.backfill.events.toLocaleString('en-US')} events in ${ms(r.backfill.spanMs)}; ${r.backfill.failedRuns} runs not SUCCESS`,
+      `${r.engine}: backfill without group commit: ${r.backfillDirect.events.toLocaleString('en-US')} events in ${ms(r.backfillDirect.spanMs)}; ${r.backfillDirect.failedRuns} runs not SUCCESS`,
+      `${r.engine}: queued start: queue depth ${r.queuedStart.depthRange[0]}–${r.queuedStart.depthRange[1]} before each timed run; max ${ms(percentile(r.queuedStart.fullQueueMs, 100))} (empty queue max ${ms(percentile(r.queuedStart.emptyQueueMs, 100))}); claim plan: ${r.queuedStart.claimPlan}`,
       `${r.engine}: ticks ${r.ticks.ticks} stored (${r.ticks.lagsMs.length} with a run, ${r.ticks.skipped} skipped, ${r.ticks.failed} failed, ${r.ticks.missing} seconds missing); lags ${r.ticks.lagsMs.map((lag) => Math.round(lag)).join(', ')} ms`,
     ])
     .join('\n');
@@ -133,6 +159,13 @@ How each figure is measured (\`bench/orchestration-*.ts\`, one file per measurem
 - **Backfill**: \`createBackfill\` of N six-hourly partitions of a no-op asset (one run each, 5 events
   per run), then one worker (\`--concurrency\`, default 8) executes them; rows in strata.events of the
   backfill's runs / (last event at − first event at). Queueing is timed apart.
+- **Backfill without group commit** (issue 16): the same backfill on fresh partitions, the worker
+  given \`directEventWriter\` (each run's event batches in their own transactions) instead of its
+  default group commit; the ratio is group / direct from the same run.
+- **Request → first step with runs queued** (issue 16): one worker at the backfill's concurrency
+  executes no-op runs at priority 0 while the queue is topped up to \`--queued\` before each timed run;
+  the timed run has priority 100 and starts at the next free slot. The same timed runs with an empty
+  queue (same worker) come first. The claim query's EXPLAIN is printed in the details.
 - **Tick punctuality**: \`createScheduler(runtime, { schedules: [every-second six-field cron] }).start()\`
   (node-cron wake-ups) for ~15 s; lag = the tick's run created_at − its due time; no worker.
 - **Machine**: 2 cores, shared and noisy (other sessions run tests at the same time), PostgreSQL 15

@@ -1,6 +1,7 @@
 /**
- * Orchestration bench (issue 3): start latency, per-step overhead, backfill throughput and
- * tick punctuality, on Postgres and/or PGlite. One engine at a time, each on a fresh database.
+ * Orchestration bench (issue 3, issue 16): start latency (idle, and with runs queued), per-step
+ * overhead, backfill throughput (with and without group commit) and tick punctuality, on Postgres
+ * and/or PGlite. One engine at a time, each on a fresh database.
  *
  *   npm run bench -- orchestration [--engine postgres|pglite|both] [--runs 200] [--assets 100] [--partitions 1000]
  */
@@ -12,6 +13,8 @@ import { type BenchEngine, openBenchRuntime } from './orchestration-runtime.js';
 import { startLatencyInProcess, startLatencyOtherProcess } from './orchestration-start-latency.js';
 import { stepOverhead } from './orchestration-step-overhead.js';
 import { tickPunctuality } from './orchestration-ticks.js';
+import { queuedStartLatency } from './orchestration-queued-start.js';
+import { directEventWriter } from '../src/storage/index.js';
 import { benchAdminUrl } from './scratch-database.js';
 import { positiveInteger } from './bench-args.js';
 
@@ -21,12 +24,13 @@ const CHAIN_REPEATS = 3;
 export const orchestrationBench = {
   summary: 'orchestration: request → first step, per-step overhead, backfill events/s, tick lag (Postgres and PGlite)',
   usage: [
-    'orchestration [--engine postgres|pglite|both] [--runs N] [--assets N] [--partitions N] [--concurrency N] [--ticks N]',
+    'orchestration [--engine postgres|pglite|both] [--runs N] [--assets N] [--partitions N] [--concurrency N] [--queued N] [--ticks N]',
     '  --engine       default both',
     '  --runs         runs timed for request → first step started (default 200)',
     '  --assets       length of the no-op chain for per-step overhead (default 100)',
     '  --partitions   six-hourly partitions in the backfill (default 1000)',
     '  --concurrency  worker concurrency for the backfill (default 8)',
+    '  --queued       runs already queued when a high-priority run is requested (default 1000)',
     '  --ticks        seconds of an every-second schedule observed (default 15)',
     '  --no-write     print only; do not add the run to bench/results/orchestration.md',
   ].join('\n'),
@@ -39,6 +43,7 @@ export const orchestrationBench = {
         assets: { type: 'string' },
         partitions: { type: 'string' },
         concurrency: { type: 'string' },
+        queued: { type: 'string' },
         ticks: { type: 'string' },
         'no-write': { type: 'boolean' },
       },
@@ -49,6 +54,7 @@ export const orchestrationBench = {
       partitions: positiveInteger('--partitions', values.partitions, 1000),
       concurrency: positiveInteger('--concurrency', values.concurrency, 8),
       tickSeconds: positiveInteger('--ticks', values.ticks, 15),
+      queued: positiveInteger('--queued', values.queued, 1000),
     };
     const results: EngineResult[] = [];
     for (const engine of engines(values.engine)) results.push(await benchEngine(engine, settings));
@@ -86,10 +92,19 @@ async function benchEngine(engine: BenchEngine, settings: BenchSettings): Promis
     log(`per-step overhead: ${CHAIN_REPEATS} runs of a ${settings.assets}-step chain`);
     const overhead = await stepOverhead(runtime, settings.assets, CHAIN_REPEATS);
     log(`backfill of ${settings.partitions} partitions`);
-    const backfill = await backfillThroughput(runtime, settings.partitions, settings.concurrency);
+    const backfill = await backfillThroughput(runtime, { partitions: settings.partitions, concurrency: settings.concurrency });
+    log(`backfill of ${settings.partitions} partitions, each run's events in its own transactions (no group commit)`);
+    const backfillDirect = await backfillThroughput(runtime, {
+      partitions: settings.partitions,
+      concurrency: settings.concurrency,
+      offset: -settings.partitions,
+      writeEvents: directEventWriter(runtime.database.db),
+    });
+    log(`request → first step with ${settings.queued} runs queued, and with none: ${settings.runs} runs each`);
+    const queuedStart = await queuedStartLatency(runtime, settings.runs, settings.queued, settings.concurrency);
     log(`tick punctuality: ${settings.tickSeconds} s of an every-second schedule`);
     const ticks = await tickPunctuality(runtime, settings.tickSeconds);
-    return { engine, startInProcessMs, startOtherProcessMs, stepOverhead: overhead, backfill, ticks };
+    return { engine, startInProcessMs, startOtherProcessMs, stepOverhead: overhead, backfill, backfillDirect, queuedStart, ticks };
   } finally {
     await bench.close();
   }

@@ -11,9 +11,18 @@ import { ValidationError } from '../core/errors.js';
 import { MAX_RUN_RETRIES, type AssetKey, type RunEvent, type RunTrigger } from '../core/types.js';
 import type { Logger } from '../logger.js';
 import type { Runtime } from '../runtime.js';
-import { createRun, latestMaterialization, recordEvents, setRunStatus, type CreateRunInput, type Run } from '../storage/index.js';
+import {
+  createRun,
+  directEventWriter,
+  latestMaterialization,
+  setRunStatus,
+  type CreateRunInput,
+  type EventWriter,
+  type Run,
+} from '../storage/index.js';
 import { assertPartitionServable } from './partition-refusal.js';
 import { announceQueueChanged } from './queue-signals.js';
+import { RunEventRecorder } from './run-event-recorder.js';
 import { RunInterruptedError } from './run-errors.js';
 import { describeRetriesUsed, hasRetriesLeft, queueRetry } from './retry-run.js';
 import { watchRun } from './run-watch.js';
@@ -99,6 +108,8 @@ export interface ExecuteStoredRunOptions {
    * as interrupted, without starting the step, and queues a retry that resumes from it.
    */
   readonly mayStartStep?: () => boolean;
+  /** Records the run's event batches; default one transaction per batch. A worker passes its group commit. */
+  readonly writeEvents?: EventWriter;
 }
 
 export interface StoredRunResult extends RunResult {
@@ -129,28 +140,20 @@ export async function executeStoredRun(
   if (signal.aborted) forward();
   else signal.addEventListener('abort', forward, { once: true });
   const stopWatching = watchRun(runtime, { runId: run.id, workerId, controller });
-  // run:started, asset:materialized and check:evaluated are written together with the event that
-  // follows them (the first step:started, the step's outcome): fewer commits, and a
-  // materialization is never recorded without its checks and its step's outcome.
-  let pending: RunEvent[] = [];
-  const flush = async (): Promise<void> => {
-    const events = pending;
-    pending = [];
-    if (events.length === 0) return;
-    await recordEvents(db, events);
+  const recorder = new RunEventRecorder(options.writeEvents ?? directEventWriter(db), (events) => {
     for (const event of events) {
       logEvent(log, event);
       runtime.events.publish(event);
     }
-  };
-  const record = async (event: RunEvent): Promise<void> => {
-    pending.push(event);
-    if (event.type !== 'run:started' && event.type !== 'asset:materialized' && event.type !== 'check:evaluated') await flush();
-  };
+  });
+  const record = (event: RunEvent): Promise<void> => recorder.record(event);
+  const flush = (): Promise<void> => recorder.flush();
   let startedAt = runtime.clock.now();
   let interrupted: StoredRunResult['interrupted'];
   // Queue the retry before the run ends, so a crash in between still leaves one (its run_key dedups).
   const interrupt = async (reason: RunInterruptedError, durationMs: number): Promise<void> => {
+    // The retry skips the steps recorded as succeeded: a step's end still waiting must be among them.
+    await flush();
     const retry = hasRetriesLeft(run) ? await queueRetry(runtime, run) : undefined;
     const message =
       retry === undefined

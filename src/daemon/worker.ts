@@ -13,7 +13,17 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock } from '../core/types.js';
 import type { Runtime } from '../runtime.js';
-import { type ProcessKind, type Run, availabilityOf, claimRuns, heartbeatProcess, markProcessStopped, registerProcess } from '../storage/index.js';
+import {
+  type EventWriter,
+  type ProcessKind,
+  type Run,
+  availabilityOf,
+  claimRuns,
+  groupCommitEventWriter,
+  heartbeatProcess,
+  markProcessStopped,
+  registerProcess,
+} from '../storage/index.js';
 import { type BackgroundLoop, loopReporter, startBackgroundLoop } from './background-loop.js';
 import { executeStoredRun } from './execute-run.js';
 import { listenForQueueSignals, onQueueChanged, type QueueListener } from './queue-signals.js';
@@ -31,6 +41,11 @@ export interface WorkerOptions {
   readonly clock?: Clock;
   /** How the process appears in `strata status`; default 'worker'. */
   readonly kind?: ProcessKind;
+  /**
+   * Records the event batches of the worker's runs. Default: one group commit shared by all of
+   * them (groupCommitEventWriter), so concurrent runs' events share transactions.
+   */
+  readonly writeEvents?: EventWriter;
 }
 
 export interface StopOptions {
@@ -72,6 +87,7 @@ export function createWorker(runtime: Runtime, options: WorkerOptions = {}): Wor
   const concurrency = options.concurrency ?? config.maxConcurrentRuns;
   const logger = runtime.logger.child({ workerId: id });
   const active = new Map<string, ActiveRun>();
+  const writeEvents = options.writeEvents ?? groupCommitEventWriter(database.db);
   let draining = false;
   let claimLoop: BackgroundLoop | undefined;
   let heartbeatLoop: BackgroundLoop | undefined;
@@ -80,7 +96,7 @@ export function createWorker(runtime: Runtime, options: WorkerOptions = {}): Wor
 
   const execute = (run: Run): void => {
     const controller = new AbortController();
-    const done = executeStoredRun(runtime, run, controller.signal, { workerId: id, mayStartStep: () => !draining })
+    const done = executeStoredRun(runtime, run, controller.signal, { workerId: id, mayStartStep: () => !draining, writeEvents })
       .then((result) => {
         logger.info({ runId: run.id, status: result.status, retryRunId: result.interrupted?.retry?.id }, `run ended ${result.status}`);
       })

@@ -3,8 +3,10 @@
  * the tables read for current state (runs, steps, materializations), so they can never
  * disagree with the log. An event the run lifecycle rejects is not recorded at all.
  */
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { RunEvent, StepStatus } from '../core/types.js';
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import type { RunEvent } from '../core/types.js';
+import { applyEventBatch } from './apply-event-batch.js';
+import { type StepEffect, runTransitionOf, stepChangeOf } from './event-effects.js';
 import { RunNotFoundError } from './errors.js';
 import { UUID_PATTERN, setRunStatus } from './runs.js';
 import type { Database, EventLevel, EventsTable } from './schema.js';
@@ -33,20 +35,18 @@ export async function recordEvent(db: Kysely<Database>, event: RunEvent): Promis
 }
 
 /**
- * Appends several events of one run and applies them in order, in ONE transaction: a
- * materialization and the step's success are then recorded together (and cost one commit).
+ * Appends several events (of one run, or of several runs: a worker's group commit) with one
+ * INSERT and applies them in order, in ONE transaction, so they cost one commit. Events of one
+ * run must be in the order they happened; ids follow the order given.
  */
 export async function recordEvents(db: Kysely<Database>, events: readonly RunEvent[]): Promise<number[]> {
   if (events.length === 1) return [await recordEvent(db, events[0] as RunEvent)];
+  if (events.length === 0) return [];
   for (const event of events) if (!UUID_PATTERN.test(event.runId)) throw new RunNotFoundError(event.runId);
   try {
     return await db.transaction().execute(async (trx) => {
-      const ids: number[] = [];
-      for (const event of events) {
-        const id = await appendEvent(trx, event);
-        await applyEvent(trx, event, id);
-        ids.push(id);
-      }
+      const ids = await appendEvents(trx, events);
+      await applyEventBatch(trx, events, ids);
       return ids;
     });
   } catch (error) {
@@ -60,23 +60,32 @@ function hasCode(error: unknown, code: string): boolean {
 }
 
 async function appendEvent(trx: Transaction<Database>, event: RunEvent): Promise<number> {
+  const [id] = await appendEvents(trx, [event]);
+  return id as number;
+}
+
+/**
+ * One INSERT for all `events`; their ids in the order given. The sequence is drawn row by row in
+ * VALUES order and SQL promises no order for RETURNING, hence the sort.
+ */
+async function appendEvents(trx: Transaction<Database>, events: readonly RunEvent[]): Promise<number[]> {
+  const rows = await trx.insertInto('strata.events').values(events.map(eventRow)).returning('id').execute();
+  return rows.map((row) => row.id).sort((a, b) => a - b);
+}
+
+function eventRow(event: RunEvent): Insertable<EventsTable> {
   // The payload is the whole event but for the columns that hold type, run and time.
   const { type, runId, at, ...rest } = event;
-  const row = await trx
-    .insertInto('strata.events')
-    .values({
-      run_id: runId,
-      type,
-      at,
-      asset_key: 'assetKey' in event ? event.assetKey : null,
-      partition_key: 'partition' in event ? event.partition : null,
-      level: eventLevel(event),
-      message: messageOf(event),
-      payload: JSON.stringify(rest),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+  return {
+    run_id: runId,
+    type,
+    at,
+    asset_key: 'assetKey' in event ? event.assetKey : null,
+    partition_key: 'partition' in event ? event.partition : null,
+    level: eventLevel(event),
+    message: messageOf(event),
+    payload: JSON.stringify(rest),
+  };
 }
 
 /** The level an event is stored and shown at: failures are errors, skips and failed warn checks warnings. */
@@ -113,47 +122,14 @@ function messageOf(event: RunEvent): string | null {
 }
 
 async function applyEvent(trx: Transaction<Database>, event: RunEvent, eventId: number): Promise<void> {
+  const transition = runTransitionOf(event);
+  if (transition !== undefined) {
+    await setRunStatus(trx, event.runId, transition.to, { at: event.at, ...(transition.error === undefined ? {} : { error: transition.error }) });
+  }
+  const step = stepChangeOf(event);
+  if (step !== undefined) await upsertStep(trx, event.runId, step);
   switch (event.type) {
-    case 'run:started':
-      await setRunStatus(trx, event.runId, 'STARTED', { at: event.at });
-      return;
-    case 'run:succeeded':
-      await setRunStatus(trx, event.runId, 'SUCCESS', { at: event.at });
-      return;
-    case 'run:failed':
-      await setRunStatus(trx, event.runId, 'FAILURE', { at: event.at, error: event.message });
-      return;
-    case 'run:canceled':
-      await setRunStatus(trx, event.runId, 'CANCELED', { at: event.at });
-      return;
-    case 'step:started':
-      await upsertStep(trx, event, {
-        status: 'RUNNING',
-        attempts: event.attempt,
-        started_at: event.at,
-        ended_at: null,
-        duration_ms: null,
-        error: null,
-      });
-      return;
-    case 'step:succeeded':
-      await upsertStep(trx, event, { status: 'SUCCESS', ended_at: event.at, duration_ms: event.durationMs, error: null });
-      return;
-    case 'step:failed':
-      // A failure that will be retried leaves the step RUNNING (waiting out its backoff),
-      // with the error of the attempt that failed; the next step:started clears it.
-      await upsertStep(trx, event, {
-        status: event.willRetry ? 'RUNNING' : 'FAILURE',
-        attempts: event.attempt,
-        ended_at: event.willRetry ? null : event.at,
-        error: event.message,
-      });
-      return;
-    case 'step:skipped':
-      await upsertStep(trx, event, { status: 'SKIPPED', ended_at: event.at, error: event.reason });
-      return;
     case 'asset:materialized':
-      await upsertStep(trx, event, { status: 'RUNNING', metadata: JSON.stringify(event.metadata) }, { keepStatus: true });
       await upsertLatestMaterialization(trx, event, eventId);
       return;
     case 'check:evaluated':
@@ -172,33 +148,18 @@ async function applyEvent(trx: Transaction<Database>, event: RunEvent, eventId: 
         })
         .execute();
       return;
-    case 'log':
+    default:
       return;
   }
 }
 
-interface StepChange {
-  readonly status: StepStatus;
-  readonly attempts?: number;
-  readonly started_at?: Date | null;
-  readonly ended_at?: Date | null;
-  readonly duration_ms?: number | null;
-  readonly error?: string | null;
-  readonly metadata?: string;
-}
-
-type StepEvent = Extract<RunEvent, { assetKey: string; partition: string | null }>;
-
-/**
- * Steps may be recorded without a prior step:started (a skipped step never starts), so every
- * step event is an upsert. `keepStatus` updates an existing step without changing its status.
- */
-async function upsertStep(trx: Transaction<Database>, event: StepEvent, change: StepChange, options: { keepStatus?: boolean } = {}): Promise<void> {
-  const { status, ...rest } = change;
+/** A step row is upserted: it may be recorded without a prior step:started (a skipped step never starts). */
+async function upsertStep(trx: Transaction<Database>, runId: string, step: StepEffect): Promise<void> {
+  const { status, ...rest } = step.change;
   await trx
     .insertInto('strata.steps')
-    .values({ run_id: event.runId, asset_key: event.assetKey, partition_key: event.partition ?? '', ...change })
-    .onConflict((oc) => oc.columns(['run_id', 'asset_key', 'partition_key']).doUpdateSet(options.keepStatus ? rest : change))
+    .values({ run_id: runId, asset_key: step.assetKey, partition_key: step.partition ?? '', status, ...rest })
+    .onConflict((oc) => oc.columns(['run_id', 'asset_key', 'partition_key']).doUpdateSet(step.keepStatus ? rest : step.change))
     .execute();
 }
 

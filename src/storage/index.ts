@@ -19,6 +19,7 @@ export {
   type RunPage,
 } from './runs.js';
 export { recordEvent, recordEvents, eventsForRun, type StoredEvent } from './event-log.js';
+export { directEventWriter, groupCommitEventWriter, type EventWriter } from './event-group-commit.js';
 export { latestMaterialization, listMaterializations } from './materializations.js';
 export { failingCheckResults, latestCheckResults, type StoredCheckResult } from './check-results.js';
 export { isTerminalRunStatus, RUN_STATUSES } from './run-status.js';
