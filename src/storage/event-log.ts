@@ -153,7 +153,8 @@ async function applyEvent(trx: Transaction<Database>, event: RunEvent, eventId: 
       await upsertStep(trx, event, { status: 'SKIPPED', ended_at: event.at, error: event.reason });
       return;
     case 'asset:materialized':
-      await upsertStep(trx, event, { status: 'RUNNING', metadata: JSON.stringify(event.metadata) }, { keepStatus: true });
+      // A range step's materializations (one per partition) belong to the step named by its range.
+      await upsertStep(trx, event.range === undefined ? event : { ...event, partition: event.range }, { status: 'RUNNING', metadata: JSON.stringify(event.metadata) }, { keepStatus: true });
       await upsertLatestMaterialization(trx, event, eventId);
       return;
     case 'check:evaluated':
