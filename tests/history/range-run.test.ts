@@ -10,6 +10,7 @@ import { createBackfill, getBackfillDetail } from '../../src/daemon/backfill.js'
 import { executeStoredRun } from '../../src/daemon/execute-run.js';
 import { materializeRange } from '../../src/daemon/materialize-range.js';
 import { reexecute } from '../../src/daemon/retry-run.js';
+import { buildApp } from '../../src/server/app.js';
 import { eventsForRun, stepsForRun } from '../../src/storage/index.js';
 import { postgresTestUrl } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
@@ -107,6 +108,25 @@ describe.skipIf(postgresTestUrl() === undefined)('single-run range of the price 
     const detail = await getBackfillDetail(pipeline.runtime, backfill.id);
     expect(detail.status).toBe('COMPLETED');
     expect(detail.progress.partitions).toMatchObject({ total: 10, succeeded: 10, pending: 0, failed: 0 });
+
+    // The API (validated against its response schema) and the pages show the range.
+    const app = await buildApp({ runtime: pipeline.runtime });
+    try {
+      const runId = runs[0]?.id as string;
+      const api = await app.inject({ method: 'GET', url: `/api/v1/runs/${runId}` });
+      expect(api.statusCode).toBe(200);
+      const body = api.json<{ run: { partitionRange: unknown; partitionKey: string }; steps: { partitionKey: string }[] }>();
+      expect(body.run).toMatchObject({ partitionRange: { first: '2025-02-01', last: '2025-02-10' }, partitionKey: '2025-02-10' });
+      expect(body.steps.map((step) => step.partitionKey)).toEqual(['2025-02-01...2025-02-10', '2025-02-01...2025-02-10']);
+      const page = await app.inject({ method: 'GET', url: `/runs/${runId}` });
+      expect(page.body).toContain('2025-02-01...2025-02-10 <span class="muted">(one range run');
+      const backfillPage = await app.inject({ method: 'GET', url: `/backfills/${backfill.id}` });
+      expect(backfillPage.body).toMatch(/data-testid="backfill-range-run">.*2025-02-01\.\.\.2025-02-10 SUCCESS/);
+      const backfillApi = await app.inject({ method: 'GET', url: `/api/v1/backfills/${backfill.id}` });
+      expect(backfillApi.statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 
   it('re-executes a failed range run from failure: bronze skipped by its range step key, silver loads every day, no new request', async () => {
