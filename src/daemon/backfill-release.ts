@@ -8,7 +8,7 @@
 import { select } from '../core/selection.js';
 import type { AssetKey } from '../core/types.js';
 import type { Runtime } from '../runtime.js';
-import { addSkippedPartitions, backfillDb, backfillRuns } from '../storage/backfills.js';
+import { addSkippedPartitions, backfillDb, backfillRuns, type BackfillRun } from '../storage/backfills.js';
 import { createRun, type Run } from '../storage/index.js';
 import { materializedPartitions } from '../storage/backfills.js';
 import { assetsToLookUp, planBackfillPartition, resolveBackfillRange } from './backfill-plan.js';
@@ -18,9 +18,9 @@ import { announceQueueChanged } from './queue-signals.js';
 import { splitByBackfillPolicy } from './range-run-plan.js';
 
 /** Queues the per-partition runs of `backfillId` if its range run has succeeded and they are not queued yet; returns them. */
-export async function releaseDeferredRuns(runtime: Runtime, backfillId: string): Promise<Run[]> {
+export async function releaseDeferredRuns(runtime: Runtime, backfillId: string, known?: readonly BackfillRun[]): Promise<Run[]> {
   const { db } = runtime.database;
-  const runs = await backfillRuns(db, backfillId);
+  const runs = known ?? (await backfillRuns(db, backfillId));
   // Cheap check first: most reads find nothing to release.
   if (!isReleasable(runs)) return [];
   const queued = await db.transaction().execute(async (trx) => {
@@ -61,7 +61,7 @@ export async function releaseDeferredRuns(runtime: Runtime, backfillId: string):
 }
 
 /** A range run whose latest attempt succeeded, and no per-partition run yet. */
-function isReleasable(runs: Parameters<typeof latestRunPerPartition>[0]): boolean {
+function isReleasable(runs: readonly BackfillRun[]): boolean {
   if (runs.some((run) => run.partitionRange === null)) return false;
   const ranges = latestRunPerPartition(runs).filter((run) => run.partitionRange !== null);
   return ranges.length > 0 && ranges.every((run) => run.status === 'SUCCESS');

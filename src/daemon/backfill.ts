@@ -250,9 +250,10 @@ export async function lookUpMaterialized(runtime: Runtime, range: BackfillRange,
 }
 
 async function detail(runtime: Runtime, backfill: Backfill): Promise<BackfillDetail> {
+  let runs = await backfillRuns(runtime.database.db, backfill.id);
   // Also a safety net: a worker that died between its range run's end and the release.
-  await releaseDeferredRuns(runtime, backfill.id);
-  const progress = backfillProgress(backfill, await backfillRuns(runtime.database.db, backfill.id));
+  if ((await releaseDeferredRuns(runtime, backfill.id, runs)).length > 0) runs = await backfillRuns(runtime.database.db, backfill.id);
+  const progress = backfillProgress(backfill, runs);
   if (progress.status !== backfill.status) await setBackfillStatus(runtime.database.db, backfill.id, progress.status);
   return { ...backfill, status: progress.status, progress };
 }
