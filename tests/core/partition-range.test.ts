@@ -137,7 +137,8 @@ describe('gapsWithin (the price history over a range)', () => {
     expect(gapsWithin([{ firstDay: '2025-01-01', lastDay: '2025-01-30' }], '2025-01-01', '2025-01-30')).toEqual([]);
   });
 
-  it('never fetches more than 365 days at once', () => {
+  it('never fetches more than 365 days at once; a year of a new coin is one fetch', () => {
+    expect(gapsWithin([], '2025-01-01', '2025-12-31')).toEqual([{ firstDay: '2025-01-01', lastDay: '2025-12-31' }]);
     const fetches = gapsWithin([], '2024-01-01', '2025-03-01');
     expect(fetches).toEqual([
       { firstDay: '2024-01-01', lastDay: '2024-12-30' },
