@@ -9,6 +9,7 @@ import { automationBench } from './automation.js';
 import { catalogBench } from './catalog.js';
 import { definitionsBench } from './definitions.js';
 import { runEmbeddedBench } from './embedded.js';
+import { historyRangeBench } from './history-range.js';
 import { runImportBench } from './import.js';
 import { runInboxBench } from './inbox.js';
 import { runOutageBench } from './database-outage.js';
@@ -33,6 +34,7 @@ const BENCHES: Readonly<Record<string, Bench>> = {
   automation: automationBench,
   definitions: definitionsBench,
   sensors: sensorsBench,
+  'history-range': historyRangeBench,
   inbox: {
     summary: 'CSV inbox: file dropped → its import run queued, by a real strata daemon at the default interval',
     usage: ['inbox [--files N]', '  --files  files timed, one at a time (default 30; at least 20)'].join('\n'),

@@ -13,7 +13,7 @@
 import './definitions/base-resources.js';
 
 export { defineAsset, many, DEFAULT_RETRY } from './core/asset.js';
-export type { AnyAsset, AssetCode, AssetDefinition, AssetSpec, DepsSpec, FreshnessPolicy, InputsOf, ManyDep, ManyDepOptions, PartitionMapping } from './core/asset.js';
+export type { AnyAsset, AssetCode, AssetDefinition, AssetSpec, BackfillPolicy, DepsSpec, FreshnessPolicy, InputsOf, ManyDep, ManyDepOptions, PartitionMapping } from './core/asset.js';
 export { automation } from './core/automation/condition.js';
 export type { AutomationCondition, OnCronOptions } from './core/automation/condition.js';
 export { defineCheck, CHECK_SEVERITIES } from './core/check.js';
@@ -48,6 +48,7 @@ export type {
   MaterializeResult,
   Metadata,
   MetadataValue,
+  PartitionRange,
   PartitionWindow,
   PartitionsDefinition,
   Resources,

@@ -1,4 +1,5 @@
 import { ValidationError } from '../core/errors.js';
+import { rangeLabel } from '../core/partition-range.js';
 import {
   cancelBackfill,
   createBackfill,
@@ -46,6 +47,9 @@ export async function backfillCommand(runtime: Runtime, args: BackfillArgs): Pro
     return 0;
   }
   print(`backfill ${backfill.id}: ${runs.length} run(s) queued for ${backfill.partitionsTotal} ${backfill.partitionsKind} partition(s) ${backfill.partitionFrom} .. ${backfill.partitionTo}`);
+  for (const run of runs) {
+    if (run.partitionRange !== null) print(`one range run ${run.id} covers ${rangeLabel(run.partitionRange)} for ${run.selection} (single_run assets); any per-partition runs are queued once it succeeds`);
+  }
   printSkipped(backfill);
   print(`progress: strata backfill show ${backfill.id}`);
   return 0;

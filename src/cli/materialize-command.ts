@@ -2,6 +2,7 @@ import { InvalidPartitionKeyError, PartitionNotServableError, StrataError, Valid
 import type { RunResult, StepResult } from '../core/executor.js';
 import type { RunEvent } from '../core/types.js';
 import { materialize } from '../daemon/execute-run.js';
+import { RANGE_SEPARATOR, rangeLabel } from '../core/partition-range.js';
 import { materializeRange, resolveMaterializeRange, type PartitionOutcome } from '../daemon/materialize-range.js';
 import type { Run } from '../storage/index.js';
 import type { Runtime } from '../runtime.js';
@@ -64,13 +65,28 @@ async function materializeRangeCommand(runtime: Runtime, request: { selection: s
   }
   print(`materialize ${request.selection}: ${range.partitionKeys.length} ${range.partitions.kind} partition(s) ${request.from} .. ${request.to}`);
   const outcomes = await materializeRange(runtime, request, signal, { onPartition: printOutcome });
-  const count = (test: (outcome: PartitionOutcome) => boolean) => outcomes.filter(test).length;
-  const succeeded = count((outcome) => 'result' in outcome && outcome.result.status === 'SUCCESS');
-  const failed = count((outcome) => 'result' in outcome && outcome.result.status !== 'SUCCESS');
-  const skipped = count((outcome) => 'skipped' in outcome);
-  const notStarted = count((outcome) => 'notStarted' in outcome);
+  // A partition's state is the worst of the runs that cover it (a range run, its own run).
+  const states = new Map<string, 'failed' | 'notStarted' | 'skipped' | 'succeeded'>();
+  const rank = ['succeeded', 'skipped', 'notStarted', 'failed'] as const;
+  for (const outcome of outcomes) {
+    const state = 'result' in outcome ? (outcome.result.status === 'SUCCESS' ? 'succeeded' : 'failed') : 'skipped' in outcome ? 'skipped' : 'notStarted';
+    const [first, last] = outcome.partition.split(RANGE_SEPARATOR);
+    const keys = last === undefined ? [outcome.partition] : range.partitions.keysBetween(first as string, last);
+    for (const key of keys) {
+      const current = states.get(key);
+      if (current === undefined || rank.indexOf(state) > rank.indexOf(current)) states.set(key, state);
+    }
+  }
+  const count = (state: string) => [...states.values()].filter((each) => each === state).length;
+  const failed = count('failed');
+  const notStarted = count('notStarted');
+  const runs = outcomes.filter((outcome) => 'result' in outcome);
+  const rangeRuns = runs.filter((outcome) => 'range' in outcome && outcome.range !== undefined);
+  const madeRuns = rangeRuns.length === 0 ? '' : `; ${runs.length} run(s), of which ${rangeRuns.length} range run covering ${rangeRuns.map((outcome) => outcome.partition).join(', ')} (single_run assets)`;
   print();
-  print(`${outcomes.length} partition(s): ${succeeded} succeeded, ${failed} failed, ${skipped} skipped${notStarted > 0 ? `, ${notStarted} not started (interrupted)` : ''}`);
+  print(
+    `${states.size} partition(s): ${count('succeeded')} succeeded, ${failed} failed, ${count('skipped')} skipped${notStarted > 0 ? `, ${notStarted} not started (interrupted)` : ''}${madeRuns}`,
+  );
   return failed > 0 || notStarted > 0 ? 1 : 0;
 }
 
@@ -93,7 +109,8 @@ function namingOptions(error: unknown): unknown {
 
 function printRun(run: Run, result: RunResult): void {
   print();
-  print(`run ${run.id}  selection ${run.selection}  partition ${run.partitionKey ?? '-'}  ${result.status}`);
+  const partition = run.partitionRange === null ? `partition ${run.partitionKey ?? '-'}` : `partitions ${rangeLabel(run.partitionRange)} (one range run)`;
+  print(`run ${run.id}  selection ${run.selection}  ${partition}  ${result.status}`);
   print(summaryTable(result));
 }
 

@@ -69,6 +69,14 @@ export interface AssetCode {
   readonly text: string;
 }
 
+/**
+ * How a range backfill or range materialize runs an asset: `'multi_run'` (default) one run per
+ * partition; `'single_run'` one run whose single step covers the whole range (Dagster's
+ * `BackfillPolicy.single_run`), for an asset whose source serves a range in one call.
+ */
+export type BackfillPolicy = 'single_run' | 'multi_run';
+export const BACKFILL_POLICIES: readonly BackfillPolicy[] = ['single_run', 'multi_run'];
+
 export interface AssetSpec<T, D extends DepsSpec> {
   /** `layer/name`; the layer part must match `layer`. */
   readonly key: AssetKey;
@@ -104,6 +112,25 @@ export interface AssetSpec<T, D extends DepsSpec> {
   /** Evaluated in order right after each materialization; see `defineCheck`. */
   readonly checks?: readonly AssetCheck<T>[];
   /**
+   * `'single_run'`: a range materialize or backfill runs this partitioned asset ONCE for the
+   * whole range, in a run of its own (other single_run assets of the selection join it;
+   * per-partition assets downstream of it run after it, one run per partition). Its step has
+   * `ctx.partition` = the range's last partition, `ctx.inputs` loaded for that partition, and
+   * `ctx.partitionRange` = `{ keys, first, last }` (undefined in a one-partition run, which
+   * still happens: schedules, automation, `--partition`). The value it returns is recorded as
+   * the materialization of every partition of the range. Default `'multi_run'`.
+   *
+   * ```ts
+   * defineAsset({ key: 'bronze/prices', layer: 'bronze', description: 'daily prices', partitions: dailyPartitions,
+   *   backfillPolicy: 'single_run',
+   *   materialize: async (ctx) => {
+   *     const days = ctx.partitionRange?.keys ?? [ctx.partition!.key];
+   *     return { value: await fetchDays(days[0], days.at(-1)) }; // one request for the range
+   *   } });
+   * ```
+   */
+  readonly backfillPolicy?: BackfillPolicy;
+  /**
    * When the daemon requests runs of this asset by itself (declarative automation), instead of
    * or besides a schedule: `automation.eager()`, `automation.onCron('0 6 * * *')`, … The daemon
    * records, per partition, whether it is true and why (the asset page's "Automation").
@@ -119,6 +146,7 @@ export interface AssetDefinition<T = unknown, D extends DepsSpec = DepsSpec> ext
   readonly tags: Readonly<Record<string, string>>;
   readonly checks: readonly AssetCheck<T>[];
   readonly servesPartitions: PartitionsServed;
+  readonly backfillPolicy: BackfillPolicy;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
@@ -169,6 +197,16 @@ export function defineAsset<T, D extends DepsSpec = Record<never, never>>(spec: 
   if (servesPartitions === 'current' && spec.partitions === undefined) {
     throw new DefinitionError(`asset '${spec.key}': servesPartitions 'current' needs partitions (an unpartitioned asset has no current partition)`);
   }
+  const backfillPolicy = spec.backfillPolicy ?? 'multi_run';
+  if (!BACKFILL_POLICIES.includes(backfillPolicy)) {
+    throw new DefinitionError(`asset '${spec.key}': backfillPolicy must be one of ${BACKFILL_POLICIES.map((v) => `'${v}'`).join(', ')}, got '${String(backfillPolicy)}'`);
+  }
+  if (backfillPolicy === 'single_run' && spec.partitions === undefined) {
+    throw new DefinitionError(`asset '${spec.key}': backfillPolicy 'single_run' needs partitions (a range of an unpartitioned asset is one run already)`);
+  }
+  if (backfillPolicy === 'single_run' && servesPartitions === 'current') {
+    throw new DefinitionError(`asset '${spec.key}': backfillPolicy 'single_run' cannot go with servesPartitions 'current' (a range never fetches such an asset)`);
+  }
   if (spec.group !== undefined && (typeof spec.group !== 'string' || !GROUP_PATTERN.test(spec.group))) {
     throw new DefinitionError(`asset '${spec.key}': group '${String(spec.group)}' must be 1 to 64 characters of lowercase letters, digits, '_' and '-'`);
   }
@@ -194,6 +232,7 @@ export function defineAsset<T, D extends DepsSpec = Record<never, never>>(spec: 
     ...(owners === undefined ? {} : { owners }),
     checks,
     servesPartitions,
+    backfillPolicy,
   });
   recordDefinitionSite(asset);
   return asset;

@@ -2,6 +2,7 @@ import type { AnyAsset } from './asset.js';
 import { InvalidPartitionKeyError } from './errors.js';
 import { EventSink } from './event-sink.js';
 import { type AssetGraph, getAsset } from './graph.js';
+import { coveredStepKeys, plannedStepKey, stepPartitionLabel } from './partition-range.js';
 import { type PlannedStep, resolvePartition } from './run-plan.js';
 import { type StepResult, runStep } from './run-step.js';
 import { type LoadInput, planInputs } from './step-inputs.js';
@@ -57,7 +58,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunResult>
   const blockedBy = new Map<string, string>();
   const results: StepResult[] = [];
   const skipStep = async (step: PlannedStep, reason: string): Promise<void> => {
-    const partition = step.partition?.key ?? null;
+    const partition = stepPartitionLabel(step);
     await sink.send({ type: 'step:skipped', runId, at: clock.now(), assetKey: step.assetKey, partition, reason });
     results.push({ assetKey: step.assetKey, partition, status: 'SKIPPED', attempts: 0, durationMs: 0, error: reason });
   };
@@ -65,7 +66,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunResult>
   let canceled = false;
   for (const step of steps) {
     const asset = getAsset(graph, step.assetKey);
-    const key = stepKey(step.assetKey, step.partition?.key);
+    const key = plannedStepKey(step);
     if (signal.aborted) {
       canceled = true;
       await skipStep(step, CANCELED_REASON);
@@ -77,7 +78,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunResult>
     }
     const blocker = findBlocker(asset, step, blockedBy);
     if (blocker !== undefined) {
-      blockedBy.set(key, blocker);
+      for (const covered of coveredStepKeys(step)) blockedBy.set(covered, blocker);
       await skipStep(step, `upstream ${blocker} failed`);
       continue;
     }
@@ -95,10 +96,11 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunResult>
       loadInput: options.loadInput,
     });
     results.push(result);
-    if (result.status === 'SUCCESS') produced.set(key, value);
+    // A range step's output stands for each partition it covers.
+    if (result.status === 'SUCCESS') for (const covered of coveredStepKeys(step)) produced.set(covered, value);
     if (result.status === 'FAILURE') {
-      const failed = describeStep(step.assetKey, step.partition?.key);
-      blockedBy.set(key, result.failedCheck === undefined ? failed : `${failed} (check '${result.failedCheck}')`);
+      const failed = describeStep(step.assetKey, stepPartitionLabel(step));
+      for (const covered of coveredStepKeys(step)) blockedBy.set(covered, result.failedCheck === undefined ? failed : `${failed} (check '${result.failedCheck}')`);
     }
     if (result.status === 'CANCELED') canceled = true;
   }

@@ -1,5 +1,6 @@
 import type { CheckResult, CheckSeverity } from './check.js';
 import { describeError } from './errors.js';
+import { stepPartitionLabel } from './partition-range.js';
 import type { StepRun } from './run-step.js';
 import { createStepLogger } from './step-logger.js';
 import type { Metadata } from './types.js';
@@ -18,7 +19,7 @@ export interface CheckOutcome {
  */
 export async function evaluateChecks(run: StepRun, value: unknown, metadata: Metadata, durationMs: number): Promise<CheckOutcome[]> {
   const { asset, clock, sink } = run;
-  const partition = run.step.partition?.key ?? null;
+  const partition = stepPartitionLabel(run.step);
   const where = { runId: run.runId, assetKey: asset.key, partition };
   const outcomes: CheckOutcome[] = [];
   for (const check of asset.checks) {

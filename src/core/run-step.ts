@@ -2,6 +2,7 @@ import type { AnyAsset } from './asset.js';
 import { AssetMaterializationError, StepInputError, ValidationError, describeError, isRetryable } from './errors.js';
 import type { EventSink } from './event-sink.js';
 import { backoffDelay } from './retry.js';
+import { materializedKeys, stepPartitionLabel } from './partition-range.js';
 import type { PlannedStep } from './run-plan.js';
 import { type LoadInput, loadInputs } from './step-inputs.js';
 import { type CheckOutcome, evaluateChecks } from './run-checks.js';
@@ -42,7 +43,7 @@ type Attempt = { ok: true; value: unknown; metadata: Metadata } | { ok: false; e
 /** Runs one step, retrying per the asset's policy; emits its events. Rejects only when emitting fails. */
 export async function runStep(run: StepRun): Promise<{ result: StepResult; value?: unknown }> {
   const { asset, clock, sink, signal } = run;
-  const where = { runId: run.runId, assetKey: asset.key, partition: run.step.partition?.key ?? null };
+  const where = { runId: run.runId, assetKey: asset.key, partition: stepPartitionLabel(run.step) };
   const stepStart = clock.now().getTime();
   const finish = (status: StepResult['status'], attempts: number, extra: Partial<StepResult> = {}): StepResult => ({
     assetKey: where.assetKey,
@@ -66,7 +67,11 @@ export async function runStep(run: StepRun): Promise<{ result: StepResult; value
       const at = clock.now();
       const { value, metadata } = outcome;
       const durationMs = at.getTime() - attemptStart;
-      await sink.send({ type: 'asset:materialized', ...where, at, value, metadata, durationMs });
+      // A range step stands for each partition it covers: one materialization per key.
+      const range = run.step.range === undefined ? {} : { range: where.partition as string };
+      for (const partition of materializedKeys(run.step)) {
+        await sink.send({ type: 'asset:materialized', ...where, partition, ...range, at, value, metadata, durationMs });
+      }
       const checks = await evaluateChecks(run, value, metadata, durationMs);
       const blocking = checks.find((check) => check.severity === 'error' && !check.passed);
       if (blocking !== undefined) {
@@ -99,7 +104,7 @@ export async function runStep(run: StepRun): Promise<{ result: StepResult; value
 
 async function attemptOnce(run: StepRun, attempt: number): Promise<Attempt> {
   const { asset, step } = run;
-  const partitionKey = step.partition?.key ?? null;
+  const partitionKey = stepPartitionLabel(step);
   try {
     const inputs = await loadInputs(asset, step.partition, run.produced, run.loadInput);
     const result = await asset.materialize({
@@ -107,6 +112,7 @@ async function attemptOnce(run: StepRun, attempt: number): Promise<Attempt> {
       run: { id: run.runId, tags: run.runTags },
       assetKey: asset.key,
       partition: step.partition,
+      partitionRange: step.range,
       inputs,
       signal: run.signal,
       log: createStepLogger(run.sink, run.clock, { runId: run.runId, assetKey: asset.key, partition: partitionKey }),

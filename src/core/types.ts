@@ -12,7 +12,9 @@
  *   No asset is run for a partition that has not started.
  * - Run: one execution of a selection of assets for one partition (or none). Status
  *   QUEUED -> STARTING -> STARTED -> SUCCESS | FAILURE | CANCELED.
- * - Step: one asset partition inside a run.
+ * - Step: one asset partition inside a run; a range step covers several partitions of a
+ *   `backfillPolicy: 'single_run'` asset at once (its events name it `first...last`).
+ * - Range run: a run whose steps cover a range of partitions (runs.partition_range_start/_end).
  * - Materialization: the record that a step produced an asset partition, with its output
  *   value (a small JSON handle, such as a manifest path) and metadata (rows, bytes, ...).
  * - Event: an append-only record of what happened in a run; the run log, UI and metrics
@@ -108,14 +110,27 @@ export interface RunInfo {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** The partitions a range step covers (see partition-range.ts); re-declared here so asset code needs only types. */
+export interface PartitionRange {
+  /** Every partition key covered, first to last, both included. */
+  readonly keys: readonly string[];
+  readonly first: PartitionWindow;
+  readonly last: PartitionWindow;
+}
+
 export interface AssetContext<Inputs> {
   readonly runId: string;
   /** The run: its id (as `runId`) and its tags. */
   readonly run: RunInfo;
   readonly assetKey: AssetKey;
-  /** Undefined for unpartitioned assets. */
+  /** Undefined for unpartitioned assets. In a range step: the range's last partition. */
   readonly partition: PartitionWindow | undefined;
-  /** Typed upstream outputs: one value per dep (an array when the mapping reads many partitions). */
+  /**
+   * Set when this step covers a range of partitions at once (a `backfillPolicy: 'single_run'`
+   * asset in a range materialize or backfill); undefined in a one-partition step.
+   */
+  readonly partitionRange: PartitionRange | undefined;
+  /** Typed upstream outputs: one value per dep (an array when the mapping reads many partitions); in a range step, for `partition`. */
   readonly inputs: Inputs;
   readonly signal: AbortSignal;
   readonly log: StepLogger;
@@ -151,6 +166,8 @@ export type RunEvent =
       at: Date;
       assetKey: AssetKey;
       partition: string | null;
+      /** Set when a range step materialized `partition`: the step's label, `first...last`. */
+      range?: string;
       value: unknown;
       metadata: Metadata;
       durationMs: number;

@@ -1,11 +1,14 @@
 /**
  * Backfills: one request to run a selection over a range of partitions. Creating one stores
- * the backfill and queues its runs in one transaction (one run per partition; runs.partition_key
- * is a single key, so a chunk is a group of consecutive partitions whose runs share a queue
- * priority, later chunks lower). Workers execute the runs like any other; progress and status
+ * the backfill and queues its runs in one transaction (one run per partition; a chunk is a
+ * group of consecutive partitions whose runs share a queue priority, later chunks lower). The
+ * selection's `backfillPolicy: 'single_run'` assets get ONE range run for the whole range
+ * instead, and then the per-partition runs are queued only once it has succeeded
+ * (backfill-release.ts), since they read what it lands. Workers execute the runs like any other; progress and status
  * are read back from them.
  */
 import { ValidationError } from '../core/errors.js';
+import { rangeLabel } from '../core/partition-range.js';
 import { select } from '../core/selection.js';
 import type { AssetKey } from '../core/types.js';
 import type { Runtime } from '../runtime.js';
@@ -23,8 +26,11 @@ import {
 } from '../storage/backfills.js';
 import { createRun, type Run } from '../storage/index.js';
 import { BackfillNotFoundError, BackfillStateError } from './backfill-errors.js';
-import { assetsToLookUp, planBackfillPartition, resolveBackfillRange, type BackfillRange, type PartitionPlan } from './backfill-plan.js';
-import { backfillProgress, latestRunPerPartition, retryNumber, type BackfillProgress } from './backfill-progress.js';
+import { assetsToLookUp, planBackfillPartition, resolveBackfillRange, type BackfillRange, type IsMaterialized, type PartitionPlan } from './backfill-plan.js';
+import { backfillProgress, latestRunPerPartition, retryNumber, runPartitionLabel, type BackfillProgress } from './backfill-progress.js';
+import { releaseDeferredRuns } from './backfill-release.js';
+import { planRangeRun, splitByBackfillPolicy } from './range-run-plan.js';
+import { reexecute } from './retry-run.js';
 import { requestCancel } from './cancel-run.js';
 import { prepareRun } from './execute-run.js';
 import { announceQueueChanged } from './queue-signals.js';
@@ -65,7 +71,12 @@ export async function createBackfill(runtime: Runtime, request: BackfillRequest)
   const selection = request.selection.trim();
   const { graph } = runtime;
   const range = resolveBackfillRange(graph, selection, request.from, request.to, runtime.clock.now());
-  const plans = await planPartitions(runtime, range, range.partitionKeys);
+  const split = splitByBackfillPolicy(graph, range.keys);
+  const isMaterialized = await lookUpMaterialized(runtime, range, range.partitionKeys);
+  const rangePlan = split.rangeKeys.length > 0 ? planRangeRun(graph, range, split.rangeKeys, isMaterialized) : undefined;
+  const rangeRuns = rangePlan !== undefined && 'keys' in rangePlan;
+  // Per-partition runs read what the range run lands: they are queued once it has succeeded (backfill-release.ts).
+  const plans = rangeRuns ? [] : planPartitions(runtime, range, split.perPartitionKeys, range.partitionKeys, isMaterialized);
   const selectedCount = select(graph, selection).length;
   const runSelection = (keys: readonly AssetKey[]) => (keys.length === selectedCount ? selection : keys.join(','));
 
@@ -78,9 +89,21 @@ export async function createBackfill(runtime: Runtime, request: BackfillRequest)
       partitionTo: request.to,
       partitionsTotal: range.partitionKeys.length,
       chunkSize: chunk,
-      skipped: plans.flatMap((plan) => ('skipped' in plan ? [plan.skipped] : [])),
+      skipped: [...(rangePlan !== undefined && 'skipped' in rangePlan ? [rangePlan.skipped] : []), ...plans.flatMap((plan) => ('skipped' in plan ? [plan.skipped] : []))],
     });
     const runs: Run[] = [];
+    if (rangePlan !== undefined && 'keys' in rangePlan) {
+      const input = prepareRun(trxRuntime, {
+        selection: runSelection(rangePlan.keys),
+        partitionRange: rangePlan.range,
+        trigger: 'backfill',
+        tags: { backfill: backfill.id, backfill_chunk: '0' },
+        runKey: `backfill:${backfill.id}:${rangeLabel(rangePlan.range)}`,
+        priority: -1,
+        ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
+      });
+      runs.push(await createRun(trx, input));
+    }
     for (const [position, plan] of plans.entries()) {
       if ('skipped' in plan) continue;
       const chunkIndex = Math.floor(position / chunk);
@@ -174,7 +197,10 @@ export async function reexecuteFailedBackfill(runtime: Runtime, id: string): Pro
   if (failed.length === 0) return { backfill: current, runs: [], skipped: [] };
 
   const range = resolveBackfillRange(runtime.graph, current.selection, current.partitionFrom, current.partitionTo, runtime.clock.now());
-  const plans = await planPartitions(runtime, range, failed.map((run) => run.partitionKey));
+  const failedKeys = failed.filter((run) => run.partitionRange === null).map((run) => run.partitionKey);
+  const split = splitByBackfillPolicy(runtime.graph, range.keys);
+  const plans = planPartitions(runtime, range, split.perPartitionKeys, failedKeys, await lookUpMaterialized(runtime, range, failedKeys));
+  const failedRanges = failed.filter((run) => run.partitionRange !== null);
   const selectedCount = select(runtime.graph, current.selection).length;
   const failedByPartition = new Map(failed.map((run) => [run.partitionKey, run]));
   const skipped = plans.flatMap((plan) => ('skipped' in plan ? [plan.skipped] : []));
@@ -182,6 +208,11 @@ export async function reexecuteFailedBackfill(runtime: Runtime, id: string): Pro
     const trxRuntime: Runtime = { ...runtime, database: { ...runtime.database, db: trx } };
     await addSkippedPartitions(trx, id, skipped);
     const created: Run[] = [];
+    // A failed range run is re-executed from failure as one run again: its steps that succeeded are skipped.
+    for (const parent of failedRanges) {
+      const retry = Math.max(...runs.filter((run) => runPartitionLabel(run) === runPartitionLabel(parent)).map((run) => retryNumber(run.runKey))) + 1;
+      created.push(await reexecute(trxRuntime, parent.id, { fromFailure: true, runKey: `backfill:${id}:${runPartitionLabel(parent)}:retry${retry}` }));
+    }
     for (const plan of plans) {
       if ('skipped' in plan) continue;
       const parent = failedByPartition.get(plan.partition);
@@ -203,19 +234,26 @@ export async function reexecuteFailedBackfill(runtime: Runtime, id: string): Pro
   return { backfill: await getBackfillDetail(runtime, id), runs: queued, skipped };
 }
 
-/** `partitionKeys` in time order; one materializations query covers them all. */
-async function planPartitions(runtime: Runtime, range: BackfillRange, partitionKeys: readonly string[]): Promise<PartitionPlan[]> {
-  const { graph } = runtime;
+/** Each of `partitionKeys` (time order) planned for the per-partition `keys`. */
+function planPartitions(runtime: Runtime, range: BackfillRange, keys: readonly AssetKey[], partitionKeys: readonly string[], isMaterialized: IsMaterialized): PartitionPlan[] {
+  if (keys.length === 0) return [];
+  return partitionKeys.map((key) => planBackfillPartition(runtime.graph, keys, range.partitions.parse(key), isMaterialized));
+}
+
+/** One materializations query covers `partitionKeys` (time order). */
+export async function lookUpMaterialized(runtime: Runtime, range: BackfillRange, partitionKeys: readonly string[]): Promise<IsMaterialized> {
   const first = partitionKeys[0];
   const last = partitionKeys.at(-1);
-  if (first === undefined || last === undefined) return [];
-  const stored = await materializedPartitions(runtime.database.db, assetsToLookUp(graph, range.keys), first, last);
-  const isMaterialized = (assetKey: AssetKey, partitionKey: string) => stored.get(assetKey)?.has(partitionKey) ?? false;
-  return partitionKeys.map((key) => planBackfillPartition(graph, range.keys, range.partitions.parse(key), isMaterialized));
+  if (first === undefined || last === undefined) return () => false;
+  const stored = await materializedPartitions(runtime.database.db, assetsToLookUp(runtime.graph, range.keys), first, last);
+  return (assetKey: AssetKey, partitionKey: string) => stored.get(assetKey)?.has(partitionKey) ?? false;
 }
 
 async function detail(runtime: Runtime, backfill: Backfill): Promise<BackfillDetail> {
-  const progress = backfillProgress(backfill, await backfillRuns(runtime.database.db, backfill.id));
+  let runs = await backfillRuns(runtime.database.db, backfill.id);
+  // Also a safety net: a worker that died between its range run's end and the release.
+  if ((await releaseDeferredRuns(runtime, backfill.id, runs)).length > 0) runs = await backfillRuns(runtime.database.db, backfill.id);
+  const progress = backfillProgress(backfill, runs);
   if (progress.status !== backfill.status) await setBackfillStatus(runtime.database.db, backfill.id, progress.status);
   return { ...backfill, status: progress.status, progress };
 }

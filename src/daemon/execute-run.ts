@@ -8,6 +8,7 @@ import type { AssetGraph } from '../core/graph.js';
 import { assetsForPartitionKey } from '../core/partition-selection.js';
 import { select } from '../core/selection.js';
 import { ValidationError } from '../core/errors.js';
+import type { PartitionRangeKeys } from '../core/partition-range.js';
 import { MAX_RUN_RETRIES, type AssetKey, type RunEvent, type RunTrigger } from '../core/types.js';
 import type { Logger } from '../logger.js';
 import type { Runtime } from '../runtime.js';
@@ -32,6 +33,11 @@ export interface RunRequest {
   readonly selection?: string;
   /** Default: the partition that contains now. */
   readonly partitionKey?: string;
+  /**
+   * A range run: one step per selected asset covering `first`..`last` (every partitioned asset
+   * selected must be `backfillPolicy: 'single_run'`); `partitionKey` is then ignored.
+   */
+  readonly partitionRange?: PartitionRangeKeys;
   readonly trigger?: RunTrigger;
   readonly tags?: Readonly<Record<string, string>>;
   readonly runKey?: string;
@@ -62,9 +68,10 @@ export function defaultPartitionKey(graph: AssetGraph, keys: readonly AssetKey[]
 export function prepareRun(runtime: Runtime, request: RunRequest): CreateRunInput {
   const requested = request.selection?.trim() || '*';
   const selected = select(runtime.graph, requested);
-  const partitionKey = request.partitionKey ?? defaultPartitionKey(runtime.graph, selected, runtime.clock.now());
+  const range = request.partitionRange;
+  const partitionKey = range?.last ?? request.partitionKey ?? defaultPartitionKey(runtime.graph, selected, runtime.clock.now());
   const keys = assetsForPartitionKey(runtime.graph, selected, partitionKey);
-  const steps = planRun(runtime.graph, keys, partitionKey);
+  const steps = planRun(runtime.graph, keys, partitionKey, range);
   const trigger = request.trigger ?? 'manual';
   // A tick picks its own window, which has started; one evaluated late must still fill it.
   if (trigger !== 'schedule') assertPartitionServable(runtime.graph, { selection: requested, steps }, runtime.clock.now());
@@ -84,6 +91,7 @@ export function prepareRun(runtime: Runtime, request: RunRequest): CreateRunInpu
     maxRetries,
     pools: poolsOf(runtime.graph, keys),
     assetKeys: keys,
+    ...(range === undefined ? {} : { partitionRange: { first: range.first, last: range.last } }),
   };
 }
 
@@ -133,7 +141,7 @@ export async function executeStoredRun(
   const { db } = runtime.database;
   const workerId = options.workerId ?? WORKER_ID;
   if (run.status === 'QUEUED') await setRunStatus(db, run.id, 'STARTING', { workerId, at: runtime.clock.now() });
-  const steps = planRun(runtime.graph, select(runtime.graph, run.selection), run.partitionKey ?? undefined);
+  const steps = planRun(runtime.graph, select(runtime.graph, run.selection), run.partitionKey ?? undefined, run.partitionRange);
   const log = runtime.logger.child({ runId: run.id });
   const controller = new AbortController();
   const forward = (): void => controller.abort(signal.reason);

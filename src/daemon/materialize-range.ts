@@ -1,18 +1,21 @@
 /**
  * `strata materialize <selection> --from KEY --to KEY`: one run per partition of the range,
- * executed in this process in partition order. Each partition is planned as a backfill plans it
+ * executed in this process in partition order; the selection's `backfillPolicy: 'single_run'`
+ * assets first get ONE run covering the whole range (range-run-plan.ts). Each partition is planned as a backfill plans it
  * (backfill-plan.ts): stored bronze is raw input and is not fetched again, so silver and gold
  * are rebuilt from the stored bronze files alone; a partition that cannot be rebuilt (its
  * bronze was never stored and the source serves only the current partition) is skipped with the
  * reason. A range that reaches into the future is refused before any run.
  */
 import type { RunResult } from '../core/executor.js';
+import { rangeLabel, type PartitionRangeKeys } from '../core/partition-range.js';
 import { select } from '../core/selection.js';
 import type { Runtime } from '../runtime.js';
 import { materializedPartitions, type SkippedPartition } from '../storage/backfills.js';
 import type { Run } from '../storage/index.js';
 import { assetsToLookUp, planBackfillPartition, resolveBackfillRange, type BackfillRange, type IsMaterialized } from './backfill-plan.js';
 import { materialize } from './execute-run.js';
+import { planRangeRun, splitByBackfillPolicy } from './range-run-plan.js';
 
 export interface MaterializeRangeRequest {
   /** Selection syntax, as for `strata materialize`. */
@@ -23,7 +26,8 @@ export interface MaterializeRangeRequest {
 }
 
 export type PartitionOutcome =
-  | { readonly partition: string; readonly run: Run; readonly result: RunResult }
+  /** `range` is set for the range run of single_run assets; `partition` is then its label `first...last`. */
+  | { readonly partition: string; readonly run: Run; readonly result: RunResult; readonly range?: PartitionRangeKeys }
   | { readonly partition: string; readonly skipped: SkippedPartition }
   /** The signal was aborted before this partition's run started. */
   | { readonly partition: string; readonly notStarted: true };
@@ -57,18 +61,36 @@ export async function materializeRange(
   const selection = request.selection.trim();
   const range = resolveMaterializeRange(runtime, request);
   const selectedCount = select(runtime.graph, selection).length;
-  const isMaterialized = await lookUpMaterialized(runtime, range);
+  const split = splitByBackfillPolicy(runtime.graph, range.keys);
   const outcomes: PartitionOutcome[] = [];
-  for (const partition of range.partitionKeys) {
-    const outcome = await materializePartition(partition);
+  const report = (outcome: PartitionOutcome): void => {
     outcomes.push(outcome);
     hooks.onPartition?.(outcome);
+  };
+  if (split.rangeKeys.length > 0) {
+    const outcome = await materializeRangeRun(await lookUpMaterialized(runtime, range));
+    if (outcome !== undefined) report(outcome);
   }
+  if (split.perPartitionKeys.length === 0) return outcomes;
+  // Looked up after the range run: the per-partition runs read what it landed.
+  const isMaterialized = await lookUpMaterialized(runtime, range);
+  for (const partition of range.partitionKeys) report(await materializePartition(partition));
   return outcomes;
+
+  async function materializeRangeRun(stored: IsMaterialized): Promise<PartitionOutcome | undefined> {
+    const plan = planRangeRun(runtime.graph, range, split.rangeKeys, stored);
+    const partition = rangeLabel(plan.range);
+    if ('stored' in plan) return undefined;
+    if (signal.aborted) return { partition, notStarted: true };
+    if ('skipped' in plan) return { partition, skipped: plan.skipped };
+    const runSelection = plan.keys.length === selectedCount ? selection : plan.keys.join(',');
+    const { run, result } = await materialize(runtime, { selection: runSelection, partitionRange: plan.range }, signal);
+    return { partition, run, result, range: plan.range };
+  }
 
   async function materializePartition(partition: string): Promise<PartitionOutcome> {
     if (signal.aborted) return { partition, notStarted: true };
-    const plan = planBackfillPartition(runtime.graph, range.keys, range.partitions.parse(partition), isMaterialized);
+    const plan = planBackfillPartition(runtime.graph, split.perPartitionKeys, range.partitions.parse(partition), isMaterialized);
     if ('skipped' in plan) return { partition, skipped: plan.skipped };
     const runSelection = plan.keys.length === selectedCount ? selection : plan.keys.join(',');
     const { run, result } = await materialize(runtime, { selection: runSelection, partitionKey: partition }, signal);

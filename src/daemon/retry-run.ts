@@ -51,6 +51,7 @@ export async function queueRetry(runtime: Runtime, parent: Run): Promise<Run> {
     maxRetries: parent.maxRetries,
     pools: parent.pools,
     skipSteps: await succeededSteps(runtime, parent),
+    partitionRange: parent.partitionRange,
   });
   announceQueueChanged(runtime.database);
   return retry;
@@ -59,6 +60,8 @@ export async function queueRetry(runtime: Runtime, parent: Run): Promise<Run> {
 export interface ReexecuteOptions {
   /** true: skip the steps that succeeded in the run's chain; false: run every step again. */
   readonly fromFailure: boolean;
+  /** Unique key of the new run (a backfill's `backfill:<id>:<range>:retry<n>`); default none. */
+  readonly runKey?: string;
 }
 
 /**
@@ -75,7 +78,7 @@ export async function reexecute(runtime: Runtime, runId: string, options: Reexec
   if (parent === undefined) throw new RunNotFoundError(runId);
   if (!isTerminalRunStatus(parent.status)) throw new IllegalRunTransitionError(runId, parent.status, 'QUEUED');
   const skipSteps = options.fromFailure ? await succeededSteps(runtime, parent) : [];
-  const steps = planRun(runtime.graph, select(runtime.graph, parent.selection), parent.partitionKey ?? undefined);
+  const steps = planRun(runtime.graph, select(runtime.graph, parent.selection), parent.partitionKey ?? undefined, parent.partitionRange);
   assertPartitionServable(runtime.graph, { selection: parent.selection, steps, skip: new Set(skipSteps) }, runtime.clock.now());
   const run = await createRun(runtime.database.db, {
     selection: parent.selection,
@@ -83,11 +86,13 @@ export async function reexecute(runtime: Runtime, runId: string, options: Reexec
     trigger: 'retry',
     tags: parent.tags,
     priority: parent.priority,
+    ...(options.runKey === undefined ? {} : { runKey: options.runKey }),
     parentRunId: parent.id,
     attempt: parent.attempt + 1,
     maxRetries: parent.maxRetries,
     pools: parent.pools,
     skipSteps,
+    partitionRange: parent.partitionRange,
   });
   announceQueueChanged(runtime.database);
   return run;

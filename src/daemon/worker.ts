@@ -25,6 +25,7 @@ import {
   registerProcess,
 } from '../storage/index.js';
 import { type BackgroundLoop, loopReporter, startBackgroundLoop } from './background-loop.js';
+import { releaseDeferredRuns } from './backfill-release.js';
 import { executeStoredRun } from './execute-run.js';
 import { listenForQueueSignals, onQueueChanged, type QueueListener } from './queue-signals.js';
 import { RunInterruptedError } from './run-errors.js';
@@ -97,8 +98,11 @@ export function createWorker(runtime: Runtime, options: WorkerOptions = {}): Wor
   const execute = (run: Run): void => {
     const controller = new AbortController();
     const done = executeStoredRun(runtime, run, controller.signal, { workerId: id, mayStartStep: () => !draining, writeEvents })
-      .then((result) => {
+      .then(async (result) => {
         logger.info({ runId: run.id, status: result.status, retryRunId: result.interrupted?.retry?.id }, `run ended ${result.status}`);
+        const backfillId = run.tags['backfill'];
+        // A backfill's per-partition runs wait for its range run (backfill-release.ts).
+        if (run.partitionRange !== null && backfillId !== undefined && result.status === 'SUCCESS') await releaseDeferredRuns(runtime, backfillId);
       })
       .catch((error: unknown) => {
         // Its events could not be recorded (database gone, or the run was taken away): it is no

@@ -4,6 +4,7 @@
  * backfill code is the only place that needs them.
  */
 import { type ColumnType, type Generated, type Kysely, type Selectable, sql } from 'kysely';
+import type { PartitionRangeKeys } from '../core/partition-range.js';
 import type { RunStatus, RunTrigger } from '../core/types.js';
 import { UUID_PATTERN } from './runs.js';
 import type { Database, RunsTable } from './schema.js';
@@ -148,12 +149,14 @@ export interface BackfillRun {
   /** Run retries (worker lost), copied to a re-execution of the partition. */
   readonly maxRetries: number;
   readonly createdAt: Date;
+  /** A range run (its single_run assets over the whole range; `partitionKey` is its last key); null otherwise. */
+  readonly partitionRange: PartitionRangeKeys | null;
 }
 
 export async function backfillRuns(db: Kysely<Database>, backfillId: string): Promise<BackfillRun[]> {
   const rows = await backfillDb(db)
     .selectFrom('strata.runs')
-    .select(['id', 'partition_key', 'status', 'trigger', 'run_key', 'selection', 'attempt', 'max_retries', 'created_at'])
+    .select(['id', 'partition_key', 'status', 'trigger', 'run_key', 'selection', 'attempt', 'max_retries', 'created_at', 'partition_range_start'])
     .where('backfill_id', '=', backfillId)
     .orderBy('partition_key')
     .orderBy('created_at')
@@ -168,6 +171,7 @@ export async function backfillRuns(db: Kysely<Database>, backfillId: string): Pr
     attempt: row.attempt,
     maxRetries: row.max_retries,
     createdAt: row.created_at,
+    partitionRange: row.partition_range_start === null ? null : { first: row.partition_range_start, last: row.partition_key ?? '' },
   }));
 }
 

@@ -45,7 +45,8 @@ export function stepChangeOf(event: RunEvent): StepEffect | undefined {
   const effect = stepEffect(event);
   return effect === undefined || !('assetKey' in event) || event.assetKey === null
     ? undefined
-    : { assetKey: event.assetKey, partition: event.partition, ...effect };
+    : // A range step's materializations (one per partition) belong to the step named by its range.
+      { assetKey: event.assetKey, partition: event.type === 'asset:materialized' && event.range !== undefined ? event.range : event.partition, ...effect };
 }
 
 function stepEffect(event: RunEvent): Pick<StepEffect, 'change' | 'keepStatus'> | undefined {

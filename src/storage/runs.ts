@@ -1,6 +1,7 @@
 /** Runs: create (idempotent per run_key), read, list newest first, and status changes. */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
+import type { PartitionRangeKeys } from '../core/partition-range.js';
 import type { RunStatus, RunTrigger } from '../core/types.js';
 import { ValidationError } from '../core/errors.js';
 import { IllegalRunTransitionError, RunNotFoundError } from './errors.js';
@@ -30,6 +31,8 @@ export interface Run {
   readonly cancelRequestedAt: Date | null;
   /** stepKey()s this run skips because they succeeded in its parent chain. */
   readonly skipSteps: readonly string[];
+  /** A range run's first and last keys (its steps cover both and every key between); null otherwise. */
+  readonly partitionRange: PartitionRangeKeys | null;
 }
 
 export interface CreateRunInput {
@@ -45,6 +48,8 @@ export interface CreateRunInput {
   readonly attempt?: number;
   readonly pools?: readonly string[];
   readonly skipSteps?: readonly string[];
+  /** A range run: `partitionKey` must be `partitionRange.last`. */
+  readonly partitionRange?: PartitionRangeKeys | null;
   /**
    * The assets the selection resolves to, recorded in strata.run_assets with the run (the runs
    * list's asset filter). Omitted: a run with a parent copies the parent's, else none.
@@ -74,6 +79,8 @@ export function toRun(row: Selectable<RunsTable>): Run {
     pools: row.pools,
     cancelRequestedAt: row.cancel_requested_at,
     skipSteps: row.skip_steps,
+    partitionRange:
+      row.partition_range_start === null || row.partition_range_end === null ? null : { first: row.partition_range_start, last: row.partition_range_end },
   };
 }
 
@@ -91,6 +98,8 @@ function runRow(input: CreateRunInput) {
     attempt: input.attempt ?? 1,
     pools: [...(input.pools ?? [])],
     skip_steps: [...(input.skipSteps ?? [])],
+    partition_range_start: input.partitionRange?.first ?? null,
+    partition_range_end: input.partitionRange?.last ?? null,
   };
 }
 

@@ -41,6 +41,10 @@ export interface RunsTable {
   cancel_requested_at: NullableTimestamp;
   /** stepKey()s a re-execution from failure skips: they succeeded in the parent chain. */
   skip_steps: Defaulted<string[]>;
+  /** A range run's first key (migration 0014); null for a one-partition run. */
+  partition_range_start: Defaulted<string | null>;
+  /** A range run's last key, equal to partition_key; null for a one-partition run. */
+  partition_range_end: Defaulted<string | null>;
 }
 
 export interface StepsTable {

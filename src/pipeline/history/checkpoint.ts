@@ -39,6 +39,39 @@ export function gapEndingAt(loads: readonly LoadedRange[], day: string): LoadedR
   return { firstDay, lastDay: day };
 }
 
+/**
+ * The fetches that load every day from `first` through `last` (a range run): one per run of
+ * consecutive missing days, so a range with nothing loaded is ONE fetch; the run that starts at
+ * `first` reaches back as gapEndingAt does, to the day after the newest load before it. A run
+ * longer than MAX_FETCH_DAYS is split into fetches of at most that many days, oldest first,
+ * and the reach-back never makes one longer. Like the loads, the fetches never overlap.
+ */
+export function gapsWithin(loads: readonly LoadedRange[], first: string, last: string): LoadedRange[] {
+  const covered = (day: string) => loads.some((load) => load.firstDay <= day && day <= load.lastDay);
+  const runs: { firstDay: string; lastDay: string }[] = [];
+  for (let day = first; day <= last; day = addDays(day, 1)) {
+    if (covered(day)) continue;
+    const open = runs.at(-1);
+    if (open !== undefined && open.lastDay === addDays(day, -1)) open.lastDay = day;
+    else runs.push({ firstDay: day, lastDay: day });
+  }
+  const head = runs[0];
+  if (head !== undefined && head.firstDay === first) {
+    const reach = gapEndingAt(loads, first)?.firstDay ?? first;
+    // Reach back only as far as keeps the first fetch within the cap.
+    const earliest = addDays(head.lastDay, 1 - MAX_FETCH_DAYS);
+    head.firstDay = reach < earliest ? (earliest < first ? earliest : first) : reach;
+  }
+  return runs.flatMap((run) => {
+    const fetches: LoadedRange[] = [];
+    for (let start = run.firstDay; start <= run.lastDay; start = addDays(start, MAX_FETCH_DAYS)) {
+      const end = addDays(start, MAX_FETCH_DAYS - 1);
+      fetches.push({ firstDay: start, lastDay: end < run.lastDay ? end : run.lastDay });
+    }
+    return fetches;
+  });
+}
+
 /** Every coin's loads, for the coins asked. */
 export async function loadsOf(database: StrataDatabase, coinIds: readonly string[]): Promise<Map<string, LoadedRange[]>> {
   const byCoin = new Map<string, LoadedRange[]>(coinIds.map((id) => [id, []]));

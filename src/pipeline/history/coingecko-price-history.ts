@@ -6,6 +6,11 @@
  * fetches the gap ending at D (at most 365 days), so a run after a pause catches up in one call
  * per coin instead of one per day.
  *
+ * `backfillPolicy: 'single_run'`: a range materialize or backfill makes one run whose step
+ * covers the whole range (ctx.partitionRange), and fetches each coin's missing days of it with
+ * ONE request (gapsWithin: one per run of consecutive missing days, at most 365 days each).
+ * Each fetch lands under the partition of its last day, as a one-day run's catch-up does.
+ *
  * Crash-resume is exact by landing each coin on its own: each response is committed as a small
  * bronze partition of its own (history-files.ts) and then recorded as a load. The steps are
  * 1. note the fetch as pending (database), 2. request, 3. commit the response and its manifest
@@ -34,7 +39,7 @@ import { rawResponseFiles, readManifest } from '../bronze/read-bronze.js';
 import { requirePartition } from '../bronze/require-partition.js';
 import { DAILY_FRESHNESS } from '../freshness.js';
 import { chartSeries } from './chart-series.js';
-import { dropPending, gapEndingAt, loadsOf, notePending, pendingFetches, recordLoad, type HistoryFetch } from './checkpoint.js';
+import { dropPending, gapEndingAt, gapsWithin, loadsOf, notePending, pendingFetches, recordLoad, type HistoryFetch } from './checkpoint.js';
 import { historyCoins } from './history-coins.js';
 import { addDays, dayStartMs, daysBetween } from './history-days.js';
 import { chartFile, chartFileName, historyPrefix, landedCoinFolders } from './history-files.js';
@@ -48,14 +53,16 @@ export const coingeckoPriceHistory = defineAsset<BronzeOutput>({
   freshness: DAILY_FRESHNESS,
   output: BronzeOutputSchema,
   pool: 'coingecko',
-  // The endpoint serves any past range, so past days can be backfilled.
+  // The endpoint serves any past range, so past days can be backfilled, a whole range per request.
   servesPartitions: 'any',
+  backfillPolicy: 'single_run',
   // A failed run keeps the coins it landed; retrying at once into the same 429 storm buys nothing.
   retry: { maxRetries: 0 },
   tags: { source: 'coingecko' },
   async materialize(ctx) {
     const partition = requirePartition(ctx);
     const day = partition.key;
+    const days = ctx.partitionRange?.keys ?? [day];
     const { bronze, database, settings } = ctx.resources;
     if (ctx.clock.now() < partition.end) {
       throw new ValidationError(`${ctx.assetKey} [${day}]: the day has not ended yet (it ends ${partition.end.toISOString()}); a partial day would be checkpointed as loaded`);
@@ -67,16 +74,24 @@ export const coingeckoPriceHistory = defineAsset<BronzeOutput>({
     let fetched = 0;
     let fetchedDays = 0;
     for (const coinId of coins) {
-      const gap = gapEndingAt(loads.get(coinId) ?? [], day);
-      if (gap === undefined) continue;
-      await landFetch(ctx, { coinId, ...gap, partitionKey: day, sourceFile: chartFile(coinId, gap.firstDay, gap.lastDay) });
-      fetched += 1;
-      fetchedDays += daysBetween(gap.firstDay, gap.lastDay);
+      const coinLoads = loads.get(coinId) ?? [];
+      const gaps = ctx.partitionRange === undefined ? [gapEndingAt(coinLoads, day)].filter((gap) => gap !== undefined) : gapsWithin(coinLoads, days[0] as string, day);
+      for (const gap of gaps) {
+        await landFetch(ctx, { coinId, ...gap, partitionKey: gap.lastDay, sourceFile: chartFile(coinId, gap.firstDay, gap.lastDay) });
+        fetched += 1;
+        fetchedDays += daysBetween(gap.firstDay, gap.lastDay);
+      }
     }
-    const landed = await landedTotals(bronze, day);
+    const landed = { rows: 0, files: 0 };
+    for (const each of days) {
+      const totals = await landedTotals(bronze, each);
+      landed.rows += totals.rows;
+      landed.files += totals.files;
+    }
     return {
+      // A range's value stands for each of its days; silver reads every day's folder by key (price-history.ts).
       value: { prefix: historyPrefix(day), rows: landed.rows, files: landed.files },
-      metadata: { rows: landed.rows, files: landed.files, coins: coins.length, fetched, fetched_days: fetchedDays, adopted: settled.adopted },
+      metadata: { rows: landed.rows, files: landed.files, coins: coins.length, fetched, fetched_days: fetchedDays, adopted: settled.adopted, days: days.length },
     };
   },
 });

@@ -3,6 +3,9 @@
  * landed. A catch-up response covers several days, so partition D may write days before D;
  * bronze never fetches a coin-day twice, so no two partitions write the same coin-day. Points
  * that cannot be used go to silver.quarantine with their reason; one transaction per partition.
+ * `backfillPolicy: 'single_run'`: a range run loads every day of the range in one transaction.
+ * The folders are read by day key (historyPrefix) rather than from the input's `prefix`,
+ * because a range's bronze value stands for all of its days alike.
  */
 import { defineAsset } from '../../index.js';
 import { dailyPartitions } from '../../index.js';
@@ -14,7 +17,7 @@ import { SilverOutputSchema, type SilverOutput } from '../silver/silver-output.j
 import type { QuarantinedRow } from '../silver/market-rows.js';
 import { chartDays, type HistoryDay } from './chart-days.js';
 import { coingeckoPriceHistory } from './coingecko-price-history.js';
-import { daysOfChartFile, landedCoinFolders } from './history-files.js';
+import { daysOfChartFile, historyPrefix, landedCoinFolders } from './history-files.js';
 import { loadPriceHistory } from './load-price-history.js';
 
 export const priceHistory = defineAsset({
@@ -27,14 +30,15 @@ export const priceHistory = defineAsset({
   freshness: DAILY_FRESHNESS,
   output: SilverOutputSchema,
   tags: { source: 'coingecko' },
+  backfillPolicy: 'single_run',
   async materialize(ctx): Promise<{ value: SilverOutput; metadata: Record<string, number> }> {
     const partition = requirePartition(ctx);
     const { bronze, database } = ctx.resources;
-    const { prefix } = ctx.inputs.history;
+    const prefixes = (ctx.partitionRange?.keys ?? [partition.key]).map(historyPrefix);
     const days: HistoryDay[] = [];
     const quarantined: QuarantinedRow[] = [];
     let files = 0;
-    for (const coinId of await landedCoinFolders(bronze, prefix)) {
+    for (const prefix of prefixes) for (const coinId of await landedCoinFolders(bronze, prefix)) {
       const folder = `${prefix}/${coinId}`;
       for (const file of rawResponseFiles(await readManifest(bronze, folder))) {
         const fetched = daysOfChartFile(file.name);

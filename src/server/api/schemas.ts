@@ -75,6 +75,8 @@ export const RunCursor = z
 
 export const MetadataSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
 
+const PartitionRangeSchema = z.object({ first: z.string(), last: z.string() });
+
 export const RunSchema = z.object({
   id: z.string(),
   status: RunStatusSchema,
@@ -96,6 +98,7 @@ export const RunSchema = z.object({
   pools: list(z.string()),
   cancelRequestedAt: z.date().nullable(),
   skipSteps: list(z.string()),
+  partitionRange: PartitionRangeSchema.nullable().describe("a range run's first and last partition keys (its steps cover both and every key between; partitionKey is the last); null for a one-partition run"),
 });
 
 export const StepSchema = z.object({
@@ -342,6 +345,7 @@ export const BackfillViewSchema = BackfillSummarySchema.extend({
       selection: z.string(),
       attempt: z.number(),
       createdAt: z.date(),
+      partitionRange: PartitionRangeSchema.nullable(),
     }),
   ),
 });

@@ -2,6 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { getBackfillDetail, listBackfillDetails, type BackfillDetail } from '../../daemon/backfill.js';
+import { rangeLabel } from '../../core/partition-range.js';
+import { partitionsByKind } from '../../core/partitions.js';
 import type { Runtime } from '../../runtime.js';
 import { progressBar, statusStrip } from '../charts/index.js';
 import type { Tone } from '../charts/svg.js';
@@ -61,7 +63,11 @@ export function registerBackfillPages(ui: FastifyInstance, runtime: Runtime): vo
   ui.get('/backfills/:id', { schema: { hide: true } }, async (request, reply) => {
     const { id } = parseOrThrow(BackfillParams, request.params, 'params');
     const backfill = await getBackfillDetail(runtime, id);
-    const latest = new Map(backfill.progress.latestRuns.map((run) => [run.partitionKey, run]));
+    const partitions = partitionsByKind(backfill.partitionsKind);
+    // A range run stands in the cell of each partition it covers, until a run of that partition replaces it.
+    const rangeRuns = backfill.progress.latestRuns.filter((run) => run.partitionRange !== null);
+    const latest = new Map(rangeRuns.flatMap((run) => partitions.keysBetween(run.partitionRange?.first ?? run.partitionKey, run.partitionKey).map((key) => [key, run] as const)));
+    for (const run of backfill.progress.latestRuns) if (run.partitionRange === null) latest.set(run.partitionKey, run);
     const skipped = new Map(backfill.skipped.map((entry) => [entry.partition, entry.reason]));
     const keys = [...new Set([...latest.keys(), ...skipped.keys()])].sort();
     const grid = statusStrip(
@@ -83,6 +89,7 @@ export function registerBackfillPages(ui: FastifyInstance, runtime: Runtime): vo
         <dt>partitions</dt><dd class="mono">${backfill.partitionFrom} → ${backfill.partitionTo} (${backfill.partitionsTotal} ${backfill.partitionsKind.replace('_', '-')}, chunks of ${backfill.chunkSize})</dd>
         <dt>created</dt><dd>${formatTime(backfill.createdAt)}</dd>
         <dt>progress</dt><dd>${progressOf(backfill)}</dd>
+        ${rangeRuns.map((run) => html`<dt>range run</dt><dd class="mono" data-testid="backfill-range-run"><a href="${runHref(run.id)}">${run.id.slice(0, 8)}</a> ${rangeLabel(run.partitionRange ?? { first: run.partitionKey, last: run.partitionKey })} ${run.status}</dd>`)}
       </dl>
       <h2>Partitions</h2>
       <p class="muted">One cell per partition: its latest run (click to open it). Amber cells were skipped.</p>

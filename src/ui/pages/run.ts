@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { StepStatus } from '../../core/types.js';
+import { rangeLabel } from '../../core/partition-range.js';
 import type { Runtime } from '../../runtime.js';
 import { runDetail } from '../../server/read-models/runs.js';
 import { isTerminalRunStatus, type Run, type Step, type StoredEvent } from '../../storage/index.js';
@@ -85,7 +86,9 @@ export function registerRunPage(ui: FastifyInstance, runtime: Runtime): void {
       <dl class="facts card" data-testid="run-facts" data-live-refresh="facts">
         <dt>id</dt><dd class="mono">${run.id}</dd>
         <dt>selection</dt><dd class="mono">${run.selection}</dd>
-        <dt>partition</dt><dd class="mono">${run.partitionKey ?? '–'}</dd>
+        ${run.partitionRange === null
+          ? html`<dt>partition</dt><dd class="mono">${run.partitionKey ?? '–'}</dd>`
+          : html`<dt>partitions</dt><dd class="mono" data-testid="run-partition-range">${rangeLabel(run.partitionRange)} <span class="muted">(one range run: each step covers every partition of the range)</span></dd>`}
         <dt>trigger</dt><dd>${run.trigger}${run.attempt > 1 ? ` · attempt ${run.attempt}` : ''}</dd>
         ${run.parentRunId ? html`<dt>re-executes</dt><dd>${runLink(run.parentRunId)}</dd>` : ''}
         <dt>created</dt><dd>${formatTime(run.createdAt)}</dd>
