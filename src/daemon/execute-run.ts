@@ -7,6 +7,7 @@ import { executeRun, planRun, type RunResult } from '../core/executor.js';
 import type { AssetGraph } from '../core/graph.js';
 import { assetsForPartitionKey } from '../core/partition-selection.js';
 import { select } from '../core/selection.js';
+import { stepKey } from '../core/step-key.js';
 import { ValidationError } from '../core/errors.js';
 import { MAX_RUN_RETRIES, type AssetKey, type RunEvent, type RunTrigger } from '../core/types.js';
 import type { Logger } from '../logger.js';
@@ -16,7 +17,9 @@ import { assertPartitionServable } from './partition-refusal.js';
 import { announceQueueChanged } from './queue-signals.js';
 import { RunInterruptedError } from './run-errors.js';
 import { describeRetriesUsed, hasRetriesLeft, queueRetry } from './retry-run.js';
+import { poolSlotAcquirer } from './pool-slot-wait.js';
 import { watchRun } from './run-watch.js';
+import { maxConcurrentStepsOf } from './step-concurrency.js';
 
 export interface RunRequest {
   /** Selection syntax: `silver/market_snapshots`, `gold/*`, `+key`, `key+`; default `*`. */
@@ -65,6 +68,7 @@ export function prepareRun(runtime: Runtime, request: RunRequest): CreateRunInpu
   if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > MAX_RUN_RETRIES) {
     throw new ValidationError(`maxRetries must be an integer from 0 to ${MAX_RUN_RETRIES}, got ${String(request.maxRetries)}`);
   }
+  maxConcurrentStepsOf(request.tags ?? {}, runtime.config.maxConcurrentSteps);
   return {
     selection,
     partitionKey: partitionKey ?? null,
@@ -85,7 +89,7 @@ export async function queueRun(runtime: Runtime, request: RunRequest): Promise<R
   return run;
 }
 
-/** The named pools of the assets, sorted: what the run holds while it executes. */
+/** The named pools of the assets, sorted: the pools the run's steps take slots of. */
 export function poolsOf(graph: AssetGraph, keys: readonly AssetKey[]): string[] {
   const pools = keys.flatMap((key) => graph.assets.get(key)?.pool ?? []);
   return [...new Set(pools)].sort();
@@ -95,8 +99,9 @@ export interface ExecuteStoredRunOptions {
   /** Who executes the run: written to `worker_id`, checked by every heartbeat. Default WORKER_ID. */
   readonly workerId?: string;
   /**
-   * Asked before each step starts; false (the worker is shutting down) ends the run FAILURE
-   * as interrupted, without starting the step, and queues a retry that resumes from it.
+   * Asked before each step starts; false (the worker is shutting down) starts no further step
+   * and, once the steps in flight have ended, ends the run FAILURE as interrupted and queues a
+   * retry that resumes from the steps that did not succeed.
    */
   readonly mayStartStep?: () => boolean;
 }
@@ -129,10 +134,12 @@ export async function executeStoredRun(
   if (signal.aborted) forward();
   else signal.addEventListener('abort', forward, { once: true });
   const stopWatching = watchRun(runtime, { runId: run.id, workerId, controller });
-  // run:started, asset:materialized and check:evaluated are written together with the event that
-  // follows them (the first step:started, the step's outcome): fewer commits, and a
-  // materialization is never recorded without its checks and its step's outcome.
+  // run:started is written with the event that follows it, and a step's asset:materialized and
+  // check:evaluated (with anything else of that step meanwhile) with the step's outcome: fewer
+  // commits, and a materialization is never recorded without its checks and its step's outcome,
+  // even while other steps of the run emit in between.
   let pending: RunEvent[] = [];
+  const held = new Map<string, RunEvent[]>();
   const flush = async (): Promise<void> => {
     const events = pending;
     pending = [];
@@ -144,8 +151,19 @@ export async function executeStoredRun(
     }
   };
   const record = async (event: RunEvent): Promise<void> => {
-    pending.push(event);
-    if (event.type !== 'run:started' && event.type !== 'asset:materialized' && event.type !== 'check:evaluated') await flush();
+    const step = 'assetKey' in event && event.assetKey !== null ? stepKey(event.assetKey, event.partition) : undefined;
+    const ofStep = step === undefined ? undefined : held.get(step);
+    if (event.type === 'asset:materialized') {
+      held.set(stepKey(event.assetKey, event.partition), [event]);
+      return;
+    }
+    if (step !== undefined && ofStep !== undefined) {
+      ofStep.push(event);
+      if (event.type !== 'step:succeeded' && event.type !== 'step:failed') return;
+      held.delete(step);
+      pending.push(...ofStep);
+    } else pending.push(event);
+    if (event.type !== 'run:started') await flush();
   };
   let startedAt = runtime.clock.now();
   let interrupted: StoredRunResult['interrupted'];
@@ -169,11 +187,13 @@ export async function executeStoredRun(
       signal: controller.signal,
       clock: runtime.clock,
       skip: new Set(run.skipSteps),
+      maxConcurrentSteps: maxConcurrentStepsOf(run.tags, runtime.config.maxConcurrentSteps),
+      acquirePool: poolSlotAcquirer(runtime, run.id),
+      beforeStep(step) {
+        if (options.mayStartStep?.() === false) throw new RunInterruptedError(`worker ${workerId} shut down before ${step.assetKey} started`);
+      },
       async emit(event) {
         if (event.type === 'run:started') startedAt = event.at;
-        if (event.type === 'step:started' && options.mayStartStep?.() === false) {
-          throw new RunInterruptedError(`worker ${workerId} shut down before ${event.assetKey} started`);
-        }
         const reason: unknown = controller.signal.reason;
         if (event.type === 'run:canceled' && reason instanceof RunInterruptedError) {
           await interrupt(reason, event.durationMs);
@@ -191,6 +211,7 @@ export async function executeStoredRun(
     await interrupt(error, runtime.clock.now().getTime() - startedAt.getTime());
     return { status: 'FAILURE', steps: [], ...(interrupted ? { interrupted } : {}) };
   } finally {
+    for (const events of held.values()) pending.push(...events);
     await flush().catch((error: unknown) => log.error({ err: error }, 'could not record the last events of the run'));
     await stopWatching();
     signal.removeEventListener('abort', forward);
