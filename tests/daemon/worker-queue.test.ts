@@ -65,6 +65,30 @@ describeEachBackend('workers', (backend) => {
     expect(await database.db.selectFrom('strata.pool_slots' as never).selectAll().execute()).toEqual([]);
   });
 
+  it('steps of a run run at once up to STRATA_MAX_CONCURRENT_STEPS, or the run tag strata/max_concurrent_steps', async () => {
+    for (const [env, tags] of [
+      [{ STRATA_MAX_CONCURRENT_STEPS: '2' }, {}],
+      [{ STRATA_MAX_CONCURRENT_STEPS: '1' }, { 'strata/max_concurrent_steps': '2' }],
+    ] as const) {
+      const gates = new StepGates();
+      const runtime = testRuntime(database, { assets: testGraph(gates), env });
+      const worker = createWorker(runtime, { concurrency: 1 });
+      await worker.start();
+      try {
+        const run = await queueRun(runtime, { selection: '*', tags });
+        const ended = waitForRunEnds([runtime.events], [run.id]);
+        // Both independent steps are in flight together: neither is released before the other arrives.
+        const both = [await gates.next(), await gates.next()];
+        expect(both.map((entered) => entered.assetKey).sort()).toEqual(['bronze/api', 'gold/free']);
+        for (const entered of both) entered.release();
+        (await gates.next()).release();
+        expect((await ended).get(run.id)?.type).toBe('run:succeeded');
+      } finally {
+        await worker.stop({ graceMs: 0 });
+      }
+    }
+  });
+
   it('cancel reaches the running step through its AbortSignal and the run ends CANCELED within 2 s', async () => {
     const gates = new StepGates();
     const runtime = testRuntime(database, { assets: testGraph(gates) });
