@@ -187,7 +187,7 @@ export async function executeStoredRun(
       signal: controller.signal,
       clock: runtime.clock,
       skip: new Set(run.skipSteps),
-      maxConcurrentSteps: maxConcurrentStepsOf(run.tags, runtime.config.maxConcurrentSteps),
+      maxConcurrentSteps: stepLimitOf(runtime, run),
       acquirePool: poolSlotAcquirer(runtime, run.id),
       beforeStep(step) {
         if (options.mayStartStep?.() === false) throw new RunInterruptedError(`worker ${workerId} shut down before ${step.assetKey} started`);
@@ -215,6 +215,15 @@ export async function executeStoredRun(
     await flush().catch((error: unknown) => log.error({ err: error }, 'could not record the last events of the run'));
     await stopWatching();
     signal.removeEventListener('abort', forward);
+  }
+}
+
+/** Checked when the run was requested; a run stored otherwise with a bad tag runs at the configured limit. */
+function stepLimitOf(runtime: Runtime, run: Run): number {
+  try {
+    return maxConcurrentStepsOf(run.tags, runtime.config.maxConcurrentSteps);
+  } catch {
+    return runtime.config.maxConcurrentSteps;
   }
 }
 

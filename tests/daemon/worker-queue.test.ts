@@ -83,6 +83,13 @@ describeEachBackend('workers', (backend) => {
         for (const entered of both) entered.release();
         (await gates.next()).release();
         expect((await ended).get(run.id)?.type).toBe('run:succeeded');
+        // Interleaved steps: each step's events are stored once each, in its own order.
+        const stored = (await eventsForRun(database.db, run.id)).map(({ event }) => event);
+        for (const assetKey of ['bronze/api', 'silver/clean', 'gold/free']) {
+          const ofStep = stored.filter((event) => 'assetKey' in event && event.assetKey === assetKey && event.type !== 'log').map((event) => event.type);
+          expect(ofStep).toEqual(['step:started', 'asset:materialized', 'step:succeeded']);
+        }
+        expect(stored.filter((event) => event.type.startsWith('run:')).map((event) => event.type)).toEqual(['run:started', 'run:succeeded']);
       } finally {
         await worker.stop({ graceMs: 0 });
       }
