@@ -16,6 +16,7 @@ import { runOutageBench } from './database-outage.js';
 import { runLoadBench } from './load.js';
 import { runMarketBench } from './market.js';
 import { orchestrationBench } from './orchestration.js';
+import { parallelStepsBench } from './orchestration-parallel-steps.js';
 import { runParquetBench } from './parquet.js';
 import { runPipelineBench } from './pipeline.js';
 import { rateLimitBench } from './rate-limit.js';
@@ -144,6 +145,7 @@ const BENCHES: Readonly<Record<string, Bench>> = {
     },
   },
   orchestration: orchestrationBench,
+  'parallel-steps': parallelStepsBench,
   api: apiBench,
   catalog: catalogBench,
   embedded: {

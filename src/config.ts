@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { ScheduleOverride } from './core/schedule.js';
 import { MIN_SENSOR_INTERVAL_SECONDS } from './core/sensor.js';
-import { MAX_RUN_RETRIES } from './core/types.js';
+import { MAX_CONCURRENT_STEPS, MAX_RUN_RETRIES } from './core/types.js';
 
 export type CoinGeckoPlan = 'public' | 'demo' | 'pro';
 
@@ -78,6 +78,8 @@ export interface Config {
   readonly metricsPort: number | undefined;
   /** Runs executing at once across all workers. */
   readonly maxConcurrentRuns: number;
+  /** Steps of one run executing at once (`STRATA_MAX_CONCURRENT_STEPS`; a run's `strata/max_concurrent_steps` tag overrides it); 1: one at a time. */
+  readonly maxConcurrentSteps: number;
   /** A run whose worker has not heartbeated for this long is failed by the monitor. */
   readonly heartbeatTimeoutMs: number;
   /**
@@ -203,6 +205,7 @@ const EnvSchema = z.object({
     z.union([z.literal('off'), z.coerce.number().int().min(0).max(65_535)], { error: "expected 'off' or a port number from 0 to 65,535" }).optional(),
   ),
   STRATA_MAX_CONCURRENT_RUNS: int(1, 1_000),
+  STRATA_MAX_CONCURRENT_STEPS: int(1, MAX_CONCURRENT_STEPS),
   STRATA_HEARTBEAT_TIMEOUT: int(1, 86_400, 'a number of seconds'),
   STRATA_RUN_MAX_RETRIES: int(0, MAX_RUN_RETRIES),
   STRATA_SHUTDOWN_GRACE: int(0, 86_400, 'a number of seconds'),
@@ -374,6 +377,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     marketApi: Object.freeze({ defaultPageSize: pageSize, maxPageSize }),
     metricsPort: e.STRATA_METRICS_PORT === 'off' ? undefined : (e.STRATA_METRICS_PORT ?? 9464),
     maxConcurrentRuns: e.STRATA_MAX_CONCURRENT_RUNS ?? 4,
+    maxConcurrentSteps: e.STRATA_MAX_CONCURRENT_STEPS ?? 4,
     heartbeatTimeoutMs: (e.STRATA_HEARTBEAT_TIMEOUT ?? 30) * 1000,
     runMaxRetries: e.STRATA_RUN_MAX_RETRIES ?? 2,
     shutdownGraceMs: (e.STRATA_SHUTDOWN_GRACE ?? 30) * 1000,

@@ -46,6 +46,7 @@ const BAD_VALUES: Record<EnvVariable, { value: string; problem: string } | null>
   STRATA_MARKET_API_MAX_PAGE_SIZE: { value: '10001', problem: "expected a whole number from 1 to 10,000, got '10001'" },
   STRATA_METRICS_PORT: { value: 'on', problem: "expected 'off' or a port number from 0 to 65,535, got 'on'" },
   STRATA_MAX_CONCURRENT_RUNS: { value: '0', problem: "expected a whole number from 1 to 1,000, got '0'" },
+  STRATA_MAX_CONCURRENT_STEPS: { value: '65', problem: "expected a whole number from 1 to 64, got '65'" },
   STRATA_HEARTBEAT_TIMEOUT: { value: '30s', problem: "expected a number of seconds from 1 to 86,400, got '30s'" },
   STRATA_RUN_MAX_RETRIES: { value: '11', problem: "expected a whole number from 0 to 10, got '11'" },
   STRATA_SHUTDOWN_GRACE: { value: '-5', problem: "expected a number of seconds from 0 to 86,400, got '-5'" },

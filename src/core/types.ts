@@ -42,6 +42,9 @@ export const RUN_TRIGGERS: readonly RunTrigger[] = ['manual', 'schedule', 'backf
  */
 export const MAX_RUN_RETRIES = 10;
 
+/** The most steps of one run that may execute at once (config and the `strata/max_concurrent_steps` tag). */
+export const MAX_CONCURRENT_STEPS = 64;
+
 export interface RetryPolicy {
   /** Retries after the first attempt; 0 means run once. */
   readonly maxRetries: number;

@@ -26,7 +26,9 @@ import { announceQueueChanged } from './queue-signals.js';
 import { RunEventRecorder } from './run-event-recorder.js';
 import { RunInterruptedError } from './run-errors.js';
 import { describeRetriesUsed, hasRetriesLeft, queueRetry } from './retry-run.js';
+import { poolSlotAcquirer } from './pool-slot-wait.js';
 import { watchRun } from './run-watch.js';
+import { maxConcurrentStepsOf } from './step-concurrency.js';
 
 export interface RunRequest {
   /** Selection syntax: `silver/market_snapshots`, `gold/*`, `+key`, `key+`; default `*`. */
@@ -81,6 +83,7 @@ export function prepareRun(runtime: Runtime, request: RunRequest): CreateRunInpu
   if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > MAX_RUN_RETRIES) {
     throw new ValidationError(`maxRetries must be an integer from 0 to ${MAX_RUN_RETRIES}, got ${String(request.maxRetries)}`);
   }
+  maxConcurrentStepsOf(request.tags ?? {}, runtime.config.maxConcurrentSteps);
   return {
     selection,
     partitionKey: partitionKey ?? null,
@@ -102,7 +105,7 @@ export async function queueRun(runtime: Runtime, request: RunRequest): Promise<R
   return run;
 }
 
-/** The named pools of the assets, sorted: what the run holds while it executes. */
+/** The named pools of the assets, sorted: the pools the run's steps take slots of. */
 export function poolsOf(graph: AssetGraph, keys: readonly AssetKey[]): string[] {
   const pools = keys.flatMap((key) => graph.assets.get(key)?.pool ?? []);
   return [...new Set(pools)].sort();
@@ -112,8 +115,9 @@ export interface ExecuteStoredRunOptions {
   /** Who executes the run: written to `worker_id`, checked by every heartbeat. Default WORKER_ID. */
   readonly workerId?: string;
   /**
-   * Asked before each step starts; false (the worker is shutting down) ends the run FAILURE
-   * as interrupted, without starting the step, and queues a retry that resumes from it.
+   * Asked before each step starts; false (the worker is shutting down) starts no further step
+   * and, once the steps in flight have ended, ends the run FAILURE as interrupted and queues a
+   * retry that resumes from the steps that did not succeed.
    */
   readonly mayStartStep?: () => boolean;
   /** Records the run's event batches; default one transaction per batch. A worker passes its group commit. */
@@ -180,11 +184,13 @@ export async function executeStoredRun(
       signal: controller.signal,
       clock: runtime.clock,
       skip: new Set(run.skipSteps),
+      maxConcurrentSteps: stepLimitOf(runtime, run),
+      acquirePool: poolSlotAcquirer(runtime, run.id),
+      beforeStep(step) {
+        if (options.mayStartStep?.() === false) throw new RunInterruptedError(`worker ${workerId} shut down before ${step.assetKey} started`);
+      },
       async emit(event) {
         if (event.type === 'run:started') startedAt = event.at;
-        if (event.type === 'step:started' && options.mayStartStep?.() === false) {
-          throw new RunInterruptedError(`worker ${workerId} shut down before ${event.assetKey} started`);
-        }
         const reason: unknown = controller.signal.reason;
         if (event.type === 'run:canceled' && reason instanceof RunInterruptedError) {
           await interrupt(reason, event.durationMs);
@@ -205,6 +211,15 @@ export async function executeStoredRun(
     await flush().catch((error: unknown) => log.error({ err: error }, 'could not record the last events of the run'));
     await stopWatching();
     signal.removeEventListener('abort', forward);
+  }
+}
+
+/** Checked when the run was requested; a run stored otherwise with a bad tag runs at the configured limit. */
+function stepLimitOf(runtime: Runtime, run: Run): number {
+  try {
+    return maxConcurrentStepsOf(run.tags, runtime.config.maxConcurrentSteps);
+  } catch {
+    return runtime.config.maxConcurrentSteps;
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * A worker claims queued runs (up to its concurrency, within the global and pool limits) and
+ * A worker claims queued runs (up to its concurrency, within the global limit) and
  * executes each with its own AbortController. It wakes on NOTIFY / the in-process bus when a run
  * is queued or a slot frees, and polls as the fallback. Its row in `strata.processes` is
  * heartbeated; each run is heartbeated and watched for cancel by executeStoredRun.
@@ -122,7 +122,6 @@ export function createWorker(runtime: Runtime, options: WorkerOptions = {}): Wor
       workerId: id,
       max: concurrency - active.size,
       maxConcurrentRuns: config.maxConcurrentRuns,
-      poolSizes: config.poolSizes,
       at: clock.now(),
     });
     for (const run of claimed) {

@@ -29,6 +29,7 @@ export type { SqlSession } from './sql-session.js';
 export { csvField } from './csv.js';
 export { stepsForRun, type Step } from './steps.js';
 export { claimRuns, queueDepth, type ClaimLimits } from './run-queue.js';
+export { releasePoolSlot, tryAcquirePoolSlot, type PoolSlot } from './pool-slots.js';
 export {
   heartbeatProcess,
   listProcesses,

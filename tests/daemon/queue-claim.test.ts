@@ -5,7 +5,7 @@ import { describeEachBackend } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { StepGates, testGraph, testRuntime } from './queue-harness.js';
 
-const LIMITS: ClaimLimits = { maxConcurrentRuns: 100, poolSizes: { coingecko: 1 } };
+const LIMITS: ClaimLimits = { maxConcurrentRuns: 100 };
 
 describeEachBackend('run queue claims', (backend) => {
   let database: TestDatabase;
@@ -25,7 +25,7 @@ describeEachBackend('run queue claims', (backend) => {
     await database?.destroy();
   });
 
-  it('stores the pools of the selected assets at queue time', async () => {
+  it('stores the pools its steps use at queue time', async () => {
     const rt = runtime();
     expect((await queueRun(rt, { selection: 'silver/clean+' })).pools).toEqual([]);
     expect((await queueRun(rt, { selection: '*' })).pools).toEqual(['coingecko']);
@@ -51,7 +51,7 @@ describeEachBackend('run queue claims', (backend) => {
   it('holds maxConcurrentRuns across claims', async () => {
     const rt = runtime();
     for (let i = 0; i < 5; i += 1) await queueRun(rt, { selection: 'gold/free' });
-    const limits = { maxConcurrentRuns: 2, poolSizes: {} };
+    const limits = { maxConcurrentRuns: 2 };
     const first = await claim(database, 10, 'w1', limits);
     expect(first).toHaveLength(2);
     expect(await claim(database, 10, 'w2', limits)).toEqual([]);
@@ -59,15 +59,12 @@ describeEachBackend('run queue claims', (backend) => {
     expect(await claim(database, 10, 'w2', limits)).toHaveLength(1);
   });
 
-  it('passes over a run whose pool is full and lets a later run go', async () => {
+  it('pools do not hold runs back at claim: their steps take pool slots as they start', async () => {
     const rt = runtime();
     const a = await queueRun(rt, { selection: 'bronze/api' });
     const b = await queueRun(rt, { selection: 'bronze/api' });
     const c = await queueRun(rt, { selection: 'gold/free' });
-    expect((await claim(database, 10)).map((run) => run.id)).toEqual([a.id, c.id]);
-    expect(await claim(database, 10)).toEqual([]);
-    await finish(a.id);
-    expect((await claim(database, 10)).map((run) => run.id)).toEqual([b.id]);
+    expect((await claim(database, 10)).map((run) => run.id)).toEqual([a.id, b.id, c.id]);
   });
 
   it('never claims a run whose cancel was requested', async () => {
@@ -97,7 +94,7 @@ describeEachBackend('run queue claims', (backend) => {
       // Under a limit, concurrent claimers together take exactly the limit.
       await database.db.updateTable('strata.runs').set({ status: 'CANCELED' }).where('status', 'in', ['STARTING']).execute();
       for (let i = 0; i < 10; i += 1) await queueRun(rt, { selection: 'gold/free' });
-      const limits = { maxConcurrentRuns: 3, poolSizes: {} };
+      const limits = { maxConcurrentRuns: 3 };
       const results = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => claim(i % 2 === 0 ? database : other, 2, `w${i}`, limits)));
       expect(results.flat()).toHaveLength(3);
     } finally {

@@ -63,7 +63,7 @@ describeEachBackend('run retries', (backend) => {
 
   /** A worker that claims `run` and then goes silent: its heartbeat stays at `at`. */
   async function loseWorker(run: Run, at: Date): Promise<void> {
-    const claimed = await claimRuns(database.db, { workerId: 'ghost', max: 1, at, maxConcurrentRuns: 100, poolSizes: {} });
+    const claimed = await claimRuns(database.db, { workerId: 'ghost', max: 1, at, maxConcurrentRuns: 100 });
     expect(claimed.map((entry) => entry.id)).toEqual([run.id]);
   }
   const childrenOf = (runId: string) => database.db.selectFrom('strata.runs').selectAll().where('parent_run_id', '=', runId).execute();

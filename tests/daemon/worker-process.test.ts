@@ -81,7 +81,8 @@ describePostgres(`worker processes [postgres]${title}`, () => {
   it('kill -9 mid-run: the monitor fails the run, the retry resumes from failure to SUCCESS, silver is whole', async () => {
     pipeline.fake.script({ path: '/coins/markets', delayMs: 20_000 });
     const run = await queueRun(pipeline.runtime, { partitionKey: PARTITION, trigger: 'schedule' });
-    child = startWorkerProcess();
+    // One step at a time: exactly the steps planned before the markets fetch have succeeded when it hangs.
+    child = startWorkerProcess({ STRATA_MAX_CONCURRENT_STEPS: '1' });
     await marketsRunning(run);
     const gone = exited(child);
     child.kill('SIGKILL');

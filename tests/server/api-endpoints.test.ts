@@ -200,6 +200,8 @@ describeEachBackend('API v1 endpoints', (backend) => {
         [{ tags: { a: 1 } }, /body\.tags\.a/],
         [{ tags: { a: 'nul\u0000' } }, /^body\.tags\.a: contains a NUL byte/],
         [{ tags: [] }, /body\.tags/],
+        [{ selection: 'silver/global_snapshots', tags: { 'strata/max_concurrent_steps': '0' } }, /^tag strata\/max_concurrent_steps must be a whole number from 1 to 64, got '0'$/],
+        [{ selection: 'silver/global_snapshots', tags: { 'strata/max_concurrent_steps': 'four' } }, /^tag strata\/max_concurrent_steps must be a whole number from 1 to 64, got 'four'$/],
         [{ extra: { nested: [1, 2] } }, /Unrecognized key: "extra"/],
         [[1, 2, 3], /body/],
         ['"just a string"', /body/],

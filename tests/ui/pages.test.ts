@@ -1,7 +1,8 @@
 /** The HTML UI through `app.inject()`, on a runtime that has materialized one partition. */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordEvent } from '../../src/storage/index.js';
+import { createRun, recordEvents, setRunStatus } from '../../src/storage/index.js';
+import type { RunEvent } from '../../src/core/types.js';
 import { buildApp } from '../../src/server/app.js';
 import { describeEachBackend } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
@@ -115,8 +116,41 @@ describeEachBackend('HTML UI pages', (backend) => {
     expect(body).not.toContain('run-live.js');
   });
 
+  it('the timeline shows steps that ran at once overlapping, and steps that never started in plan order', async () => {
+    const db = pipeline.runtime.database.db;
+    const order = pipeline.runtime.graph.order;
+    // Two assets whose plan order is the reverse of their alphabetical order.
+    const [earlier, later] = order.flatMap((a, i) => order.slice(i + 1).filter((b) => b < a).map((b) => [a, b] as const))[0]!;
+    const [first, second] = order.slice(0, 2) as [string, string];
+    const run = await createRun(db, { selection: '*', partitionKey: PARTITION, trigger: 'manual' });
+    await setRunStatus(db, run.id, 'STARTING', { workerId: 'test', at: new Date() });
+    const t0 = Date.parse('2026-11-23T12:00:00Z');
+    const at = (seconds: number) => new Date(t0 + seconds * 1000);
+    const where = (assetKey: string) => ({ runId: run.id, assetKey, partition: PARTITION });
+    const events: RunEvent[] = [
+      { type: 'run:started', runId: run.id, at: at(0) },
+      { type: 'step:started', ...where(first), at: at(0), attempt: 1 },
+      { type: 'step:started', ...where(second), at: at(1), attempt: 1 },
+      { type: 'step:succeeded', ...where(first), at: at(3), durationMs: 3000 },
+      { type: 'step:succeeded', ...where(second), at: at(4), durationMs: 3000 },
+      // Skipped in the reverse of plan order, and alphabetically reversed too.
+      { type: 'step:skipped', ...where(later), at: at(4), reason: 'run canceled' },
+      { type: 'step:skipped', ...where(earlier), at: at(4), reason: 'run canceled' },
+    ];
+    await recordEvents(db, events);
+    const { body } = await page(`/runs/${run.id}`);
+    const gantt = /data-testid="run-gantt"[\s\S]*?<\/svg>/.exec(body)?.[0] ?? '';
+    const bars = [...gantt.matchAll(/<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g)].map((match) => [Number(match[1]), Number(match[2])] as const);
+    expect(bars).toHaveLength(2);
+    // The second bar starts before the first ends: they overlapped.
+    expect(bars[1]![0]).toBeGreaterThan(bars[0]![0]);
+    expect(bars[1]![0]).toBeLessThan(bars[0]![0] + bars[0]![1]);
+    const rows = [...body.matchAll(/data-testid="step-row" data-asset-key="([^"]+)"/g)].map((match) => match[1]);
+    expect(rows).toEqual([first, second, earlier, later]);
+  });
+
   it('escapes text from data: an event message with markup shows as text', async () => {
-    await recordEvent(pipeline.runtime.database.db, {
+    await recordEvents(pipeline.runtime.database.db, [{
       type: 'log',
       runId,
       at: new Date(),
@@ -125,7 +159,7 @@ describeEachBackend('HTML UI pages', (backend) => {
       assetKey: null,
       partition: null,
       fields: null,
-    });
+    }]);
     const { body } = await page(`/runs/${runId}`);
     expect(body).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;');
     expect(body).not.toContain('<script>alert');

@@ -15,6 +15,7 @@ import * as m0009 from './0009_source_rate_limits.js';
 import * as m0010 from './0010_event_triggers.js';
 import * as m0011 from './0011_sensors.js';
 import * as m0012 from './0012_automation.js';
+import * as m0013 from './0013_step_pools.js';
 import * as m0014 from './0014_partition_ranges.js';
 
 const CORE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -30,7 +31,7 @@ const CORE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0010_event_triggers': m0010,
   '0011_sensors': m0011,
   '0012_automation': m0012,
-  // 0013 is taken by a sibling branch (event-log batching); the numbers only need to sort.
+  '0013_step_pools': m0013,
   '0014_partition_ranges': m0014,
 });
 

@@ -26,6 +26,21 @@ const STEP_TONES: Readonly<Record<StepStatus, Tone>> = {
   CANCELED: 'muted',
 };
 
+/**
+ * Started steps by start time (the bars show how they overlapped); steps that never started
+ * (skipped, pending) after them in plan order, graph position then partition, as the executor
+ * considered them, not alphabetically.
+ */
+function inTimelineOrder(steps: readonly Step[], graphOrder: readonly string[]): Step[] {
+  const position = new Map(graphOrder.map((key, index) => [key, index]));
+  const planned = (a: Step, b: Step): number =>
+    (position.get(a.assetKey) ?? graphOrder.length) - (position.get(b.assetKey) ?? graphOrder.length) ||
+    (a.partitionKey ?? '').localeCompare(b.partitionKey ?? '');
+  const started = steps.filter((step) => step.startedAt !== null);
+  const unstarted = steps.filter((step) => step.startedAt === null).sort(planned);
+  return [...started.sort((a, b) => (a.startedAt?.getTime() ?? 0) - (b.startedAt?.getTime() ?? 0) || planned(a, b)), ...unstarted];
+}
+
 function stepsGantt(steps: readonly Step[], now: Date): string {
   return ganttChart(
     steps.map((step) => ({
@@ -73,7 +88,9 @@ function actions(run: Run, csrfToken: string, allowed: boolean): Html {
 export function registerRunPage(ui: FastifyInstance, runtime: Runtime): void {
   ui.get('/runs/:id', { schema: { hide: true } }, async (request, reply) => {
     const { id } = parseOrThrow(RunParams, request.params, 'params');
-    const { run, steps, events } = await runDetail(runtime, id);
+    const detail = await runDetail(runtime, id);
+    const { run, events } = detail;
+    const steps = inTimelineOrder(detail.steps, runtime.graph.order);
     const now = runtime.clock.now();
     const terminal = isTerminalRunStatus(run.status);
     const lastEventId = events.events.at(-1)?.id ?? 0;

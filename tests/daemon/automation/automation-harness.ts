@@ -40,7 +40,7 @@ export async function run(runtime: Runtime, request: RunRequest): Promise<string
 export async function executeQueued(runtime: Runtime): Promise<string[]> {
   const ids: string[] = [];
   for (;;) {
-    const [claimed] = await claimRuns(runtime.database.db, { workerId: 'test-worker', max: 1, maxConcurrentRuns: 10, poolSizes: {}, at: runtime.clock.now() });
+    const [claimed] = await claimRuns(runtime.database.db, { workerId: 'test-worker', max: 1, maxConcurrentRuns: 10, at: runtime.clock.now() });
     if (claimed === undefined) return ids;
     await executeStoredRun(runtime, claimed, undefined, { workerId: 'test-worker' });
     ids.push(claimed.id);
