@@ -21,7 +21,7 @@ import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { migrateAll } from '../src/runtime.js';
 import { loadMarketSnapshots } from '../src/pipeline/silver/load-market-snapshots.js';
-import { STAGE_COLUMNS, stageLine } from '../src/pipeline/silver/market-rows.js';
+import { ROW_COPY_COLUMNS, rowCopyLine } from '../src/pipeline/silver/market-rows.js';
 import { loadSql } from '../src/pipeline/sql-files.js';
 import { csvField, openDatabase, type SqlSession, type StrataDatabase } from '../src/storage/index.js';
 import { derivedMismatchSql, finalRowsSql } from './final-market-rows.js';
@@ -228,11 +228,11 @@ async function writeFinalCsv(
   async function* sourceLines() {
     for (const plan of plans) {
       const snapshotAt = csvField(plan.snapshotAt);
-      for (const row of rowsOf(plan)) yield `${snapshotAt},${stageLine(row)}`;
+      for (const row of rowsOf(plan)) yield `${snapshotAt},${rowCopyLine(row)}`;
     }
   }
   await pipeline(Readable.from(sourceLines()), createWriteStream(sourceCsv));
-  const sourceColumns = ['snapshot_at', ...STAGE_COLUMNS];
+  const sourceColumns = ['snapshot_at', ...ROW_COPY_COLUMNS];
   await client.query(
     `CREATE UNLOGGED TABLE bench_source (${sourceColumns.map((c) => `${c} ${c === 'source_row' ? 'integer' : 'text'}`).join(', ')})`,
   );
@@ -253,7 +253,7 @@ function measureCsvEncoding(plans: readonly SnapshotPlan[], rowsOf: (plan: Snaps
   for (const plan of plans) {
     const rows = rowsOf(plan);
     const started = performance.now();
-    for (const row of rows) bytes += stageLine(row).length;
+    for (const row of rows) bytes += rowCopyLine(row).length;
     total += performance.now() - started;
   }
   // Reading `bytes` keeps the encoding from being optimised away.

@@ -1,21 +1,22 @@
 /**
  * The shipped pipeline over the whole universe, on each engine: the fake CoinGecko serving
  * `coins` coins (250 recorded, the rest synthetic copies), one run of every asset for the current
- * partition, timed as a whole and per step. On PGlite it also times what every start and every
- * test file pays: a fresh data directory (initdb in WASM), the migrations, and a copy of the
- * migrated directory opened and queried once (what tests/helpers/test-database.ts does per file).
+ * partition, timed as a whole and per step. The run executes in a child process
+ * (bench/pipeline-process.ts) whose peak RSS is reported: the fake and the bench stay outside it.
+ * On PGlite it also times what every start and every test file pays: a fresh data directory
+ * (initdb in WASM), the migrations, and a copy of the migrated directory opened and queried once
+ * (what tests/helpers/test-database.ts does per file).
  */
+import { spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { loadConfig } from '../src/config.js';
-import { materialize } from '../src/daemon/execute-run.js';
-import { createLogger } from '../src/logger.js';
 import { startFakeCoinGecko } from '../src/pipeline/fake-coingecko/index.js';
-import { migrateAll, openRuntime } from '../src/runtime.js';
+import { migrateAll } from '../src/runtime.js';
 import { openDatabase, type StrataDatabase } from '../src/storage/index.js';
 import type { BenchEngine } from './orchestration-runtime.js';
+import type { PipelineProcessInput, PipelineProcessOutput } from './pipeline-process.js';
 import { createScratchDatabase } from './scratch-database.js';
 
 export interface PipelineBenchOptions {
@@ -29,11 +30,15 @@ export interface PipelineBenchResult {
   readonly runStatus: string;
   readonly runMs: number;
   readonly stepMs: Readonly<Record<string, number>>;
+  /** Why each step that did not succeed did not. */
+  readonly problems: readonly string[];
+  /** Peak resident set of the process that ran the pipeline. */
+  readonly maxRssBytes: number;
   /** PGlite only: initdb of a fresh data directory, the migrations, copy + open + first query. */
   readonly startup?: { readonly freshMs: number; readonly migrateMs: number; readonly copyOpenQueryMs: number };
 }
 
-const STEPS_SHOWN = ['bronze/coingecko_markets', 'silver/market_snapshots'];
+const STEPS_SHOWN = ['bronze/coingecko_markets', 'silver/market_snapshots', 'gold/crypto_analytics_mart', 'gold/market_segment_analysis'];
 
 export async function runPipelineBench(options: PipelineBenchOptions): Promise<PipelineBenchResult[]> {
   const fake = await startFakeCoinGecko({ coins: options.coins });
@@ -74,22 +79,30 @@ async function benchEngine(engine: BenchEngine, options: PipelineBenchOptions, f
       database = copy.value;
       startup = { freshMs: fresh.ms, migrateMs: migrate.ms, copyOpenQueryMs: copy.ms };
     }
-    const config = loadConfig({
-      ...(scratch ? { DATABASE_URL: scratch.url } : {}),
-      STRATA_DATA_DIR: dataDir,
-      COINGECKO_BASE_URL: fakeUrl,
-      COINGECKO_RATE_LIMIT_PER_MINUTE: '100000',
-      STRATA_COINS: String(options.coins),
-    });
-    const runtime = await openRuntime(config, createLogger({ level: 'silent', pretty: false }), { database });
-    const run = await timed(() => materialize(runtime, { selection: '*' }));
-    const stepMs = Object.fromEntries(run.value.result.steps.map((step) => [step.assetKey, step.durationMs]));
-    return { engine, runStatus: run.value.result.status, runMs: run.ms, stepMs, ...(startup ? { startup } : {}) };
+    // The child opens the database itself (PGlite: one process per data directory).
+    await database.close();
+    database = undefined;
+    const output = await runInChild({ ...(scratch ? { databaseUrl: scratch.url } : {}), dataDir, fakeUrl, coins: options.coins });
+    return { engine, ...output, ...(startup ? { startup } : {}) };
   } finally {
     await database?.close();
     await scratch?.drop();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** bench/pipeline-process.ts in its own node, with the same loader as the bench. */
+async function runInChild(input: PipelineProcessInput): Promise<PipelineProcessOutput> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'pipeline-process.ts')], {
+    env: { ...process.env, BENCH_PIPELINE: JSON.stringify(input) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const code = await new Promise<number | null>((resolve, reject) => child.once('error', reject).once('close', resolve));
+  const line = stdout.trim().split('\n').at(-1);
+  if (code !== 0 || line === undefined || line === '') throw new Error(`pipeline process exited with ${code}: ${stdout}`);
+  return JSON.parse(line) as PipelineProcessOutput;
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
@@ -98,18 +111,26 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
   return { value, ms: performance.now() - started };
 }
 
-const seconds = (ms: number | undefined) => (ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);
+const seconds = (ms: number | undefined) => (ms === undefined ? '—' : `${(ms / 1000).toFixed(2)} s`);
+const megabytes = (bytes: number) => `${Math.round(bytes / 1e6)} MB`;
 
 function printResult(result: PipelineBenchResult): void {
-  console.error(`${result.engine}: run ${result.runStatus} in ${seconds(result.runMs)}; steps ${JSON.stringify(result.stepMs)}`);
+  console.error(
+    `${result.engine}: run ${result.runStatus} in ${seconds(result.runMs)}, peak RSS ${megabytes(result.maxRssBytes)}; steps ${JSON.stringify(result.stepMs)}`,
+  );
 }
 
 function printTable(coins: number, results: readonly PipelineBenchResult[]): void {
-  console.log(`\nWhole universe: ${coins.toLocaleString('en-US')} coins, one run of every asset\n`);
-  console.log(`| engine | run | ${STEPS_SHOWN.join(' | ')} |`);
-  console.log(`|---|---:|${STEPS_SHOWN.map(() => '---:').join('|')}|`);
+  const [load1] = loadavg();
+  console.log(`\nWhole universe: ${coins.toLocaleString('en-US')} coins, one run of every asset in a child process (load average ${load1?.toFixed(1)})\n`);
+  console.log(`| engine | run | peak RSS | ${STEPS_SHOWN.join(' | ')} |`);
+  console.log(`|---|---:|---:|${STEPS_SHOWN.map(() => '---:').join('|')}|`);
   for (const result of results) {
-    console.log(`| ${result.engine} | ${seconds(result.runMs)} | ${STEPS_SHOWN.map((key) => seconds(result.stepMs[key])).join(' | ')} |`);
+    console.log(
+      `| ${result.engine} | ${seconds(result.runMs)} | ${megabytes(result.maxRssBytes)} | ${STEPS_SHOWN.map((key) => seconds(result.stepMs[key])).join(' | ')} |`,
+    );
+    for (const problem of result.problems) console.log(`\n${result.engine}: ${problem}`);
+    console.log(`\n${result.engine}, every step: ${Object.entries(result.stepMs).map(([key, ms]) => `${key} ${seconds(ms)}`).join(', ')}\n`);
   }
   const pglite = results.find((result) => result.startup !== undefined)?.startup;
   if (pglite !== undefined) {
