@@ -17,6 +17,8 @@ export interface PipelineProcessInput {
   readonly dataDir: string;
   readonly fakeUrl: string;
   readonly coins: number;
+  /** Assets to materialize (default `*`). */
+  readonly selection?: string;
 }
 
 export interface PipelineProcessOutput {
@@ -40,7 +42,7 @@ try {
   });
   const runtime = await openRuntime(config, createLogger({ level: 'silent', pretty: false }), { database });
   const started = performance.now();
-  const { result } = await materialize(runtime, { selection: '*' });
+  const { result } = await materialize(runtime, { selection: input.selection ?? '*' });
   const output: PipelineProcessOutput = {
     runStatus: result.status,
     runMs: performance.now() - started,
