@@ -181,7 +181,7 @@ async function timeStrataLoad(
   for (const plan of plans) {
     const rows = rowsOf(plan);
     const started = performance.now();
-    const loaded = await database.withSession((session) => loadMarketSnapshots(profiled(session, phases), plan.snapshotAt, rows));
+    const loaded = await database.withSession((session) => loadMarketSnapshots(profiled(session, phases), plan.snapshotAt, [rows]));
     const elapsed = performance.now() - started;
     total += elapsed;
     if (loaded !== plan.rows) throw new Error(`snapshot ${plan.snapshotAt}: loaded ${loaded} rows, expected ${plan.rows}`);

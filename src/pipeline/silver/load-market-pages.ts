@@ -40,12 +40,12 @@ export async function loadMarketPages(session: SqlSession, pages: AsyncIterable<
   const splitter = createMarketRowSplitter();
   const drift = new Map<string, Drift>();
   const quoteLines: string[] = [];
-  async function* rows(): AsyncGenerator<StagedMarketRow> {
+  async function* rows(): AsyncGenerator<readonly StagedMarketRow[]> {
     for await (const page of pages) {
       const { staged, data } = splitter.splitPage(page);
       mergeDrift(drift, detectPageDrift(data));
       for (const { row, sourceFile, sourceRow } of staged) quoteLines.push(quoteLine({ ...quoteFromMarketRow(row), snapshotAt, sourceFile, sourceRow }));
-      yield* staged;
+      yield staged;
     }
   }
   const copied = await loadMarketSnapshots(session, snapshotAt, rows());

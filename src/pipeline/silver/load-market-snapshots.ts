@@ -13,23 +13,39 @@ const LOCK_SNAPSHOT = `SELECT pg_advisory_xact_lock(hashtext('silver.market_snap
  * generated), then add or update the coins they name. The foreign key to silver.coins is
  * deferred to COMMIT so the coins can follow the rows. Returns the rows copied.
  *
- * `rows` is consumed once, as COPY asks for lines: a generator that parses pages as it goes
- * keeps one page in memory, not the snapshot.
+ * `batches` (a page's rows each) are consumed once, as COPY asks for data: a generator that
+ * parses pages as it goes keeps one page in memory, not the snapshot.
  */
 export async function loadMarketSnapshots(
   session: SqlSession,
   snapshotAt: string,
-  rows: Iterable<StagedMarketRow> | AsyncIterable<StagedMarketRow>,
+  batches: Iterable<readonly StagedMarketRow[]> | AsyncIterable<readonly StagedMarketRow[]>,
 ): Promise<number> {
   await session.query(LOCK_SNAPSHOT, [snapshotAt]);
   await session.query('SET CONSTRAINTS silver.market_snapshots_coin_id_fkey DEFERRED');
   await session.query('DELETE FROM silver.market_snapshots WHERE snapshot_at = $1::timestamptz', [snapshotAt]);
-  const copied = await session.copyFrom(COPY_SNAPSHOTS, snapshotLines(snapshotAt, rows));
+  const copied = await session.copyFrom(COPY_SNAPSHOTS, snapshotCsv(snapshotAt, batches));
   await session.query(loadSql('silver/merge_coins.sql'), [snapshotAt]);
   return copied;
 }
 
-async function* snapshotLines(snapshotAt: string, rows: Iterable<StagedMarketRow> | AsyncIterable<StagedMarketRow>): AsyncGenerator<string> {
+/** About this many characters of CSV per yield: one await per chunk, not per row. */
+const CHUNK_CHARS = 64 * 1024;
+
+async function* snapshotCsv(
+  snapshotAt: string,
+  batches: Iterable<readonly StagedMarketRow[]> | AsyncIterable<readonly StagedMarketRow[]>,
+): AsyncGenerator<string> {
   const at = `${csvField(snapshotAt)},`;
-  for await (const row of rows) yield at + rowCopyLine(row);
+  let chunk = '';
+  for await (const rows of batches) {
+    for (const row of rows) {
+      chunk += at + rowCopyLine(row);
+      if (chunk.length >= CHUNK_CHARS) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+  }
+  if (chunk !== '') yield chunk;
 }
