@@ -130,6 +130,7 @@ export async function runLoadBench(options: LoadBenchOptions): Promise<LoadBench
       psqlNoFkMs = await runPsql('bench_copy');
     }
 
+    log(`timed: strata ${(strataMs / 1000).toFixed(2)} s, psql with FK ${(psqlMs / 1000).toFixed(2)} s, psql without FK ${(psqlNoFkMs / 1000).toFixed(2)} s`);
     started = performance.now();
     let verified = await verify(admin, rowCount, coins[0]?.id ?? '', plans, options.skipDiff ?? false, log);
     log(`verified in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -138,6 +139,7 @@ export async function runLoadBench(options: LoadBenchOptions): Promise<LoadBench
     await admin.query('TRUNCATE silver.market_snapshots, silver.market_quotes, silver.quarantine, silver.coins');
     await admin.query('CHECKPOINT');
     const pages = await timePagesLoad(database, plans, rowsOf);
+    log(`timed: strata from pages ${(pages / 1000).toFixed(2)} s`);
     const parseValidateMs = measureParseValidate(plans, rowsOf);
     verified = (await verifyPages(admin, rowCount, options.skipDiff ?? false, log)) && verified;
 
