@@ -17,6 +17,7 @@ import { migrateAll } from '../src/runtime.js';
 import { openDatabase, type StrataDatabase } from '../src/storage/index.js';
 import type { BenchEngine } from './orchestration-runtime.js';
 import type { PipelineProcessInput, PipelineProcessOutput } from './pipeline-process.js';
+import { appendBenchRun } from './results-file.js';
 import { createScratchDatabase } from './scratch-database.js';
 
 export interface PipelineBenchOptions {
@@ -58,7 +59,19 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
   } finally {
     await fake.close();
   }
-  printTable(options.coins, results);
+  const table = formatTable(options.coins, results);
+  console.log(table);
+  await appendBenchRun(join(import.meta.dirname, 'results', 'pipeline.md'), {
+    intro: [
+      '# The whole universe through the pipeline',
+      '',
+      '`npm run bench -- pipeline`: the fake CoinGecko (pages made before timing) serving the universe, one run of',
+      'every asset for the current partition in a child process (bench/pipeline-process.ts, run under tsx as',
+      '`npm start` runs); its peak RSS is `process.resourceUsage().maxRSS`.',
+    ].join('\n'),
+    section: [`## Run ${new Date().toISOString()} (node ${process.version})`, table].join('\n'),
+    keep: 10,
+  });
   return results;
 }
 
@@ -126,24 +139,29 @@ function printResult(result: PipelineBenchResult): void {
   );
 }
 
-function printTable(coins: number, results: readonly PipelineBenchResult[]): void {
+function formatTable(coins: number, results: readonly PipelineBenchResult[]): string {
+  const lines: string[] = [];
+  const log = (line: string) => lines.push(line);
   const [load1] = loadavg();
-  console.log(`\nWhole universe: ${coins.toLocaleString('en-US')} coins, one run of every asset in a child process (load average ${load1?.toFixed(1)})\n`);
-  console.log(`| engine | run | peak RSS | ${STEPS_SHOWN.join(' | ')} |`);
-  console.log(`|---|---:|---:|${STEPS_SHOWN.map(() => '---:').join('|')}|`);
+  log(`\nWhole universe: ${coins.toLocaleString('en-US')} coins, one run of every asset in a child process (load average ${load1?.toFixed(1)})\n`);
+  log(`| engine | run | peak RSS | ${STEPS_SHOWN.join(' | ')} |`);
+  log(`|---|---:|---:|${STEPS_SHOWN.map(() => '---:').join('|')}|`);
   for (const result of results) {
-    console.log(
+    log(
       `| ${result.engine} | ${seconds(result.runMs)} | ${megabytes(result.maxRssBytes)} | ${STEPS_SHOWN.map((key) => seconds(result.stepMs[key])).join(' | ')} |`,
     );
-    for (const problem of result.problems) console.log(`\n${result.engine}: ${problem}`);
-    console.log(`\n${result.engine}, every step: ${Object.entries(result.stepMs).map(([key, ms]) => `${key} ${seconds(ms)}`).join(', ')}\n`);
+  }
+  for (const result of results) {
+    for (const problem of result.problems) log(`\n${result.engine}: ${problem}`);
+    log(`\n${result.engine}, every step: ${Object.entries(result.stepMs).map(([key, ms]) => `${key} ${seconds(ms)}`).join(', ')}`);
   }
   const pglite = results.find((result) => result.startup !== undefined)?.startup;
   if (pglite !== undefined) {
-    console.log('\n| PGlite | time |\n|---|---:|');
-    console.log(`| fresh data directory (initdb in WASM) | ${seconds(pglite.freshMs)} |`);
-    console.log(`| migrations | ${seconds(pglite.migrateMs)} |`);
-    console.log(`| copy of the migrated directory + open + first query | ${seconds(pglite.copyOpenQueryMs)} |`);
+    log('\n| PGlite | time |\n|---|---:|');
+    log(`| fresh data directory (initdb in WASM) | ${seconds(pglite.freshMs)} |`);
+    log(`| migrations | ${seconds(pglite.migrateMs)} |`);
+    log(`| copy of the migrated directory + open + first query | ${seconds(pglite.copyOpenQueryMs)} |`);
   }
-  if (results.some((result) => result.runStatus !== 'SUCCESS')) console.log('\nA run did not succeed: its figures are not comparable.');
+  if (results.some((result) => result.runStatus !== 'SUCCESS')) log('\nA run did not succeed: its figures are not comparable.');
+  return lines.join('\n');
 }
