@@ -24,7 +24,7 @@ describeEachBackend('silver.coins dimension', (backend) => {
     const rows = fixtureRows().slice(0, 3);
     (rows[0] as { name: string }).name = bitcoinName;
     const { staged } = splitMarketRows([{ name: 'page-001.json', body: Buffer.from(pageBody(rows)) }]);
-    await database.withSession((session) => loadMarketSnapshots(session, at, staged));
+    await database.withSession((session) => loadMarketSnapshots(session, at, [staged]));
   }
 
   async function coin(coinId: string) {

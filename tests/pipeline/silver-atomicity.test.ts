@@ -1,6 +1,6 @@
 /**
- * Silver loads one partition in one transaction: a failure part-way through (after the COPY into
- * staging, after coins were merged) leaves the previous silver state exactly as it was, the run
+ * Silver loads one partition in one transaction: a failure part-way through (after the
+ * partition's rows were deleted and the new ones COPYed in, after coins were merged) leaves the previous silver state exactly as it was, the run
  * fails naming the asset and partition, and the gold steps downstream are skipped.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import {
   interceptSessions,
   pageBody,
   PARTITION,
+  querySql,
   SNAPSHOT_AT,
   startPipeline,
   type Pipeline,
@@ -40,6 +41,7 @@ async function snapshotState(database: TestDatabase) {
     silver: await dumpSilver(database, SNAPSHOT_AT),
     quarantine: await dumpQuarantine(database, PARTITION),
     coins: await dumpCoins(database),
+    quotes: await querySql(database, 'SELECT * FROM silver.market_quotes WHERE snapshot_at = $1::timestamptz ORDER BY source, source_coin_id', [SNAPSHOT_AT]),
     gold: await dumpGold(database, SNAPSHOT_AT),
   };
 }
@@ -64,10 +66,11 @@ describeEachBackend('silver/market_snapshots fails atomically', (backend) => {
     await database?.destroy();
   });
 
-  // Failing at the merge leaves staged rows and merged coins behind unless the transaction rolls
-  // back; failing at the quarantine COPY, the last statement, also leaves merged snapshots.
+  // Failing at the coins merge leaves the snapshot deleted and half replaced unless the
+  // transaction rolls back; failing at the quotes or quarantine COPY also leaves merged coins.
   it.each([
-    { at: 'the snapshot merge', matches: (statement: string) => statement === loadSql('silver/merge_market_snapshots.sql') },
+    { at: 'the coins merge', matches: (statement: string) => statement === loadSql('silver/merge_coins.sql') },
+    { at: 'the quotes COPY', matches: (statement: string) => statement.startsWith('COPY silver.market_quotes') },
     { at: 'the quarantine COPY', matches: (statement: string) => statement.startsWith('COPY silver.quarantine') },
   ])('a failure at $at leaves the previous silver state intact and skips gold', async ({ at, matches }) => {
     const seen: string[] = [];
@@ -83,8 +86,9 @@ describeEachBackend('silver/market_snapshots fails atomically', (backend) => {
     healthy.fake.script({ path: '/coins/markets', status: 200, body: changedPage() });
     const { run, result } = await failing.materialize(PARTITION);
 
-    // The failure happened after the COPY into staging and the merge of coins.
-    expect(seen.some((statement) => statement.startsWith('COPY stage_market_snapshots'))).toBe(true);
+    // The failure happened after the partition's rows were deleted and the new ones COPYed in.
+    expect(seen.some((statement) => statement.startsWith('DELETE FROM silver.market_snapshots'))).toBe(true);
+    expect(seen.some((statement) => statement.startsWith('COPY silver.market_snapshots'))).toBe(true);
     expect(seen).toContain(loadSql('silver/merge_coins.sql'));
     expect(result.status).toBe('FAILURE');
     expect(statusOf(result.steps)).toEqual({
@@ -117,6 +121,8 @@ describeEachBackend('silver/market_snapshots fails atomically', (backend) => {
     expect(after.silver.find((row) => row['coin_id'] === 'bitcoin')).toMatchObject({ current_price: '123456.789', name: 'Bitcoin (renamed)' });
     expect(after.coins.find((row) => row['coin_id'] === 'bitcoin')).toMatchObject({ name: 'Bitcoin (renamed)' });
     expect(after.silver).not.toEqual(before.silver);
+    expect(after.quotes).toHaveLength(248);
+    expect(after.quotes).not.toEqual(before.quotes);
     expect(after.gold).not.toEqual(before.gold);
   });
 });

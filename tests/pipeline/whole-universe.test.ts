@@ -1,5 +1,5 @@
 /**
- * SLOW (about 8 s on PGlite): the whole CoinGecko universe (15,000 coins, 60 pages) through every
+ * SLOW (about 8 s on PGlite): the whole CoinGecko universe (17,000 coins, 68 pages) through every
  * layer, as a production six-hourly run fetches it.
  */
 import { readFile } from 'node:fs/promises';
@@ -20,9 +20,9 @@ import {
   type Pipeline,
 } from './pipeline-harness.js';
 
-const COINS = 15_000;
+const COINS = 17_000;
 
-describeEachBackend('SLOW whole-universe run: 15,000 coins end to end', (backend) => {
+describeEachBackend('SLOW whole-universe run: 17,000 coins end to end', (backend) => {
   let database: TestDatabase;
   let pipeline: Pipeline;
   let result: RunResult;
@@ -38,12 +38,12 @@ describeEachBackend('SLOW whole-universe run: 15,000 coins end to end', (backend
     await database?.destroy();
   });
 
-  it('succeeds with 60 pages in bronze and 15,000 rows in silver', async () => {
+  it('succeeds with 68 pages in bronze and 17,000 rows in silver', async () => {
     expect(result.steps.filter((step) => step.status !== 'SUCCESS')).toEqual([]);
     expect(result.status).toBe('SUCCESS');
     const manifest = JSON.parse(await readFile(join(bronzeDir(pipeline.dataDir, 'coingecko_markets', PARTITION), '_manifest.json'), 'utf8'));
     expect(manifest.rows).toBe(COINS);
-    expect(manifest.files.filter((file: { request?: unknown }) => file.request !== undefined)).toHaveLength(60);
+    expect(manifest.files.filter((file: { request?: unknown }) => file.request !== undefined)).toHaveLength(68);
     expect(await countSilver(database, SNAPSHOT_AT)).toBe(COINS);
     expect(await countQuarantine(database, PARTITION)).toBe(0);
     const [ranks] = await querySql<{ distinct_ids: number; max_rank: number }>(

@@ -1,7 +1,7 @@
 import { defineAsset } from '../../index.js';
 import { sixHourlyPartitions } from '../../index.js';
 import { BRONZE_FRESHNESS } from '../freshness.js';
-import { MARKET_ROW_COLUMNS, type MarketRow } from '../parquet/index.js';
+import { createColumnBuffer, MARKET_ROW_COLUMNS } from '../parquet/index.js';
 import { parseMarketRow } from '../sources/index.js';
 import { BronzeOutputSchema, type BronzeOutput } from './bronze-output.js';
 import { MANIFEST_FILE, bronzePrefix, describeFile, encodeManifest, type ManifestFile } from './manifest.js';
@@ -36,7 +36,8 @@ export const coingeckoMarkets = defineAsset<BronzeOutput>({
     const writer = await bronze.beginPartition(prefix);
     try {
       const files: ManifestFile[] = [];
-      const validRows: MarketRow[] = [];
+      // The Parquet copy's rows, kept as column values: each page's row objects go with the page.
+      const parquetColumns = createColumnBuffer(MARKET_ROW_COLUMNS);
       let rows = 0;
       let bytes = 0;
       for await (const page of coingecko.marketsPages({ coins: settings.coins, signal: ctx.signal })) {
@@ -47,21 +48,21 @@ export const coingeckoMarkets = defineAsset<BronzeOutput>({
         bytes += page.body.byteLength;
         for (const raw of page.data) {
           const parsed = parseMarketRow(raw);
-          if (parsed.ok) validRows.push(parsed.row);
+          if (parsed.ok) parquetColumns.push(parsed.row);
         }
         ctx.log.debug('fetched markets page', { page: files.length, rows: page.data.length });
       }
       // Parquet is the analytical copy of the valid rows; invalid ones stay in the JSON pages and
       // are quarantined by silver with their reasons.
-      const parquetBytes = await parquet.writeParquet(validRows, MARKET_ROW_COLUMNS);
+      const parquetBytes = await parquet.writeColumns(parquetColumns);
       await writer.put(MARKETS_PARQUET_FILE, parquetBytes);
-      files.push(describeFile(MARKETS_PARQUET_FILE, parquetBytes, validRows.length));
+      files.push(describeFile(MARKETS_PARQUET_FILE, parquetBytes, parquetColumns.rows));
       const fetchedAt = files[0]?.request?.fetchedAt ?? ctx.clock.now().toISOString();
       await writer.put(MANIFEST_FILE, encodeManifest({ asset: ctx.assetKey, partition: partition.key, fetchedAt, rows, files }));
       await writer.commit();
       return {
         value: { prefix, rows, files: files.length },
-        metadata: { rows, pages: files.length - 1, bytes, parquet_bytes: parquetBytes.byteLength, parquet_rows: validRows.length },
+        metadata: { rows, pages: files.length - 1, bytes, parquet_bytes: parquetBytes.byteLength, parquet_rows: parquetColumns.rows },
       };
     } catch (error) {
       await writer.abort();

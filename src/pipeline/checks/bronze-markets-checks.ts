@@ -4,7 +4,7 @@ import type { BronzeStore } from '../../index.js';
 import type { BronzeOutput } from '../bronze/bronze-output.js';
 import { rawResponseFiles, readManifest, readVerifiedFile } from '../bronze/read-bronze.js';
 import { verifyBronzePartition } from '../bronze/verify-bronze.js';
-import { detectMarketsDrift, missingFields, recordDrift, type Drift } from '../silver/schema-drift.js';
+import { detectMarketsDrift, mergeDrift, missingFields, recordDrift, type Drift } from '../silver/schema-drift.js';
 import { ANOMALY_CHECKS } from './anomaly-checks.js';
 
 /** CoinGecko's page size for /coins/markets. */
@@ -78,12 +78,12 @@ export const marketsManifestChecksums = defineCheck<BronzeOutput>({
   },
 });
 
-/** The partition's drift, read from its verified pages. */
+/** The partition's drift, read from its verified pages one at a time. */
 async function partitionDrift(bronze: BronzeStore, prefix: string): Promise<Drift[]> {
   const manifest = await readManifest(bronze, prefix);
-  const pages = [];
-  for (const file of rawResponseFiles(manifest)) pages.push({ body: await readVerifiedFile(bronze, prefix, file) });
-  return detectMarketsDrift(pages);
+  const drift = new Map<string, Drift>();
+  for (const file of rawResponseFiles(manifest)) mergeDrift(drift, detectMarketsDrift([{ body: await readVerifiedFile(bronze, prefix, file) }]));
+  return [...drift.values()];
 }
 
 export const marketsNoMissingFields = defineCheck<BronzeOutput>({

@@ -37,11 +37,37 @@ export function toColumns<Row extends object>(
   rows: readonly Row[],
   columns: readonly ColumnSpec<Row>[],
 ): ColumnValue[][] {
-  return columns.map((spec) => {
-    const values = new Array<ColumnValue>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      values[i] = toColumnValue((rows[i] as Row)[spec.name], spec, i);
-    }
-    return values;
-  });
+  const buffer = createColumnBuffer(columns);
+  for (const row of rows) buffer.push(row);
+  return buffer.values;
+}
+
+/**
+ * Column arrays filled one row at a time, so a caller can drop each row (each page of rows)
+ * once it is pushed: a snapshot's rows are held as column values, not as row objects.
+ */
+export interface ColumnBuffer<Row extends object> {
+  readonly columns: readonly ColumnSpec<Row>[];
+  readonly values: ColumnValue[][];
+  readonly rows: number;
+  /** Converts the row's fields per their column type; throws ValidationError naming row and column. */
+  push(row: Row): void;
+}
+
+export function createColumnBuffer<Row extends object>(columns: readonly ColumnSpec<Row>[]): ColumnBuffer<Row> {
+  const values = columns.map((): ColumnValue[] => []);
+  let rows = 0;
+  return {
+    columns,
+    values,
+    get rows() {
+      return rows;
+    },
+    push(row) {
+      // Converted in full before any column grows, so a bad row leaves the columns aligned.
+      const converted = columns.map((spec) => toColumnValue(row[spec.name], spec, rows));
+      converted.forEach((value, i) => (values[i] as ColumnValue[]).push(value));
+      rows++;
+    },
+  };
 }

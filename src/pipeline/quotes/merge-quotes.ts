@@ -8,7 +8,8 @@ import { csvLine, type SqlSession } from '../../index.js';
 import { loadSql } from '../sql-files.js';
 import type { LocatedQuote } from './unified-quote.js';
 
-const STAGE_COLUMNS = [
+/** The quote columns after `source`, in the order of `quoteLine`. */
+export const QUOTE_COLUMNS = [
   'source_coin_id',
   'coin_id',
   'snapshot_at',
@@ -27,7 +28,7 @@ const STAGE_COLUMNS = [
   'source_row',
 ] as const;
 
-const COPY_STAGE = `COPY stage_market_quotes (${STAGE_COLUMNS.join(', ')}) FROM STDIN WITH (FORMAT csv)`;
+const COPY_STAGE = `COPY stage_market_quotes (${QUOTE_COLUMNS.join(', ')}) FROM STDIN WITH (FORMAT csv)`;
 
 export interface QuoteToMerge extends LocatedQuote {
   /** ISO 8601: the snapshot the quote belongs to. */
@@ -69,7 +70,8 @@ function* quoteLines(quotes: readonly QuoteToMerge[]): Generator<string> {
   for (const quote of quotes) yield quoteLine(quote);
 }
 
-function quoteLine(quote: QuoteToMerge): string {
+/** One quote as a CSV line in `QUOTE_COLUMNS` order. */
+export function quoteLine(quote: QuoteToMerge): string {
   return csvLine([
     quote.sourceCoinId,
     quote.coinId ?? null,

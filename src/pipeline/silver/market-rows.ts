@@ -32,35 +32,63 @@ export interface SplitRows {
 }
 
 export function splitMarketRows(pages: readonly { name: string; body: Buffer }[]): SplitRows {
-  const staged: StagedMarketRow[] = [];
+  const splitter = createMarketRowSplitter();
+  const staged = pages.flatMap((page) => splitter.splitPage(page).staged);
+  return { staged, quarantined: splitter.quarantined, bronzeRows: splitter.bronzeRows };
+}
+
+/** One page's rows for silver, and the page's parsed rows (for the drift check). */
+export interface SplitPage {
+  readonly staged: StagedMarketRow[];
+  readonly data: readonly unknown[];
+}
+
+/**
+ * Splits a partition's pages one at a time, so a caller can load each page's rows before it
+ * reads the next: only the quarantined rows and the coin ids seen (for duplicates) are kept.
+ */
+export interface MarketRowSplitter {
+  splitPage(page: { name: string; body: Buffer }): SplitPage;
+  readonly quarantined: QuarantinedRow[];
+  readonly bronzeRows: number;
+}
+
+export function createMarketRowSplitter(): MarketRowSplitter {
   const quarantined: QuarantinedRow[] = [];
   const seen = new Set<string>();
   let bronzeRows = 0;
-  for (const page of pages) {
-    const data = parsePage(page);
-    if (!Array.isArray(data)) throw new Error(`${page.name}: expected a JSON array of market rows`);
-    data.forEach((raw, index) => {
-      bronzeRows++;
-      const where = { sourceFile: page.name, sourceRow: index };
-      const parsed = parseMarketRow(raw);
-      if (!parsed.ok) {
-        quarantined.push({ ...where, coinId: parsed.coinId ?? null, reason: typeChangedPrefix(raw) + parsed.reason, rawJson: stringifyLosslessJson(raw) });
-      } else if (seen.has(parsed.row.id)) {
-        // Pages can shift while they are fetched; one snapshot holds one row per coin.
-        quarantined.push({
-          ...where,
-          coinId: parsed.row.id,
-          reason: `duplicate coin id '${parsed.row.id}' in this snapshot`,
-          rawJson: stringifyLosslessJson(raw),
-          duplicate: true,
-        });
-      } else {
-        seen.add(parsed.row.id);
-        staged.push({ ...where, row: parsed.row });
-      }
-    });
-  }
-  return { staged, quarantined, bronzeRows };
+  return {
+    quarantined,
+    get bronzeRows() {
+      return bronzeRows;
+    },
+    splitPage(page) {
+      const data = parsePage(page);
+      if (!Array.isArray(data)) throw new Error(`${page.name}: expected a JSON array of market rows`);
+      const staged: StagedMarketRow[] = [];
+      data.forEach((raw, index) => {
+        bronzeRows++;
+        const where = { sourceFile: page.name, sourceRow: index };
+        const parsed = parseMarketRow(raw);
+        if (!parsed.ok) {
+          quarantined.push({ ...where, coinId: parsed.coinId ?? null, reason: typeChangedPrefix(raw) + parsed.reason, rawJson: stringifyLosslessJson(raw) });
+        } else if (seen.has(parsed.row.id)) {
+          // Pages can shift while they are fetched; one snapshot holds one row per coin.
+          quarantined.push({
+            ...where,
+            coinId: parsed.row.id,
+            reason: `duplicate coin id '${parsed.row.id}' in this snapshot`,
+            rawJson: stringifyLosslessJson(raw),
+            duplicate: true,
+          });
+        } else {
+          seen.add(parsed.row.id);
+          staged.push({ ...where, row: parsed.row });
+        }
+      });
+      return { staged, data };
+    },
+  };
 }
 
 /** Bronze pages were valid JSON when fetched: one that no longer is names its file, and is not retried. */
@@ -80,8 +108,8 @@ function typeChangedPrefix(raw: unknown): string {
   return `type changed: ${changes.map((c) => `${c.field} (${c.actual}, expected ${c.expected})`).join(', ')}; `;
 }
 
-/** Column order of `stage_market_snapshots` as COPY receives it (sql/silver/create_market_stage.sql). */
-export const STAGE_COLUMNS = [
+/** Column order of a row's CSV line, after `snapshot_at`, as the COPY into silver.market_snapshots receives it. */
+export const ROW_COPY_COLUMNS = [
   'source_file', 'source_row', 'coin_id', 'symbol', 'name', 'image', 'current_price', 'market_cap',
   'market_cap_rank', 'fully_diluted_valuation', 'total_volume', 'high_24h', 'low_24h', 'price_change_24h',
   'price_change_percentage_24h', 'market_cap_change_24h', 'market_cap_change_percentage_24h',
@@ -92,12 +120,12 @@ export const STAGE_COLUMNS = [
 ] as const;
 
 /**
- * One row as a CSV line in `STAGE_COLUMNS` order, built by concatenation: this runs a million
+ * One row as a CSV line in `ROW_COPY_COLUMNS` order, built by concatenation: this runs a million
  * times per million rows loaded, and an array per row plus map and join cost several seconds
  * (bench/results/load.md). Decimals are JSON number text (digits, `.`, `e`, sign): never
  * empty, never holding a comma or quote, so they go unquoted.
  */
-export function stageLine({ sourceFile, sourceRow, row }: StagedMarketRow): string {
+export function rowCopyLine({ sourceFile, sourceRow, row }: StagedMarketRow): string {
   const q = csvField;
   const n = (value: string | null) => value ?? '';
   return `${q(sourceFile)},${sourceRow},${q(row.id)},${q(row.symbol)},${q(row.name)},${q(row.image)},${n(row.current_price)},${n(row.market_cap)},\

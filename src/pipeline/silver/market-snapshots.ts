@@ -4,20 +4,17 @@ import { SILVER_FRESHNESS } from '../freshness.js';
 import { coingeckoMarkets } from '../bronze/coingecko-markets.js';
 import { rawResponseFiles, readManifest, readVerifiedFile } from '../bronze/read-bronze.js';
 import { requirePartition } from '../bronze/require-partition.js';
-import { loadMarketSnapshots } from './load-market-snapshots.js';
-import { quoteFromMarketRow } from '../quotes/coingecko-adapter.js';
-import { mergeQuotes } from '../quotes/merge-quotes.js';
-import { splitMarketRows } from './market-rows.js';
-import { replaceQuarantine } from './quarantine.js';
-import { detectMarketsDrift, missingFields, recordDrift } from './schema-drift.js';
+import { loadMarketPages, type MarketPage } from './load-market-pages.js';
+import { missingFields } from './schema-drift.js';
 import { SilverOutputSchema, type SilverOutput } from './silver-output.js';
 import { SILVER_MARKET_CHECKS } from '../checks/silver-market-checks.js';
 
 /**
  * Validated, typed market rows, one per coin per snapshot. One transaction per partition: the
- * rows travel by COPY into a temp staging table and merge with INSERT … ON CONFLICT; invalid
- * rows go to silver.quarantine with their reason. silver rows + quarantined rows = bronze rows.
- * The same transaction writes the rows in the unified schema (silver.market_quotes, source coingecko).
+ * partition's rows are deleted and the new ones COPYed straight in, page by page as the pages
+ * are read and validated; invalid rows go to silver.quarantine with their reason. silver rows +
+ * quarantined rows = bronze rows. The same transaction writes the rows in the unified schema
+ * (silver.market_quotes, source coingecko).
  */
 export const marketSnapshots = defineAsset({
   key: 'silver/market_snapshots',
@@ -35,23 +32,17 @@ export const marketSnapshots = defineAsset({
     const { bronze, database } = ctx.resources;
     const { prefix } = ctx.inputs.markets;
     const manifest = await readManifest(bronze, prefix);
-    const pages = [];
-    for (const file of rawResponseFiles(manifest)) {
-      pages.push({ name: file.name, body: await readVerifiedFile(bronze, prefix, file) });
+    async function* pages(): AsyncGenerator<MarketPage> {
+      for (const file of rawResponseFiles(manifest)) yield { name: file.name, body: await readVerifiedFile(bronze, prefix, file) };
     }
-    const { staged, quarantined, bronzeRows } = splitMarketRows(pages);
-    if (bronzeRows !== manifest.rows) {
-      throw new Error(`${prefix}: the pages hold ${bronzeRows} rows but the manifest says ${manifest.rows}`);
-    }
-    const drift = detectMarketsDrift(pages);
     const snapshotAt = partition.start.toISOString();
-    await database.withSession(async (session) => {
-      await loadMarketSnapshots(session, snapshotAt, staged);
-      // The same rows in the unified schema, beside the other sources' quotes.
-      const quotes = staged.map(({ row, sourceFile, sourceRow }) => ({ ...quoteFromMarketRow(row), snapshotAt, sourceFile, sourceRow }));
-      await mergeQuotes(session, quotes, { source: 'coingecko', replaceSnapshot: snapshotAt });
-      await replaceQuarantine(session, ctx.assetKey, partition.key, quarantined);
-      await recordDrift(session, drift, partition.key, ctx.clock.now());
+    const { rows, quarantined, bronzeRows, drift } = await database.withSession(async (session) => {
+      const loaded = await loadMarketPages(session, pages(), { assetKey: ctx.assetKey, partitionKey: partition.key, snapshotAt, seenAt: ctx.clock.now() });
+      // Thrown inside the transaction: nothing of the partition is written.
+      if (loaded.bronzeRows !== manifest.rows) {
+        throw new Error(`${prefix}: the pages hold ${loaded.bronzeRows} rows but the manifest says ${manifest.rows}`);
+      }
+      return loaded;
     });
     if (drift.length > 0) ctx.log.warn('schema drift', { drift: drift.map((entry) => entry.detail).join('; ') });
     // Served fields gone from every row load as NULL: named in the metadata so the run summary says so.
@@ -61,9 +52,9 @@ export const marketSnapshots = defineAsset({
       ctx.log.warn('rows quarantined', { quarantined: quarantined.length, first_reason: quarantined[0]?.reason });
     }
     return {
-      value: { snapshotAt, rows: staged.length },
+      value: { snapshotAt, rows },
       metadata: {
-        rows: staged.length,
+        rows,
         quarantined: quarantined.length,
         quarantined_invalid: quarantined.length - duplicates,
         quarantined_duplicate: duplicates,

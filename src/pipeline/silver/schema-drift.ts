@@ -108,12 +108,16 @@ export function detectMarketsDrift(pages: readonly { body: Buffer }[]): Drift[] 
   const merged = new Map<string, Drift>();
   for (const page of pages) {
     const data = parseLosslessJson(page.body.toString('utf8'));
-    if (!Array.isArray(data)) continue;
-    for (const entry of detectPageDrift(data)) {
-      if (!merged.has(`${entry.kind}:${entry.field}`)) merged.set(`${entry.kind}:${entry.field}`, entry);
-    }
+    if (Array.isArray(data)) mergeDrift(merged, detectPageDrift(data));
   }
   return [...merged.values()];
+}
+
+/** Adds a page's drift to a partition's, keyed by (field, kind): the first page's entry stays. */
+export function mergeDrift(merged: Map<string, Drift>, entries: readonly Drift[]): void {
+  for (const entry of entries) {
+    if (!merged.has(`${entry.kind}:${entry.field}`)) merged.set(`${entry.kind}:${entry.field}`, entry);
+  }
 }
 
 const UPSERT = `INSERT INTO silver.schema_drift AS d (source, field, kind, first_seen_at, last_seen_at, first_partition, last_partition, example)
