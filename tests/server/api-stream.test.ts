@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { RunEventBus } from '../../src/core/events.js';
 import { executeStoredRun, queueRun } from '../../src/daemon/execute-run.js';
+import { announceRunEvents } from '../../src/daemon/run-event-announcer.js';
 import { buildApp } from '../../src/server/app.js';
 import { createRunEventFeed, defaultRunEventPollMs, type RunEventFeed } from '../../src/server/live/run-event-feed.js';
 import { eventsForRun, getRun } from '../../src/storage/index.js';
@@ -81,7 +82,13 @@ describeEachBackend('run event stream (SSE)', (backend) => {
     const reading = readMessages(response, (message) => message.event === 'end');
     // A worker elsewhere: its events never reach this process's bus.
     const elsewhere = { ...pipeline.runtime, events: new RunEventBus() };
-    expect((await executeStoredRun(elsewhere, run)).status).toBe('SUCCESS');
+    // ... which, like every process's runtime on Postgres, announces them by NOTIFY.
+    const stopAnnouncing = announceRunEvents(database, elsewhere.events, pipeline.runtime.logger);
+    try {
+      expect((await executeStoredRun(elsewhere, run)).status).toBe('SUCCESS');
+    } finally {
+      stopAnnouncing();
+    }
     const messages = await reading;
     const events = messages.filter((message) => message.event === 'run-event');
     expect(eventTypes(messages).at(-1)).toBe('run:succeeded');

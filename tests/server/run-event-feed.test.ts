@@ -1,22 +1,27 @@
 /**
- * Live run pages on Postgres, over real HTTP: events written through another pool reach every
- * open stream by NOTIFY (the fallback poll is an hour away), many streams of one run cost one
- * read per notification, and after the LISTEN connection is killed the streams catch up on
- * reconnect with what was written while nobody listened.
+ * Live run pages on Postgres, over real HTTP: events a writer with a pool of its own records
+ * and announces reach every open stream by NOTIFY (the fallback poll is an hour away), many
+ * streams of one run cost one read per notification, and after the LISTEN connection is killed
+ * the streams catch up on reconnect with what was written while nobody listened. The writer's
+ * announcements: one NOTIFY per burst, naming every run.
  */
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { RunEventBus } from '../../src/core/events.js';
+import type { RunEvent } from '../../src/core/types.js';
 import { queueRun } from '../../src/daemon/execute-run.js';
 import { buildApp } from '../../src/server/app.js';
-import { createRunEventFeed, RUN_EVENTS_CHANNEL, type RunEventFeed } from '../../src/server/live/run-event-feed.js';
+import { announceRunEvents, RUN_EVENTS_CHANNEL } from '../../src/daemon/run-event-announcer.js';
+import { createRunEventFeed, type RunEventFeed } from '../../src/server/live/run-event-feed.js';
 import { openDatabase, recordEvent, type StrataDatabase } from '../../src/storage/index.js';
 import { SseFollower } from '../helpers/sse-client.js';
 import { POSTGRES_SKIP_REASON, postgresTestUrl } from '../helpers/test-backends.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { startPipeline, type Pipeline } from '../pipeline/pipeline-harness.js';
+import { createLogger } from '../../src/logger.js';
 
 const HOUR_MS = 3_600_000;
 const STREAMS = 50;
@@ -26,6 +31,8 @@ const describePostgres = postgresTestUrl() === undefined ? describe.skip : descr
 describePostgres(`run event feed on Postgres${postgresTestUrl() === undefined ? ` (skipped: ${POSTGRES_SKIP_REASON})` : ''}`, () => {
   let database: TestDatabase;
   let writer: StrataDatabase;
+  const writerEvents = new RunEventBus();
+  let stopAnnouncing: () => void = () => {};
   let admin: pg.Client;
   let pipeline: Pipeline;
   let feed: RunEventFeed;
@@ -39,6 +46,7 @@ describePostgres(`run event feed on Postgres${postgresTestUrl() === undefined ? 
     admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
     pipeline = await startPipeline(database);
+    stopAnnouncing = announceRunEvents(writer, writerEvents, pipeline.runtime.logger);
     feed = createRunEventFeed({ database, logger: pipeline.runtime.logger, events: pipeline.runtime.events, pollMs: HOUR_MS });
     app = await buildApp({ runtime: pipeline.runtime, runEventFeed: feed });
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -50,12 +58,17 @@ describePostgres(`run event feed on Postgres${postgresTestUrl() === undefined ? 
     await feed?.close();
     await pipeline?.stop();
     await admin?.end();
+    stopAnnouncing();
     await writer?.close();
     await database?.destroy();
   });
 
-  const log = (runId: string, message: string) =>
-    recordEvent(writer.db, { type: 'log', runId, at: new Date(), level: 'info', message, assetKey: null, partition: null, fields: null });
+  // As a worker does: record, then publish on its bus (which announces it).
+  const log = async (runId: string, message: string) => {
+    const event: RunEvent = { type: 'log', runId, at: new Date(), level: 'info', message, assetKey: null, partition: null, fields: null };
+    await recordEvent(writer.db, event);
+    writerEvents.publish(event);
+  };
 
   // bronze/coingecko_global serves only the current partition: queued at the time its schedule would.
   const queue = (partitionKey: string) => {
@@ -136,12 +149,12 @@ describePostgres(`run event feed on Postgres${postgresTestUrl() === undefined ? 
   });
 });
 
-describePostgres('the events trigger', () => {
+describePostgres('run event announcements', () => {
   let database: TestDatabase;
   let listener: pg.Client;
 
   beforeAll(async () => {
-    database = await createTestDatabase('run_events_trigger', { backend: 'postgres' });
+    database = await createTestDatabase('run_event_announcer', { backend: 'postgres' });
     listener = new pg.Client({ connectionString: database.url });
     await listener.connect();
   });
@@ -151,28 +164,25 @@ describePostgres('the events trigger', () => {
     await database?.destroy();
   });
 
-  it('sends one notification per run per INSERT statement, with the newest event id', async () => {
-    const runs = await database.pgPool?.query<{ id: string }>(`INSERT INTO strata.runs (trigger, selection) VALUES ('manual', 'a'), ('manual', 'b') RETURNING id`);
-    const [a, b] = (runs?.rows ?? []).map((row) => row.id);
+  it('names every run that had events, and a burst costs one NOTIFY after the first', async () => {
     const received: string[] = [];
-    const allIn = new Promise<void>((resolve) =>
-      listener.on('notification', (message) => {
-        if (message.payload !== undefined) received.push(message.payload);
-        if (received.length === 2) resolve();
-      }),
-    );
+    listener.on('notification', (message) => {
+      if (message.channel === RUN_EVENTS_CHANNEL && message.payload !== undefined) received.push(message.payload);
+    });
     await listener.query(`LISTEN ${RUN_EVENTS_CHANNEL}`);
-    const inserted = await database.pgPool?.query<{ id: number; run_id: string }>(
-      `INSERT INTO strata.events (run_id, type, at, payload)
-       SELECT run_id::uuid, 'log', now(), '{}' FROM (VALUES ($1), ($2), ($1)) AS v (run_id) RETURNING id, run_id`,
-      [a, b],
-    );
-    await allIn;
-    const newest = (runId: string | undefined) => Math.max(...(inserted?.rows ?? []).filter((row) => row.run_id === runId).map((row) => Number(row.id)));
-    expect(received.sort()).toEqual([`${a}:${newest(a)}`, `${b}:${newest(b)}`].sort());
-    // A second statement for only one run: one more notification (the first two are not repeated).
-    await database.pgPool?.query(`INSERT INTO strata.events (run_id, type, at, payload) VALUES ($1, 'log', now(), '{}')`, [b]);
-    await vi.waitFor(() => expect(received).toHaveLength(3));
-    expect(received[2]?.startsWith(`${b}:`)).toBe(true);
+    const bus = new RunEventBus();
+    const stop = announceRunEvents(database, bus, createLogger({ level: 'silent', pretty: false }));
+    try {
+      const runs = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000003'];
+      // 30 events of three runs, published at once: the first goes alone, the other 29 wait for it and go together.
+      for (let i = 0; i < 30; i++) {
+        bus.publish({ type: 'log', runId: runs[i % 3] as string, at: new Date(), level: 'info', message: `${i}`, assetKey: null, partition: null, fields: null });
+      }
+      await vi.waitFor(() => expect(received).toHaveLength(2));
+      expect(received[0]).toBe(runs[0]);
+      expect(received[1]?.split(',').sort()).toEqual([...runs].sort());
+    } finally {
+      stop();
+    }
   });
 });

@@ -3,8 +3,9 @@
  * wake-up and the result fanned out to every open stream of that run, so 200 people watching a
  * run cost the database what one does.
  *
- * Wake-ups: on Postgres, one LISTEN connection per feed (`strata_run_events`, sent by a
- * statement-level trigger on the events table, and `strata_run_finished`); after it
+ * Wake-ups: on Postgres, one LISTEN connection per feed (`strata_run_events`, announced by the
+ * process that recorded the events — daemon/run-event-announcer.ts — and `strata_run_finished`,
+ * sent by the runs table's trigger); after it
  * (re)connects every followed run is read again, since notifications sent meanwhile are gone.
  * On PGlite there is no NOTIFY to listen to: the in-process event bus wakes the runs this
  * process executes, and runs executed by a client of the embedded owner (through its socket)
@@ -14,12 +15,11 @@ import type { RunEventBus } from '../../core/events.js';
 import type { RunStatus } from '../../core/types.js';
 import { listenForNotifications, type NotificationListener } from '../../daemon/notification-listener.js';
 import { RUN_FINISHED_CHANNEL } from '../../daemon/queue-signals.js';
+import { RUN_EVENTS_CHANNEL } from '../../daemon/run-event-announcer.js';
 import type { Logger } from '../../logger.js';
 import { isConnectionError, type StrataDatabase } from '../../storage/index.js';
 import { readRunTail } from './read-run-tail.js';
 
-/** Sent by migration 0016's trigger: `<run id>:<newest event id>`, one per run per INSERT statement. */
-export const RUN_EVENTS_CHANNEL = 'strata_run_events';
 const PAGE = 500;
 
 /** A stored event, serialised once for every stream that sends it. */
@@ -133,14 +133,12 @@ export function createRunEventFeed({ database, logger, events, pollMs }: RunEven
     }
   };
 
-  const onNotification = (channel: string, payload: string | undefined): void => {
-    if (payload === undefined) return;
-    const [runId = '', newest] = payload.split(':');
-    const run = runs.get(runId);
-    if (run === undefined) return;
-    // Every stream already has the newest event (a page read covered it): nothing to read.
-    if (channel === RUN_EVENTS_CHANNEL && !run.reading && [...run.watchers].every((watched) => watched.last >= Number(newest))) return;
-    void read(run);
+  /** `strata_run_events`: run ids, comma-separated; `strata_run_finished`: one run id. */
+  const onNotification = (payload: string | undefined): void => {
+    for (const runId of payload?.split(',') ?? []) {
+      const run = runs.get(runId);
+      if (run !== undefined) void read(run);
+    }
   };
 
   const start = (): void => {
@@ -150,7 +148,7 @@ export function createRunEventFeed({ database, logger, events, pollMs }: RunEven
       listening = listenForNotifications(database, logger, {
         name: 'run event listener',
         channels: [RUN_EVENTS_CHANNEL, RUN_FINISHED_CHANNEL],
-        onNotification: (message) => onNotification(message.channel, message.payload),
+        onNotification: (message) => onNotification(message.payload),
         onConnected: readAll,
       });
     } else {

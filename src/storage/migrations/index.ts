@@ -15,7 +15,6 @@ import * as m0009 from './0009_source_rate_limits.js';
 import * as m0010 from './0010_event_triggers.js';
 import * as m0011 from './0011_sensors.js';
 import * as m0012 from './0012_automation.js';
-import * as m0016 from './0016_run_event_notify.js';
 
 const CORE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_runs_and_events': m0001,
@@ -30,7 +29,6 @@ const CORE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0010_event_triggers': m0010,
   '0011_sensors': m0011,
   '0012_automation': m0012,
-  '0016_run_event_notify': m0016,
 });
 
 export const coreMigrationProvider: MigrationProvider = {
