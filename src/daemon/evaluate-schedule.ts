@@ -85,11 +85,24 @@ export async function evaluateSchedules(runtime: Runtime, schedules: readonly Sc
   };
   const planned: PlannedSchedule[] = [];
   const moves: CursorMove[] = [];
+  // Computing cron times is the costly part of planning, and a plan depends only on the cron,
+  // time zone, cursor, on/off and catch-up policy: schedules alike (a thousand due at one
+  // second, usually) share one.
+  const plans = new Map<string, TickPlan>();
   for (const schedule of schedules) {
     const state = stateOf(schedule);
     // First evaluation ever: start from now, so a new schedule has no backlog.
-    if (state.cursor === null) moves.push({ name: schedule.name, from: null, to: now });
-    else planned.push({ schedule, cursor: state.cursor, plan: planTicks(schedule, state.cursor, now, state.enabled) });
+    if (state.cursor === null) {
+      moves.push({ name: schedule.name, from: null, to: now });
+      continue;
+    }
+    const key = JSON.stringify([schedule.cron, schedule.timezone, state.cursor.toISOString(), state.enabled, schedule.catchUp, schedule.maxCatchup]);
+    let plan = plans.get(key);
+    if (plan === undefined) {
+      plan = planTicks(schedule, state.cursor, now, state.enabled);
+      plans.set(key, plan);
+    }
+    planned.push({ schedule, cursor: state.cursor, plan });
   }
   const outcomes = await settleTicks(runtime, planned, now, clock);
   for (const { schedule, cursor, plan } of planned) {

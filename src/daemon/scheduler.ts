@@ -164,7 +164,13 @@ export function createScheduler(runtime: Runtime, options: SchedulerOptions): Sc
     const now = clock.now();
     // node-cron can fire a few ms before the tick by our clock: then the tick is just ahead, and
     // we wait for it rather than evaluate too early and leave it to the next wake-up.
-    const ahead = Math.max(...batch.map((schedule) => schedule.times.nextAfter(now).getTime() - now.getTime()).filter((ms) => ms < EARLY_WAKE_TOLERANCE_MS), 0);
+    // Once per cron and time zone: computing cron times is the costly part.
+    const next = new Map<string, number>();
+    for (const schedule of batch) {
+      const key = `${schedule.cron}\u0000${schedule.timezone}`;
+      if (!next.has(key)) next.set(key, schedule.times.nextAfter(now).getTime() - now.getTime());
+    }
+    const ahead = Math.max(0, ...[...next.values()].filter((ms) => ms < EARLY_WAKE_TOLERANCE_MS));
     if (ahead > 0) await clock.sleep(ahead);
     await round(await evaluate(batch, undefined));
   }
