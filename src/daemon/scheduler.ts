@@ -92,7 +92,9 @@ export function createScheduler(runtime: Runtime, options: SchedulerOptions): Sc
   let chain: Promise<unknown> = Promise.resolve();
   // Schedules whose cron woke them, evaluated together: a thousand due at one second make one round.
   const woken = new Set<ScheduleDefinition>();
-  let flushing = false;
+  let flushScheduled = false;
+  // stop() waits for these: a flush may be asleep until its tick, not yet in `chain`.
+  const flushes = new Set<Promise<void>>();
   let tasks: ScheduledTask[] = [];
   let safetyTimer: NodeJS.Timeout | undefined;
   let running = false;
@@ -151,16 +153,21 @@ export function createScheduler(runtime: Runtime, options: SchedulerOptions): Sc
   function wake(schedule: ScheduleDefinition): void {
     if (!availability.available) return;
     woken.add(schedule);
-    if (flushing) return;
-    flushing = true;
+    if (flushScheduled) return;
+    flushScheduled = true;
     // The wake-ups of one second fire in one pass of the timers: gather them all first.
-    setImmediate(() => void flushWoken());
+    const flush = new Promise((resolve) => setImmediate(resolve))
+      .then(flushWoken)
+      .catch((error: unknown) => log.error({ err: error }, 'schedule wake-up failed'));
+    flushes.add(flush);
+    void flush.finally(() => flushes.delete(flush));
   }
 
   async function flushWoken(): Promise<void> {
     const batch = [...woken];
     woken.clear();
-    flushing = false;
+    flushScheduled = false;
+    if (!running) return;
     const now = clock.now();
     // node-cron can fire a few ms before the tick by our clock: then the tick is just ahead, and
     // we wait for it rather than evaluate too early and leave it to the next wake-up.
@@ -211,6 +218,7 @@ export function createScheduler(runtime: Runtime, options: SchedulerOptions): Sc
     safetyTimer = undefined;
     await Promise.all(tasks.map((task) => task.destroy()));
     tasks = [];
+    await Promise.allSettled([...flushes]);
     await chain;
     log.info('scheduler stopped');
   }
