@@ -18,14 +18,6 @@ function toScheduleState(row: Selectable<ScheduleStateTable>): ScheduleState {
   return { name: row.name, enabled: row.enabled, cursor: row.cursor, updatedAt: row.updated_at };
 }
 
-/** The stored state, creating it (on, cursor NULL) when the schedule has none yet. */
-export async function ensureScheduleState(db: Kysely<Database>, name: string): Promise<ScheduleState> {
-  const sdb = scheduleDb(db);
-  await sdb.insertInto('strata.schedule_state').values({ name }).onConflict((oc) => oc.column('name').doNothing()).execute();
-  const row = await sdb.selectFrom('strata.schedule_state').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
-  return toScheduleState(row);
-}
-
 export async function getScheduleState(db: Kysely<Database>, name: string): Promise<ScheduleState | undefined> {
   const row = await scheduleDb(db).selectFrom('strata.schedule_state').selectAll().where('name', '=', name).executeTakeFirst();
   return row === undefined ? undefined : toScheduleState(row);
@@ -48,22 +40,8 @@ export async function setScheduleEnabled(db: Kysely<Database>, name: string, ena
 }
 
 /**
- * Moves the cursor from `from` to `to` if nobody moved it first. Returns false when another
- * evaluator already did: the caller's ticks are then stored by one of the two, never twice.
- */
-export async function advanceScheduleCursor(db: Kysely<Database>, name: string, from: Date | null, to: Date, at: Date = new Date()): Promise<boolean> {
-  const result = await scheduleDb(db)
-    .updateTable('strata.schedule_state')
-    .set({ cursor: to, updated_at: at })
-    .where('name', '=', name)
-    .where((eb) => eb('cursor', 'is not distinct from', from))
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
-}
-
-/**
- * ensureScheduleState for many schedules: one read when they all exist (every round but the
- * first), one insert and one more read of the new ones otherwise.
+ * The stored state of each schedule, creating it (on, cursor NULL) where there is none yet:
+ * one read when they all exist (every round but the first), else one insert and one more read.
  */
 export async function ensureScheduleStates(db: Kysely<Database>, names: readonly string[]): Promise<Map<string, ScheduleState>> {
   if (names.length === 0) return new Map();
@@ -89,7 +67,11 @@ export interface CursorMove {
   readonly to: Date;
 }
 
-/** advanceScheduleCursor for many schedules in one statement; returns the names this call moved. */
+/**
+ * Moves each cursor from `from` to `to` if nobody moved it first (compare-and-set), in one
+ * statement; returns the names this call moved. A schedule not returned was moved by another
+ * evaluator: its ticks are then stored by one of the two, never twice.
+ */
 export async function advanceScheduleCursors(db: Kysely<Database>, moves: readonly CursorMove[], at: Date = new Date()): Promise<Set<string>> {
   if (moves.length === 0) return new Set();
   // Name order: two daemons lock the rows in the same order, so they wait for each other instead of deadlocking.

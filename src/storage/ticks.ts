@@ -44,38 +44,6 @@ export function toTick(row: Selectable<TicksTable>): Tick {
   };
 }
 
-/** Stores the tick unless it exists; `claimed` says whether this call stored it. */
-export async function claimTick(db: Kysely<Database>, input: ClaimTickInput): Promise<{ tick: Tick; claimed: boolean }> {
-  const sdb = scheduleDb(db);
-  const inserted = await sdb
-    .insertInto('strata.ticks')
-    .values({
-      schedule_name: input.scheduleName,
-      tick_at: input.tickAt,
-      status: input.status,
-      ...(input.evaluatedAt !== undefined ? { evaluated_at: input.evaluatedAt } : {}),
-      reason: input.reason ?? null,
-      error: input.error ?? null,
-      run_id: null,
-    })
-    .onConflict((oc) => oc.columns(['schedule_name', 'tick_at']).doNothing())
-    .returningAll()
-    .executeTakeFirst();
-  if (inserted !== undefined) return { tick: toTick(inserted), claimed: true };
-  const existing = await sdb
-    .selectFrom('strata.ticks')
-    .selectAll()
-    .where('schedule_name', '=', input.scheduleName)
-    .where('tick_at', '=', input.tickAt)
-    .executeTakeFirstOrThrow();
-  return { tick: toTick(existing), claimed: false };
-}
-
-/** Records the run a SUCCESS tick queued; a no-op when another evaluator recorded it first. */
-export async function setTickRun(db: Kysely<Database>, tickId: number, runId: string): Promise<void> {
-  await scheduleDb(db).updateTable('strata.ticks').set({ run_id: runId }).where('id', '=', tickId).where('run_id', 'is', null).execute();
-}
-
 /** Marks a tick whose run could not be queued (bad selection, partition function threw). */
 export async function failTick(db: Kysely<Database>, tickId: number, error: string): Promise<void> {
   await scheduleDb(db)
@@ -108,7 +76,8 @@ export async function countTicks(db: Kysely<Database>, scheduleName?: string): P
 }
 
 /**
- * claimTick for many ticks: one INSERT … ON CONFLICT DO NOTHING, then one read of the ticks that
+ * Stores each tick unless it exists (the claim: the first evaluator decides its outcome), in one
+ * INSERT … ON CONFLICT DO NOTHING, then one read of the ticks that
  * another evaluator had stored. Results in the order of `inputs`.
  */
 export async function claimTicks(db: Kysely<Database>, inputs: readonly ClaimTickInput[], evaluatedAt: Date): Promise<{ tick: Tick; claimed: boolean }[]> {
@@ -148,7 +117,7 @@ export async function claimTicks(db: Kysely<Database>, inputs: readonly ClaimTic
   });
 }
 
-/** setTickRun for many ticks in one statement. */
+/** Records the runs SUCCESS ticks queued, in one statement; a no-op for a tick whose run another evaluator recorded first. */
 export async function setTickRuns(db: Kysely<Database>, runs: readonly { readonly tickId: number; readonly runId: string }[]): Promise<void> {
   if (runs.length === 0) return;
   await sql`
