@@ -21,6 +21,8 @@ import { runParquetBench } from './parquet.js';
 import { runPipelineBench } from './pipeline.js';
 import { rateLimitBench } from './rate-limit.js';
 import { sensorsBench } from './sensors.js';
+import { sseBench } from './sse.js';
+import { ticksBench } from './ticks.js';
 import { sqlAssetsBench } from './sql-assets.js';
 import { benchAdminUrl } from './scratch-database.js';
 import { positiveInteger } from './bench-args.js';
@@ -36,6 +38,8 @@ const BENCHES: Readonly<Record<string, Bench>> = {
   definitions: definitionsBench,
   sensors: sensorsBench,
   'history-range': historyRangeBench,
+  sse: sseBench,
+  ticks: ticksBench,
   inbox: {
     summary: 'CSV inbox: file dropped → its import run queued, by a real strata daemon at the default interval',
     usage: ['inbox [--files N]', '  --files  files timed, one at a time (default 30; at least 20)'].join('\n'),

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from './config.js';
 import { systemClock } from './core/clock.js';
 import { RunEventBus } from './core/events.js';
+import { announceRunEvents } from './daemon/run-event-announcer.js';
 import type { AssetGraph } from './core/graph.js';
 import type { AnySensor } from './core/run-status-sensor.js';
 import type { ScheduleDefinition } from './core/schedule.js';
@@ -115,6 +116,9 @@ export async function openRuntime(config: Config, logger: Logger, overrides: Run
     const telemetry = new TelemetryBus();
     await definitions.bindResources({ config, database, bronze, clock, logger, telemetry });
     const graph = overrides.graph;
+    const events = new RunEventBus();
+    // Live run pages of other processes learn of this process's events by NOTIFY.
+    const stopAnnouncing = announceRunEvents(database, events, logger);
     return {
       config,
       logger,
@@ -133,9 +137,12 @@ export async function openRuntime(config: Config, logger: Logger, overrides: Run
       get resources() {
         return definitions.resources;
       },
-      events: new RunEventBus(),
+      events,
       telemetry,
-      close: () => database.close(),
+      close: () => {
+        stopAnnouncing();
+        return database.close();
+      },
     };
   } catch (error) {
     if (!overrides.database) await database.close();

@@ -22,7 +22,7 @@ import { signalLoopError } from '../metrics/loop-errors.js';
 import type { Runtime } from '../runtime.js';
 import { availabilityOf, isConnectionError } from '../storage/index.js';
 import { loopReporter } from './background-loop.js';
-import { evaluateSchedule, type ScheduleEvaluation } from './evaluate-schedule.js';
+import { evaluateSchedules, type ScheduleEvaluation } from './evaluate-schedule.js';
 
 export interface SchedulerOptions {
   readonly schedules: readonly ScheduleDefinition[];
@@ -49,7 +49,7 @@ export interface ScheduleEvaluationError {
 
 export interface Scheduler {
   readonly schedules: readonly ScheduleDefinition[];
-  /** Evaluates every schedule at `now` (default: the clock's now), one after another; one failing never stops the others. */
+  /** Evaluates every schedule at `now` (default: the clock's now) in one round; a failed round is retried at the next wake-up. */
   evaluateDue(now?: Date): Promise<ScheduleRoundResult[]>;
   /** Evaluates once (catching up after a restart), then wakes at tick times until stop(). */
   start(): Promise<void>;
@@ -87,34 +87,41 @@ export function createScheduler(runtime: Runtime, options: SchedulerOptions): Sc
   const log = runtime.logger.child({ loop: SCHEDULER_LOOP });
   const onLoopResult =
     options.onLoopResult ?? (options.processId === undefined ? undefined : loopReporter(runtime.database, options.processId, SCHEDULER_LOOP, clock));
-  // One evaluation of a schedule at a time in this process; other processes are kept apart by the database.
-  const inFlight = new Map<string, Promise<ScheduleRoundResult>>();
+  // One evaluation round at a time in this process (so never two of one schedule); other
+  // processes are kept apart by the database.
+  let chain: Promise<unknown> = Promise.resolve();
+  // Schedules whose cron woke them, evaluated together: a thousand due at one second make one round.
+  const woken = new Set<ScheduleDefinition>();
+  let flushScheduled = false;
+  // stop() waits for these: a flush may be asleep until its tick, not yet in `chain`.
+  const flushes = new Set<Promise<void>>();
   let tasks: ScheduledTask[] = [];
   let safetyTimer: NodeJS.Timeout | undefined;
   let running = false;
   let unsubscribe: (() => void) | undefined;
   const availability = availabilityOf(runtime.database);
 
-  function evaluateOne(schedule: ScheduleDefinition, now: Date | undefined): Promise<ScheduleRoundResult> {
-    const previous = inFlight.get(schedule.name) ?? Promise.resolve(undefined);
-    const next = previous.then(async (): Promise<ScheduleRoundResult> => {
-      try {
-        const evaluation = await evaluateSchedule(runtime, schedule, now ?? clock.now(), clock);
-        logEvaluation(evaluation);
-        return evaluation;
-      } catch (error) {
-        // A lost database is logged once for the whole outage by the pool; its recovery re-evaluates.
-        const level = runtime.database.availability !== undefined && isConnectionError(error) ? 'debug' : 'error';
-        log[level]({ err: error, schedule: schedule.name }, `schedule evaluation failed (retried on the next wake-up): ${describeError(error)}`);
-        signalLoopError(SCHEDULER_LOOP);
-        return { scheduleName: schedule.name, error: describeError(error) };
-      }
-    });
-    inFlight.set(schedule.name, next);
-    void next.finally(() => {
-      if (inFlight.get(schedule.name) === next) inFlight.delete(schedule.name);
-    });
+  function evaluate(batch: readonly ScheduleDefinition[], now: Date | undefined): Promise<ScheduleRoundResult[]> {
+    const next = chain.then(() => evaluateBatch(batch, now ?? clock.now()));
+    chain = next.catch(() => undefined);
     return next;
+  }
+
+  async function evaluateBatch(batch: readonly ScheduleDefinition[], now: Date): Promise<ScheduleRoundResult[]> {
+    try {
+      const evaluations = await evaluateSchedules(runtime, batch, now, clock);
+      for (const evaluation of evaluations) logEvaluation(evaluation);
+      return evaluations;
+    } catch (error) {
+      const lostDatabase = runtime.database.availability !== undefined && isConnectionError(error);
+      // Not the database: one schedule's fault must not hold back the others, so each goes alone.
+      if (batch.length > 1 && !lostDatabase) return (await Promise.all(batch.map((schedule) => evaluateBatch([schedule], now)))).flat();
+      // A lost database is logged once for the whole outage by the pool; its recovery re-evaluates.
+      const names = batch.map((schedule) => schedule.name);
+      log[lostDatabase ? 'debug' : 'error']({ err: error, schedules: names.length > 10 ? `${names.length} schedules` : names }, `schedule evaluation failed (retried on the next wake-up): ${describeError(error)}`);
+      signalLoopError(SCHEDULER_LOOP);
+      return batch.map((schedule) => ({ scheduleName: schedule.name, error: describeError(error) }));
+    }
   }
 
   function logEvaluation(evaluation: ScheduleEvaluation): void {
@@ -138,21 +145,41 @@ export function createScheduler(runtime: Runtime, options: SchedulerOptions): Sc
   }
 
   async function evaluateDue(now?: Date): Promise<ScheduleRoundResult[]> {
-    const results: ScheduleRoundResult[] = [];
-    for (const schedule of schedules) results.push(await evaluateOne(schedule, now));
+    const results = await evaluate(schedules, now);
     await round(results);
     return results;
   }
 
-  async function wake(schedule: ScheduleDefinition): Promise<void> {
+  function wake(schedule: ScheduleDefinition): void {
     if (!availability.available) return;
+    woken.add(schedule);
+    if (flushScheduled) return;
+    flushScheduled = true;
+    // The wake-ups of one second fire in one pass of the timers: gather them all first.
+    const flush = new Promise((resolve) => setImmediate(resolve))
+      .then(flushWoken)
+      .catch((error: unknown) => log.error({ err: error }, 'schedule wake-up failed'));
+    flushes.add(flush);
+    void flush.finally(() => flushes.delete(flush));
+  }
+
+  async function flushWoken(): Promise<void> {
+    const batch = [...woken];
+    woken.clear();
+    flushScheduled = false;
+    if (!running) return;
     const now = clock.now();
     // node-cron can fire a few ms before the tick by our clock: then the tick is just ahead, and
     // we wait for it rather than evaluate too early and leave it to the next wake-up.
-    const ahead = schedule.times.nextAfter(now).getTime() - now.getTime();
-    if (ahead < EARLY_WAKE_TOLERANCE_MS) await clock.sleep(ahead);
-    const result = await evaluateOne(schedule, undefined);
-    await round([result]);
+    // Once per cron and time zone: computing cron times is the costly part.
+    const next = new Map<string, number>();
+    for (const schedule of batch) {
+      const key = `${schedule.cron}\u0000${schedule.timezone}`;
+      if (!next.has(key)) next.set(key, schedule.times.nextAfter(now).getTime() - now.getTime());
+    }
+    const ahead = Math.max(0, ...[...next.values()].filter((ms) => ms < EARLY_WAKE_TOLERANCE_MS));
+    if (ahead > 0) await clock.sleep(ahead);
+    await round(await evaluate(batch, undefined));
   }
 
   async function start(): Promise<void> {
@@ -169,7 +196,7 @@ export function createScheduler(runtime: Runtime, options: SchedulerOptions): Sc
         cron.schedule(schedule.cron, () => (running ? wake(schedule) : undefined), {
           name: `strata-schedule-${schedule.name}`,
           timezone: schedule.timezone,
-          // Overlaps are queued per schedule by evaluateOne, and a missed wake-up is caught up from the cursor.
+          // Rounds run one at a time, and a missed wake-up is caught up from the cursor.
           suppressMissedWarning: true,
         }),
       ];
@@ -191,7 +218,8 @@ export function createScheduler(runtime: Runtime, options: SchedulerOptions): Sc
     safetyTimer = undefined;
     await Promise.all(tasks.map((task) => task.destroy()));
     tasks = [];
-    await Promise.allSettled([...inFlight.values()]);
+    await Promise.allSettled([...flushes]);
+    await chain;
     log.info('scheduler stopped');
   }
 

@@ -19,6 +19,7 @@ import type { Runtime } from '../runtime.js';
 import { registerApiV1 } from './api/index.js';
 import { registerMarketApi } from './api/market.js';
 import { httpStatusFor } from './error-codes.js';
+import { createRunEventFeed, defaultRunEventPollMs, type RunEventFeed } from './live/run-event-feed.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerLoginRoutes } from './login-routes.js';
 import { echoRequestId, requestIdOptions } from './request-id.js';
@@ -32,6 +33,8 @@ export interface AppOptions {
   readonly metrics?: Metrics;
   /** Default: the runtime's config (STRATA_ADMIN_TOKEN, STRATA_MUTATIONS_PER_MINUTE). */
   readonly security?: Partial<Omit<SecurityOptions, 'clock'>>;
+  /** What live run pages follow runs through; default a feed of the app's own, closed with it. */
+  readonly runEventFeed?: RunEventFeed;
 }
 
 export type StrataApp = FastifyInstance;
@@ -47,7 +50,7 @@ function describeValidation(error: FastifyError & { validation: { instancePath: 
     .join('; ');
 }
 
-export async function buildApp({ runtime, metrics, security: securityOverrides }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ runtime, metrics, security: securityOverrides, runEventFeed }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: runtime.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
@@ -97,7 +100,9 @@ export async function buildApp({ runtime, metrics, security: securityOverrides }
   registerHealthRoutes(app, runtime);
   registerMetricsRoute(app, metrics ?? metricsFor(runtime));
   registerLoginRoutes(app, security);
-  await app.register(async (api) => registerApiV1(api, runtime), { prefix: '/api/v1' });
+  const feed = runEventFeed ?? createRunEventFeed({ database: runtime.database, logger: runtime.logger, events: runtime.events, pollMs: defaultRunEventPollMs(runtime.database) });
+  if (runEventFeed === undefined) app.addHook('onClose', () => feed.close());
+  await app.register(async (api) => registerApiV1(api, runtime, feed), { prefix: '/api/v1' });
   await app.register(async (market) => registerMarketApi(market, runtime), { prefix: '/api/v1/market' });
   await app.register(async (ui) => registerUi(ui, runtime));
   return app;

@@ -2,7 +2,7 @@
  * Schedule state: on/off and the cursor (the last tick time evaluated). The cursor only moves by
  * compare-and-set, so when two daemons evaluate the same ticks exactly one of them advances it.
  */
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from './schema.js';
 import { scheduleDb, type ScheduleStateTable } from './schedule-tables.js';
 
@@ -16,14 +16,6 @@ export interface ScheduleState {
 
 function toScheduleState(row: Selectable<ScheduleStateTable>): ScheduleState {
   return { name: row.name, enabled: row.enabled, cursor: row.cursor, updatedAt: row.updated_at };
-}
-
-/** The stored state, creating it (on, cursor NULL) when the schedule has none yet. */
-export async function ensureScheduleState(db: Kysely<Database>, name: string): Promise<ScheduleState> {
-  const sdb = scheduleDb(db);
-  await sdb.insertInto('strata.schedule_state').values({ name }).onConflict((oc) => oc.column('name').doNothing()).execute();
-  const row = await sdb.selectFrom('strata.schedule_state').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
-  return toScheduleState(row);
 }
 
 export async function getScheduleState(db: Kysely<Database>, name: string): Promise<ScheduleState | undefined> {
@@ -48,15 +40,47 @@ export async function setScheduleEnabled(db: Kysely<Database>, name: string, ena
 }
 
 /**
- * Moves the cursor from `from` to `to` if nobody moved it first. Returns false when another
- * evaluator already did: the caller's ticks are then stored by one of the two, never twice.
+ * The stored state of each schedule, creating it (on, cursor NULL) where there is none yet:
+ * one read when they all exist (every round but the first), else one insert and one more read.
  */
-export async function advanceScheduleCursor(db: Kysely<Database>, name: string, from: Date | null, to: Date, at: Date = new Date()): Promise<boolean> {
-  const result = await scheduleDb(db)
-    .updateTable('strata.schedule_state')
-    .set({ cursor: to, updated_at: at })
-    .where('name', '=', name)
-    .where((eb) => eb('cursor', 'is not distinct from', from))
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+export async function ensureScheduleStates(db: Kysely<Database>, names: readonly string[]): Promise<Map<string, ScheduleState>> {
+  if (names.length === 0) return new Map();
+  const sdb = scheduleDb(db);
+  const read = async (wanted: readonly string[]) =>
+    (await sdb.selectFrom('strata.schedule_state').selectAll().where('name', '=', sql<string>`ANY(${[...wanted]}::text[])`).execute()).map(toScheduleState);
+  const states = new Map((await read(names)).map((state) => [state.name, state]));
+  const missing = names.filter((name) => !states.has(name));
+  if (missing.length === 0) return states;
+  await sdb
+    .insertInto('strata.schedule_state')
+    .columns(['name'])
+    .expression(sql<{ name: string }>`SELECT unnest(${missing}::text[])`)
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  for (const state of await read(missing)) states.set(state.name, state);
+  return states;
+}
+
+export interface CursorMove {
+  readonly name: string;
+  readonly from: Date | null;
+  readonly to: Date;
+}
+
+/**
+ * Moves each cursor from `from` to `to` if nobody moved it first (compare-and-set), in one
+ * statement; returns the names this call moved. A schedule not returned was moved by another
+ * evaluator: its ticks are then stored by one of the two, never twice.
+ */
+export async function advanceScheduleCursors(db: Kysely<Database>, moves: readonly CursorMove[], at: Date = new Date()): Promise<Set<string>> {
+  if (moves.length === 0) return new Set();
+  // Name order: two daemons lock the rows in the same order, so they wait for each other instead of deadlocking.
+  const sorted = [...moves].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const { rows } = await sql<{ name: string }>`
+    UPDATE strata.schedule_state s SET cursor = m.to_at, updated_at = ${at}
+    FROM unnest(${sorted.map((m) => m.name)}::text[], ${sorted.map((m) => m.from?.toISOString() ?? null)}::timestamptz[], ${sorted.map((m) => m.to.toISOString())}::timestamptz[])
+      AS m (name, from_at, to_at)
+    WHERE s.name = m.name AND s.cursor IS NOT DISTINCT FROM m.from_at
+    RETURNING s.name`.execute(db);
+  return new Set(rows.map((row) => row.name));
 }

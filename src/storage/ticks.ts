@@ -44,38 +44,6 @@ export function toTick(row: Selectable<TicksTable>): Tick {
   };
 }
 
-/** Stores the tick unless it exists; `claimed` says whether this call stored it. */
-export async function claimTick(db: Kysely<Database>, input: ClaimTickInput): Promise<{ tick: Tick; claimed: boolean }> {
-  const sdb = scheduleDb(db);
-  const inserted = await sdb
-    .insertInto('strata.ticks')
-    .values({
-      schedule_name: input.scheduleName,
-      tick_at: input.tickAt,
-      status: input.status,
-      ...(input.evaluatedAt !== undefined ? { evaluated_at: input.evaluatedAt } : {}),
-      reason: input.reason ?? null,
-      error: input.error ?? null,
-      run_id: null,
-    })
-    .onConflict((oc) => oc.columns(['schedule_name', 'tick_at']).doNothing())
-    .returningAll()
-    .executeTakeFirst();
-  if (inserted !== undefined) return { tick: toTick(inserted), claimed: true };
-  const existing = await sdb
-    .selectFrom('strata.ticks')
-    .selectAll()
-    .where('schedule_name', '=', input.scheduleName)
-    .where('tick_at', '=', input.tickAt)
-    .executeTakeFirstOrThrow();
-  return { tick: toTick(existing), claimed: false };
-}
-
-/** Records the run a SUCCESS tick queued; a no-op when another evaluator recorded it first. */
-export async function setTickRun(db: Kysely<Database>, tickId: number, runId: string): Promise<void> {
-  await scheduleDb(db).updateTable('strata.ticks').set({ run_id: runId }).where('id', '=', tickId).where('run_id', 'is', null).execute();
-}
-
 /** Marks a tick whose run could not be queued (bad selection, partition function threw). */
 export async function failTick(db: Kysely<Database>, tickId: number, error: string): Promise<void> {
   await scheduleDb(db)
@@ -105,4 +73,55 @@ export async function countTicks(db: Kysely<Database>, scheduleName?: string): P
   const counts: Record<TickStatus, number> = { SUCCESS: 0, SKIPPED: 0, FAILURE: 0 };
   for (const row of await query.execute()) counts[row.status] = row.n;
   return counts;
+}
+
+/**
+ * Stores each tick unless it exists (the claim: the first evaluator decides its outcome), in one
+ * INSERT … ON CONFLICT DO NOTHING, then one read of the ticks that
+ * another evaluator had stored. Results in the order of `inputs`.
+ */
+export async function claimTicks(db: Kysely<Database>, inputs: readonly ClaimTickInput[], evaluatedAt: Date): Promise<{ tick: Tick; claimed: boolean }[]> {
+  if (inputs.length === 0) return [];
+  const keyOf = (name: string, at: Date) => `${name}\u0000${at.toISOString()}`;
+  // Key order: two daemons inserting the same ticks wait for each other instead of deadlocking.
+  const sorted = [...inputs].sort((a, b) => {
+    const ka = keyOf(a.scheduleName, a.tickAt);
+    const kb = keyOf(b.scheduleName, b.tickAt);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+  const names = sorted.map((input) => input.scheduleName);
+  const times = sorted.map((input) => input.tickAt.toISOString());
+  const { rows: inserted } = await sql<Selectable<TicksTable>>`
+    INSERT INTO strata.ticks (schedule_name, tick_at, status, evaluated_at, reason, error, run_id)
+    SELECT t.name, t.at, t.status, ${evaluatedAt}, t.reason, t.error, NULL
+    FROM unnest(${names}::text[], ${times}::timestamptz[], ${sorted.map((input) => input.status)}::text[],
+                ${sorted.map((input) => input.reason ?? null)}::text[], ${sorted.map((input) => input.error ?? null)}::text[])
+      WITH ORDINALITY AS t (name, at, status, reason, error, n)
+    ORDER BY t.n
+    ON CONFLICT (schedule_name, tick_at) DO NOTHING
+    RETURNING *`.execute(db);
+  const found = new Map<string, { tick: Tick; claimed: boolean }>();
+  for (const row of inserted) found.set(keyOf(row.schedule_name, new Date(row.tick_at)), { tick: toTick(row), claimed: true });
+  const missing = sorted.filter((input) => !found.has(keyOf(input.scheduleName, input.tickAt)));
+  if (missing.length > 0) {
+    const { rows } = await sql<Selectable<TicksTable>>`
+      SELECT t.* FROM strata.ticks t
+      JOIN unnest(${missing.map((input) => input.scheduleName)}::text[], ${missing.map((input) => input.tickAt.toISOString())}::timestamptz[]) AS m (name, at)
+        ON t.schedule_name = m.name AND t.tick_at = m.at`.execute(db);
+    for (const row of rows) found.set(keyOf(row.schedule_name, new Date(row.tick_at)), { tick: toTick(row), claimed: false });
+  }
+  return inputs.map((input) => {
+    const result = found.get(keyOf(input.scheduleName, input.tickAt));
+    if (result === undefined) throw new Error(`tick ${input.scheduleName} at ${input.tickAt.toISOString()} was neither stored nor found`);
+    return result;
+  });
+}
+
+/** Records the runs SUCCESS ticks queued, in one statement; a no-op for a tick whose run another evaluator recorded first. */
+export async function setTickRuns(db: Kysely<Database>, runs: readonly { readonly tickId: number; readonly runId: string }[]): Promise<void> {
+  if (runs.length === 0) return;
+  await sql`
+    UPDATE strata.ticks t SET run_id = r.run_id
+    FROM unnest(${runs.map((run) => run.tickId)}::bigint[], ${runs.map((run) => run.runId)}::uuid[]) AS r (id, run_id)
+    WHERE t.id = r.id AND t.run_id IS NULL`.execute(db);
 }

@@ -1,51 +1,22 @@
 /**
  * `GET /api/v1/runs/:id/events/stream` over a real socket: the stored events, then live ones
- * (from the in-process bus, or polled when another process writes them), status changes and
- * `end`; resuming with Last-Event-ID; a client that goes away releases its subscription.
+ * (from the in-process bus, NOTIFY on Postgres — the fallback poll set an hour away — or polled
+ * on PGlite when another process writes them), status changes and `end`; resuming with
+ * Last-Event-ID; a client that goes away stops following.
  */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { RunEventBus } from '../../src/core/events.js';
 import { executeStoredRun, queueRun } from '../../src/daemon/execute-run.js';
+import { announceRunEvents } from '../../src/daemon/run-event-announcer.js';
 import { buildApp } from '../../src/server/app.js';
+import { createRunEventFeed, defaultRunEventPollMs, type RunEventFeed } from '../../src/server/live/run-event-feed.js';
 import { eventsForRun, getRun } from '../../src/storage/index.js';
 import { describeEachBackend } from '../helpers/test-backends.js';
+import { readMessages, type SseMessage } from '../helpers/sse-client.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { PARTITION, startPipeline, type Pipeline } from '../pipeline/pipeline-harness.js';
-
-interface SseMessage {
-  id?: string;
-  event: string;
-  data: string;
-}
-
-/** Reads SSE messages until `until` says stop (or the stream ends); comments and `retry:` are skipped. */
-async function readMessages(response: Response, until: (message: SseMessage) => boolean): Promise<SseMessage[]> {
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  const messages: SseMessage[] = [];
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return messages;
-    buffer += decoder.decode(value, { stream: true });
-    let end = buffer.indexOf('\n\n');
-    while (end >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      end = buffer.indexOf('\n\n');
-      const fields = new Map(block.split('\n').filter((line) => line !== '' && !line.startsWith(':')).map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]));
-      if (!fields.has('data')) continue;
-      const message: SseMessage = { event: fields.get('event') ?? 'message', data: fields.get('data') ?? '', ...(fields.has('id') ? { id: fields.get('id') as string } : {}) };
-      messages.push(message);
-      if (until(message)) {
-        await reader.cancel();
-        return messages;
-      }
-    }
-  }
-}
 
 const eventTypes = (messages: SseMessage[]) =>
   messages.filter((message) => message.event === 'run-event').map((message) => (JSON.parse(message.data) as { event: { type: string } }).event.type);
@@ -54,18 +25,23 @@ describeEachBackend('run event stream (SSE)', (backend) => {
   let database: TestDatabase;
   let pipeline: Pipeline;
   let app: FastifyInstance;
+  let feed: RunEventFeed;
   let base: string;
 
   beforeAll(async () => {
     database = await createTestDatabase('api_stream', { backend });
     pipeline = await startPipeline(database);
-    app = await buildApp({ runtime: pipeline.runtime });
+    // On Postgres the fallback poll is an hour away: NOTIFY alone brings what another process writes.
+    const pollMs = backend === 'postgres' ? 3_600_000 : defaultRunEventPollMs(database);
+    feed = createRunEventFeed({ database, logger: pipeline.runtime.logger, events: pipeline.runtime.events, pollMs });
+    app = await buildApp({ runtime: pipeline.runtime, runEventFeed: feed });
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1`;
   });
 
   afterAll(async () => {
     await app?.close();
+    await feed?.close();
     await pipeline?.stop();
     await database?.destroy();
   });
@@ -99,14 +75,20 @@ describeEachBackend('run event stream (SSE)', (backend) => {
     expect(messages.at(-1)).toEqual({ event: 'end', data: '{"status":"SUCCESS"}' });
   });
 
-  it('picks up events another process writes (polling), and resumes after Last-Event-ID', async () => {
+  it('picks up events another process writes (NOTIFY on Postgres, polling on PGlite), and resumes after Last-Event-ID', async () => {
     pipeline.clock.at('2025-02-09T18:00Z');
     const run = await queueRun(pipeline.runtime, { selection: 'bronze/coingecko_global', partitionKey: '2025-02-09T18:00Z' });
     const response = await fetch(`${base}/runs/${run.id}/events/stream`);
     const reading = readMessages(response, (message) => message.event === 'end');
     // A worker elsewhere: its events never reach this process's bus.
     const elsewhere = { ...pipeline.runtime, events: new RunEventBus() };
-    expect((await executeStoredRun(elsewhere, run)).status).toBe('SUCCESS');
+    // ... which, like every process's runtime on Postgres, announces them by NOTIFY.
+    const stopAnnouncing = announceRunEvents(database, elsewhere.events, pipeline.runtime.logger);
+    try {
+      expect((await executeStoredRun(elsewhere, run)).status).toBe('SUCCESS');
+    } finally {
+      stopAnnouncing();
+    }
     const messages = await reading;
     const events = messages.filter((message) => message.event === 'run-event');
     expect(eventTypes(messages).at(-1)).toBe('run:succeeded');
@@ -120,7 +102,7 @@ describeEachBackend('run event stream (SSE)', (backend) => {
     expect(await readMessages(after, (message) => message.event === 'end')).toEqual([{ event: 'end', data: '{"status":"SUCCESS"}' }]);
   });
 
-  it('releases its bus subscription and poll when the client disconnects', async () => {
+  it('stops following the run, and lets go of the bus, when the client disconnects', async () => {
     pipeline.clock.at('2025-02-10T00:00Z');
     const run = await queueRun(pipeline.runtime, { selection: 'bronze/coingecko_global', partitionKey: '2025-02-10T00:00Z' });
     const bus = pipeline.runtime.events;
@@ -133,19 +115,18 @@ describeEachBackend('run event stream (SSE)', (backend) => {
         unsubscribe();
       };
     });
-    const clearInterval = vi.spyOn(globalThis, 'clearInterval');
     try {
       const controller = new AbortController();
       const response = await fetch(`${base}/runs/${run.id}/events/stream`, { signal: controller.signal });
       expect(response.status).toBe(200);
-      await vi.waitFor(() => expect(subscribe).toHaveBeenCalledTimes(1));
-      expect(unsubscribed).not.toHaveBeenCalled();
+      await vi.waitFor(() => expect(feed.stats()).toMatchObject({ followedRuns: 1, followers: 1 }));
+      // PGlite has no NOTIFY: the feed follows the in-process bus, once for all its streams.
+      expect(subscribe).toHaveBeenCalledTimes(backend === 'pglite' ? 1 : 0);
       controller.abort();
-      await vi.waitFor(() => expect(unsubscribed).toHaveBeenCalledTimes(1));
-      expect(clearInterval).toHaveBeenCalled();
+      await vi.waitFor(() => expect(feed.stats()).toMatchObject({ followedRuns: 0, followers: 0 }));
+      expect(unsubscribed).toHaveBeenCalledTimes(backend === 'pglite' ? 1 : 0);
     } finally {
       subscribe.mockRestore();
-      clearInterval.mockRestore();
     }
   });
 

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../runtime.js';
+import type { RunEventFeed } from '../live/run-event-feed.js';
 import { registerServerTiming } from '../server-timing.js';
 import { registerAssetRoutes } from './assets.js';
 import { registerAutomationRoutes } from './automation.js';
@@ -17,12 +18,12 @@ import { registerRunRoutes } from './runs.js';
 import { registerScheduleRoutes } from './schedules.js';
 import { registerSensorRoutes } from './sensors.js';
 
-export function registerApiV1(api: FastifyInstance, runtime: Runtime): void {
+export function registerApiV1(api: FastifyInstance, runtime: Runtime, runEventFeed: RunEventFeed): void {
   registerServerTiming(api);
   registerAssetRoutes(api, runtime);
   registerAutomationRoutes(api, runtime);
   registerRunRoutes(api, runtime);
-  registerRunStreamRoute(api, runtime);
+  registerRunStreamRoute(api, runtime, runEventFeed);
   registerRunActionRoutes(api, runtime);
   registerScheduleRoutes(api, runtime);
   registerSensorRoutes(api, runtime);
