@@ -5,7 +5,7 @@
  * then try again. The run's abort signal ends the wait.
  */
 import type { PoolRequest, ReleasePool } from '../core/executor.js';
-import { stepKey } from '../core/step-key.js';
+import { plannedStepKey } from '../core/partition-range.js';
 import type { Runtime } from '../runtime.js';
 import { releasePoolSlot, tryAcquirePoolSlot, type PoolSlot } from '../storage/index.js';
 import { announcePoolSlotFreed, onPoolSlotMaybeFree } from './queue-signals.js';
@@ -19,7 +19,7 @@ export function poolSlotAcquirer(runtime: Runtime, runId: string, pollIntervalMs
   return async ({ pool, step, signal, log }) => {
     const size = config.poolSizes[pool];
     if (size === undefined) return async () => {};
-    const slot: PoolSlot = { pool, runId, stepKey: stepKey(step.assetKey, step.partition?.key) };
+    const slot: PoolSlot = { pool, runId, stepKey: plannedStepKey(step) };
     let told = false;
     for (;;) {
       signal.throwIfAborted();
@@ -27,7 +27,7 @@ export function poolSlotAcquirer(runtime: Runtime, runId: string, pollIntervalMs
       const woken = new AbortController();
       const unsubscribe = onPoolSlotMaybeFree(database, () => woken.abort());
       try {
-        const attempt = await tryAcquirePoolSlot(database.db, slot, size, clock.now());
+        const attempt = await tryAcquirePoolSlot(database.db, slot, size, clock.now(), config.heartbeatTimeoutMs);
         if (attempt.acquired) return () => release(runtime, slot);
         if (!told) log(`waiting for pool ${pool} (${attempt.inUse} of ${size} in use)`);
         told = true;

@@ -65,6 +65,9 @@ describePostgres(title, () => {
       COINGECKO_RATE_LIMIT_PER_MINUTE: '100000',
       COINGECKO_MAX_RETRIES: '0',
       STRATA_HISTORY_COINS: '5',
+      // The killed run keeps its `coingecko` pool slot until its heartbeat is this old; no
+      // monitor runs beside `strata materialize`, so the restart must free it by itself.
+      STRATA_HEARTBEAT_TIMEOUT: '2',
     };
     const first = spawnMaterialize(env);
     const firstOutput = outputOf(first);

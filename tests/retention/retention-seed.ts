@@ -19,7 +19,7 @@ export interface SeedRun {
 
 /** Empties every table retention touches (and the ones that reference them). */
 export async function truncateAll(database: StrataDatabase): Promise<void> {
-  await sql`TRUNCATE strata.run_assets, strata.check_results, strata.materializations, strata.events, strata.steps, strata.ticks, strata.runs, strata.backfills, strata.processes, strata.automation_results, strata.automation_evaluations, strata.automation_partitions, strata.automation_changes`.execute(database.db);
+  await sql`TRUNCATE strata.run_assets, strata.check_results, strata.materializations, strata.events, strata.steps, strata.ticks, strata.runs, strata.backfills, strata.processes, strata.automation_results, strata.automation_evaluations, strata.automation_partitions, strata.automation_changes, strata.pool_slots`.execute(database.db);
 }
 
 /** A run with two steps and three events (`log`, `step:succeeded`, `run:succeeded`); returns its id. */
