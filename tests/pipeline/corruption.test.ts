@@ -134,7 +134,10 @@ describeEachBackend('corrupted inputs through the pipeline', (backend) => {
     // At the time the schedule would fetch the partition: the sources serve only the current one.
     pipeline.clock.at(partition);
     const clock: Clock = { now: () => pipeline.clock.now(), sleep: async (ms) => void sleeps.push(ms) };
-    const { result } = await materialize({ ...pipeline.runtime, clock }, { selection: '*', partitionKey: partition });
+    // One step at a time: the two bronze steps share the `coingecko` pool, and a step waiting for
+    // its slot polls on this clock, whose sleeps return at once.
+    const tags = { 'strata/max_concurrent_steps': '1' };
+    const { result } = await materialize({ ...pipeline.runtime, clock }, { selection: '*', partitionKey: partition, tags });
 
     expect(pipeline.fake.pendingScript).toBe(0);
     expect(sleeps).toHaveLength(2);
